@@ -1,0 +1,11 @@
+//! termin's pure domain: identifiers, roles and plans, credential formats, the acting-user rules
+//! and validated input types. Nothing in here performs IO or awaits anything, so every rule can be
+//! unit-tested as a plain function.
+
+pub mod credential;
+pub mod ids;
+pub mod principal;
+pub mod tenancy;
+pub mod validate;
+
+pub use ids::{ApiKeyId, CompanyId, SessionId, TokenId, UserId};

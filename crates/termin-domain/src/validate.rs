@@ -1,0 +1,214 @@
+//! Input types that can only hold valid values ("parse, don't validate"). Each `parse` returns a
+//! message fit for the `errors[].message` of a 400.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A syntactically valid, lower-cased email address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        const MSG: &str = "must be a valid email address";
+        let s = s.trim();
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(MSG);
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or(MSG)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(MSG);
+        }
+        Ok(Self(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An IANA time zone name that the time zone database knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let s = s.trim();
+        if s.is_empty() || jiff::tz::TimeZone::get(s).is_err() {
+            return Err("must be a valid IANA time zone such as Europe/Berlin");
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's name part: trimmed, 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let s = s.trim();
+        if s.is_empty() || s.chars().count() > 100 {
+            return Err("must be 1 to 100 characters");
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A URL slug: lower-case ASCII letters, digits and single dashes, 5 to 64 characters.
+/// Input is normalised first ("Anna Müller" becomes "anna-m-ller" is avoided: non-ASCII letters
+/// are dropped, spaces and underscores become dashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn normalize(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.trim().chars().flat_map(char::to_lowercase) {
+            match c {
+                'a'..='z' | '0'..='9' => out.push(c),
+                ' ' | '_' | '-' | '.' if !out.ends_with('-') && !out.is_empty() => out.push('-'),
+                _ => {}
+            }
+        }
+        out.trim_end_matches('-').to_owned()
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let slug = Self::normalize(s);
+        if slug.len() < 5 || slug.len() > 64 {
+            return Err("must have 5 to 64 letters, digits or dashes");
+        }
+        Ok(Self(slug))
+    }
+
+    /// A slug derived from free text, padded so it is long enough; uniqueness is the caller's.
+    pub fn derive(from: &str) -> Self {
+        let mut slug = Self::normalize(from);
+        slug.truncate(48);
+        let slug = slug.trim_end_matches('-').to_owned();
+        if slug.len() < 5 {
+            Self(format!(
+                "{}{}",
+                if slug.is_empty() { "user" } else { &slug },
+                "-page"
+            ))
+        } else {
+            Self(slug)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A language tag such as `en` or `de-AT`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Language(String);
+
+impl Language {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        const MSG: &str = "must be a language code such as en or de-AT";
+        let (lang, region) = match s.split_once('-') {
+            Some((l, r)) => (l, Some(r)),
+            None => (s, None),
+        };
+        let lang_ok =
+            (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+        let region_ok =
+            region.is_none_or(|r| r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()));
+        if !lang_ok || !region_ok {
+            return Err(MSG);
+        }
+        Ok(Self(match region {
+            Some(r) => format!("{}-{}", lang.to_lowercase(), r.to_uppercase()),
+            None => lang.to_lowercase(),
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Anna@Example.COM ").unwrap().as_str(),
+            "anna@example.com"
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.com",
+            "a b@example.com",
+            "anna@example",
+            "anna@.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn time_zones() {
+        assert!(TimeZoneName::parse("Europe/Berlin").is_ok());
+        assert!(TimeZoneName::parse("America/New_York").is_ok());
+        assert!(TimeZoneName::parse("Mars/Olympus").is_err());
+        assert!(TimeZoneName::parse("").is_err());
+    }
+
+    #[test]
+    fn slugs_are_normalised() {
+        assert_eq!(
+            Slug::parse("Anna Schmidt").unwrap().as_str(),
+            "anna-schmidt"
+        );
+        assert_eq!(
+            Slug::parse("  Team__Sales--EU ").unwrap().as_str(),
+            "team-sales-eu"
+        );
+        assert!(Slug::parse("ab").is_err());
+        assert!(Slug::parse("!!!!!!").is_err());
+        assert_eq!(Slug::derive("Al").as_str(), "al-page");
+        assert_eq!(Slug::derive("").as_str(), "user-page");
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(Language::parse("DE-at").unwrap().as_str(), "de-AT");
+        assert!(Language::parse("english").is_err());
+    }
+}

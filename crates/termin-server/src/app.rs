@@ -1,0 +1,109 @@
+//! Builds the application: the router with its middleware, and a server bound to a listener.
+//! `main` and the test harness start it the same way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::{middleware, Router};
+use termin_storage::Db;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::extract::MAX_BODY_BYTES;
+use crate::routes;
+use crate::state::AppState;
+
+/// The complete HTTP application for `state`.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = routes::api().split_for_parts();
+    let limited = api
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::enforce,
+        ));
+    // The documentation is static and not rate limited.
+    Router::new()
+        .merge(routes::docs::router(Arc::new(openapi)))
+        .merge(limited)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(crate::telemetry::log_requests))
+        .with_state(state)
+}
+
+/// The OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::api().split_for_parts().1
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (running migrations) and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        Self::with_db(config, db).await
+    }
+
+    pub async fn with_db(mut config: Config, db: Db) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await?;
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{}", listener.local_addr()?);
+        }
+        Ok(Self {
+            listener,
+            state: AppState::new(db, config),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        db.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

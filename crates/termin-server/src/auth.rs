@@ -1,0 +1,123 @@
+//! Extractors that give a handler its caller. Which one a handler takes is its authentication
+//! rule, visible in its signature:
+//!
+//! - [`Caller`]: any credential; an API key must name the acting user in the header.
+//! - [`CallerOrOwner`]: any credential; an API key without the header acts as the company owner
+//!   (the contract lists these routes: `/v4/user...`, GDPR, `/webhooks`).
+//! - [`DashboardSession`]: a dashboard session cookie only; a bearer credential gets 403.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use termin_domain::principal::{Credential, Principal};
+
+use crate::error::ApiError;
+use crate::service::authenticate::{authenticate, ActingUserRule, Presented, SessionLimits};
+use crate::state::AppState;
+
+pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const SESSION_COOKIE: &str = "termin_session";
+
+/// Reads the credential material of a request without judging it.
+pub fn presented<'a>(headers: &'a HeaderMap, method: &Method) -> Result<Presented<'a>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("Invalid authorization header"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("Invalid authorization header: expected 'Bearer <token>'")
+            })?;
+        return Ok(Presented::Bearer(token));
+    }
+    if let Some(cookie) = session_cookie(headers) {
+        let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        return Ok(Presented::Session {
+            cookie,
+            csrf,
+            unsafe_method,
+        });
+    }
+    Ok(Presented::Nothing)
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+async fn principal(
+    parts: &Parts,
+    state: &AppState,
+    owner_fallback: bool,
+) -> Result<Principal, ApiError> {
+    let presented = presented(&parts.headers, &parts.method)?;
+    let acting = parts
+        .headers
+        .get(ACTING_USER_HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    authenticate(
+        &state.db,
+        presented,
+        acting,
+        ActingUserRule { owner_fallback },
+        SessionLimits {
+            idle: state.config.session_idle_timeout,
+            absolute: state.config.session_absolute_timeout,
+        },
+    )
+    .await
+}
+
+/// The authenticated caller of a route where an API key must name the acting user.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state, false).await.map(Caller)
+    }
+}
+
+/// The authenticated caller of a route where an API key without the header acts as the owner.
+pub struct CallerOrOwner(pub Principal);
+
+impl FromRequestParts<AppState> for CallerOrOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state, true).await.map(CallerOrOwner)
+    }
+}
+
+/// A logged-in dashboard user. Credential management lives behind this: a PAT or API key can
+/// never create, list or revoke credentials.
+pub struct DashboardSession(pub Principal);
+
+impl FromRequestParts<AppState> for DashboardSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Presented::Bearer(_) = presented(&parts.headers, &parts.method)? {
+            return Err(ApiError::forbidden(
+                "This endpoint is only available from a dashboard session, not with a token or API key",
+            ));
+        }
+        let p = principal(parts, state, false).await?;
+        debug_assert!(matches!(p.credential, Credential::Session { .. }));
+        Ok(DashboardSession(p))
+    }
+}

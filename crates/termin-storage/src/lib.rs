@@ -1,0 +1,168 @@
+//! termin's storage layer. Every SQL statement of the project lives under this crate.
+//!
+//! One set of queries serves SQLite and PostgreSQL through sqlx's `Any` driver: ids are stored
+//! as TEXT, times as BIGINT milliseconds, and placeholders are written `$1`, which both dialects
+//! accept. Where the dialects really differ (write locking, migrations) the difference is named
+//! by [`Backend`] and kept in this file.
+
+pub mod api_keys;
+pub mod companies;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+mod error;
+mod migrations;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub use error::{Conflict, StorageError};
+pub use sqlx::{AnyConnection as Connection, Transaction};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database a URL points at; chosen from the URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pool of connections to termin's database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects and runs pending migrations. SQLite files are created on first use.
+    /// Several processes may call this at once against one PostgreSQL database: the migrator
+    /// holds an advisory lock while it works.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let db = Self::connect_without_migrating(url).await?;
+        migrations::run(&db.pool, db.backend).await?;
+        Ok(db)
+    }
+
+    pub async fn connect_without_migrating(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        // Statements are logged at debug level only; bound values never are.
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(StorageError::Database)?
+            .log_statements(tracing::log::LevelFilter::Debug)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool_options = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL lets readers proceed during a write; writers queue on the
+                        // busy timeout instead of failing at once.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail half way with a
+    /// busy snapshot; PostgreSQL's default isolation needs nothing extra.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub(crate) fn ms_opt(t: Option<Timestamp>) -> Option<i64> {
+    t.map(ms)
+}
+
+pub(crate) fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+pub(crate) fn ts_opt(ms: Option<i64>) -> Option<Timestamp> {
+    ms.map(ts)
+}
+
+/// Reads a column that holds one of the domain's parseable values (ids, enums).
+pub(crate) fn parse_col<T: FromStr>(row: &sqlx::any::AnyRow, col: &str) -> Result<T> {
+    use sqlx::Row;
+    let raw: String = row.try_get(col)?;
+    raw.parse()
+        .map_err(|_| StorageError::Corrupt(format!("column {col} holds an unexpected value")))
+}

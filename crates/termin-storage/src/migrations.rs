@@ -1,0 +1,45 @@
+//! Each dialect has its own migrations folder; the files are embedded in the binary.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::AnyPool;
+
+use crate::{Backend, Result};
+
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "identity",
+    include_str!("../migrations/sqlite/0001_identity.sql"),
+)];
+
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "identity",
+    include_str!("../migrations/postgres/0001_identity.sql"),
+)];
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+    let files = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrations: Vec<Migration> = files
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
+        .collect();
+    let migrator = Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    };
+    migrator.run(pool).await?;
+    Ok(())
+}

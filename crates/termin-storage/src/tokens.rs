@@ -1,0 +1,146 @@
+//! Personal Access Tokens. Only the SHA-256 of a token is stored.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use termin_domain::credential::{Scopes, SecretHash};
+use termin_domain::tenancy::{Plan, Role};
+use termin_domain::{CompanyId, TokenId, UserId};
+
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub hint: String,
+    pub scopes: Scopes,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+const COLUMNS: &str =
+    "t.id, t.user_id, t.name, t.hint, t.scopes, t.created_at, t.expires_at, t.last_used_at, t.revoked_at";
+
+fn from_row(row: &AnyRow) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: parse_col(row, "id")?,
+        user_id: parse_col(row, "user_id")?,
+        name: row.try_get("name")?,
+        hint: row.try_get("hint")?,
+        scopes: Scopes::from_storage(&row.try_get::<String, _>("scopes")?),
+        created_at: ts(row.try_get("created_at")?),
+        expires_at: ts_opt(row.try_get("expires_at")?),
+        last_used_at: ts_opt(row.try_get("last_used_at")?),
+        revoked_at: ts_opt(row.try_get("revoked_at")?),
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, token: &TokenRecord, hash: SecretHash) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO personal_access_tokens (id, user_id, name, token_hash, hint, scopes, \
+         created_at, expires_at, last_used_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(token.id.to_string())
+    .bind(token.user_id.to_string())
+    .bind(&token.name)
+    .bind(hash.to_hex())
+    .bind(&token.hint)
+    .bind(token.scopes.to_storage())
+    .bind(ms(token.created_at))
+    .bind(ms_opt(token.expires_at))
+    .bind(ms_opt(token.last_used_at))
+    .bind(ms_opt(token.revoked_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A token with everything authentication needs to judge it, read in one query so that a
+/// revocation, expiry, removal or plan change is seen by the very next request.
+#[derive(Debug, Clone)]
+pub struct TokenForAuth {
+    pub token: TokenRecord,
+    pub company_id: CompanyId,
+    pub role: Role,
+    pub plan: Plan,
+    pub user_deactivated: bool,
+    pub user_removed: bool,
+}
+
+pub async fn find_for_auth(
+    conn: &mut AnyConnection,
+    hash: SecretHash,
+) -> Result<Option<TokenForAuth>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, u.company_id, u.role, u.deactivated_at, u.removed_at, c.plan \
+         FROM personal_access_tokens t \
+         JOIN users u ON u.id = t.user_id \
+         JOIN companies c ON c.id = u.company_id \
+         WHERE t.token_hash = $1"
+    ))
+    .bind(hash.to_hex())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(TokenForAuth {
+            token: from_row(&row)?,
+            company_id: parse_col(&row, "company_id")?,
+            role: parse_col(&row, "role")?,
+            plan: parse_col(&row, "plan")?,
+            user_deactivated: row.try_get::<Option<i64>, _>("deactivated_at")?.is_some(),
+            user_removed: row.try_get::<Option<i64>, _>("removed_at")?.is_some(),
+        })
+    })
+    .transpose()
+}
+
+/// Records a use. Written at most once a minute per token so that reads stay reads.
+pub async fn touch(conn: &mut AnyConnection, id: TokenId, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "UPDATE personal_access_tokens SET last_used_at = $1 \
+         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(ms(now))
+    .bind(id.to_string())
+    .bind(ms(now) - 60_000)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec<TokenRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id"
+    ))
+    .bind(user.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn find(conn: &mut AnyConnection, id: TokenId) -> Result<Option<TokenRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Revokes a token; revoking twice keeps the first time. Returns whether the token exists.
+pub async fn revoke(conn: &mut AnyConnection, id: TokenId, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+    )
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

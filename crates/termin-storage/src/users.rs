@@ -1,0 +1,240 @@
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use termin_domain::tenancy::{Role, UserType};
+use termin_domain::{CompanyId, UserId};
+
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub company_id: CompanyId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub slug: String,
+    pub timezone: String,
+    pub language: String,
+    pub role: Role,
+    pub user_type: UserType,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deactivated_at: Option<Timestamp>,
+    pub removed_at: Option<Timestamp>,
+}
+
+impl UserRecord {
+    /// Present in the workspace and able to act: neither removed nor deactivated.
+    pub fn is_active(&self) -> bool {
+        self.removed_at.is_none() && self.deactivated_at.is_none()
+    }
+}
+
+const COLUMNS: &str = "id, company_id, email, given_name, family_name, slug, timezone, language, \
+                       role, user_type, created_at, updated_at, deactivated_at, removed_at";
+
+fn from_row(row: &AnyRow) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: parse_col(row, "id")?,
+        company_id: parse_col(row, "company_id")?,
+        email: row.try_get("email")?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        slug: row.try_get("slug")?,
+        timezone: row.try_get("timezone")?,
+        language: row.try_get("language")?,
+        role: parse_col(row, "role")?,
+        user_type: parse_col(row, "user_type")?,
+        created_at: ts(row.try_get("created_at")?),
+        updated_at: ts(row.try_get("updated_at")?),
+        deactivated_at: ts_opt(row.try_get("deactivated_at")?),
+        removed_at: ts_opt(row.try_get("removed_at")?),
+    })
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user: &UserRecord,
+    password_hash: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, company_id, email, given_name, family_name, slug, timezone, \
+         language, role, user_type, password_hash, created_at, updated_at, deactivated_at, removed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(user.id.to_string())
+    .bind(user.company_id.to_string())
+    .bind(&user.email)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.slug)
+    .bind(&user.timezone)
+    .bind(&user.language)
+    .bind(user.role.as_str())
+    .bind(user.user_type.as_str())
+    .bind(password_hash)
+    .bind(ms(user.created_at))
+    .bind(ms(user.updated_at))
+    .bind(ms_opt(user.deactivated_at))
+    .bind(ms_opt(user.removed_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A user of the company who has not been removed (deactivated users are included).
+pub async fn find_present(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: UserId,
+) -> Result<Option<UserRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1 AND company_id = $2 AND removed_at IS NULL"
+    ))
+    .bind(id.to_string())
+    .bind(company.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Any user by id, in any company and state (for the operator CLI and the acting-user check).
+pub async fn find_any(conn: &mut AnyConnection, id: UserId) -> Result<Option<UserRecord>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn find_present_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<UserRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE email = $1 AND removed_at IS NULL"
+    ))
+    .bind(email)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The stored password hash of a present user, for login.
+pub async fn password_hash_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<(UserRecord, Option<String>)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1 AND removed_at IS NULL"
+    ))
+    .bind(email)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((from_row(&r)?, r.try_get("password_hash")?)))
+        .transpose()
+}
+
+pub async fn owner_of(conn: &mut AnyConnection, company: CompanyId) -> Result<Option<UserRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND role = 'owner' AND removed_at IS NULL"
+    ))
+    .bind(company.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// One page of a company's present users, oldest first, and how many there are in all.
+pub async fn list(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    user_type: Option<UserType>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UserRecord>, i64)> {
+    let filter = "company_id = $1 AND removed_at IS NULL AND ($2 IS NULL OR user_type = $2)";
+    let kind = user_type.map(|t| t.as_str());
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY created_at, id LIMIT $3 OFFSET $4"
+    ))
+    .bind(company.to_string())
+    .bind(kind)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+        .bind(company.to_string())
+        .bind(kind)
+        .fetch_one(conn)
+        .await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+}
+
+pub async fn slug_taken(conn: &mut AnyConnection, slug: &str) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE slug = $1 AND removed_at IS NULL")
+            .bind(slug)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// Writes the editable profile fields of a user.
+pub async fn update_profile(conn: &mut AnyConnection, user: &UserRecord) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET given_name = $1, family_name = $2, slug = $3, timezone = $4, \
+         language = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.slug)
+    .bind(&user.timezone)
+    .bind(&user.language)
+    .bind(ms(user.updated_at))
+    .bind(user.id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(conn: &mut AnyConnection, id: UserId, hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a user from the workspace. Their rows stay; they can no longer act or log in.
+pub async fn remove(conn: &mut AnyConnection, id: UserId, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET removed_at = $1, updated_at = $1 WHERE id = $2 AND removed_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deactivates (`Some(now)`) or reactivates (`None`) a present user.
+pub async fn set_deactivated(
+    conn: &mut AnyConnection,
+    id: UserId,
+    at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET deactivated_at = $1, updated_at = $2 WHERE id = $3 AND removed_at IS NULL",
+    )
+    .bind(ms_opt(at))
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
