@@ -1,0 +1,282 @@
+//! The authorization matrix: every route of the router against every kind of caller, each cell
+//! stating the expected status. The route list comes from the OpenAPI document that the router
+//! is built from, so a new route without a row here fails `every_route_has_a_row`.
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use termin_domain::credential::{PlainPat, ScopeGroup, Scopes};
+use termin_domain::tenancy::{Plan, Role};
+use termin_domain::UserId;
+use termin_server::service::{credentials, users};
+
+use crate::helpers::{Auth, Company, TestApp};
+
+/// The kinds of caller, in the column order of the table below.
+const CALLERS: [&str; 24] = [
+    "anonymous",                 // 0
+    "malformed bearer",          // 1
+    "unknown PAT",               // 2
+    "expired PAT",               // 3
+    "revoked PAT",               // 4
+    "member PAT",                // 5
+    "admin PAT",                 // 6
+    "owner PAT",                 // 7
+    "scope-limited PAT",         // 8 member, contacts only
+    "PAT + header naming self",  // 9
+    "PAT + header naming other", // 10
+    "PAT of removed user",       // 11
+    "PAT of deactivated user",   // 12
+    "PAT on free plan",          // 13
+    "API key + header",          // 14 names the member
+    "API key, no header",        // 15
+    "API key + other company",   // 16 header names a user of another company
+    "API key + malformed hdr",   // 17
+    "API key + removed user",    // 18
+    "expired API key",           // 19
+    "deactivated API key",       // 20
+    "other company admin PAT",   // 21
+    "admin session",             // 22
+    "member session",            // 23
+];
+
+/// Expected status per caller for each route, in `CALLERS` order.
+#[rustfmt::skip]
+const TABLE: &[(&str, [u16; 24])] = &[
+    //                                 0    1    2    3    4    5    6    7    8    9   10   11   12   13   14   15   16   17   18   19   20   21   22   23
+    ("GET /health",                 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET /v4/user/me",             [401, 401, 401, 401, 401, 200, 200, 200, 403, 200, 403, 401, 401, 401, 200, 200, 403, 400, 404, 401, 401, 200, 200, 200]),
+    ("GET /v4/user",                [401, 401, 401, 401, 401, 403, 200, 200, 403, 403, 403, 401, 401, 401, 403, 200, 403, 400, 404, 401, 401, 200, 200, 403]),
+    ("POST /v4/user",               [401, 401, 401, 401, 401, 403, 403, 403, 403, 403, 403, 401, 401, 401, 201, 201, 403, 400, 404, 401, 401, 403, 201, 403]),
+    ("PATCH /v4/user/{id}",         [401, 401, 401, 401, 401, 403, 403, 403, 403, 403, 403, 401, 401, 401, 200, 200, 403, 400, 404, 401, 401, 403, 200, 403]),
+    ("DELETE /v4/user/{id}",        [401, 401, 401, 401, 401, 403, 403, 403, 403, 403, 403, 401, 401, 401, 200, 200, 403, 400, 404, 401, 401, 403, 200, 403]),
+    ("POST /auth/login",            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST /auth/logout",           [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204, 204]),
+    ("GET /auth/session",           [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET /auth/tokens",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("POST /auth/tokens",           [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 201]),
+    ("DELETE /auth/tokens/{id}",    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET /auth/api-keys",          [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+    ("POST /auth/api-keys",         [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403]),
+    ("DELETE /auth/api-keys/{id}",  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+    ("POST /auth/api-keys/{id}/deactivate", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+    ("POST /auth/api-keys/{id}/reactivate", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+];
+
+/// The routes the router serves, as "METHOD /path", from the OpenAPI document.
+fn router_routes() -> Vec<String> {
+    let doc = serde_json::to_value(termin_server::app::openapi()).unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    routes.sort();
+    routes
+}
+
+#[test]
+fn every_route_has_a_row_and_every_row_a_route() {
+    let mut rows: Vec<String> = TABLE.iter().map(|(r, _)| r.to_string()).collect();
+    rows.sort();
+    assert_eq!(
+        router_routes(),
+        rows,
+        "the matrix must list exactly the router's routes"
+    );
+}
+
+/// Everything the callers and requests need.
+struct World {
+    a: Company,
+    b: Company,
+    callers: Vec<Auth>,
+}
+
+async fn world(app: &TestApp) -> World {
+    let a = app.company(Plan::Platform).await;
+    let b = app.company(Plan::Platform).await;
+    let free = app.company(Plan::Free).await;
+    let member = &a.member.user;
+    let past = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+
+    let expired = app.pat(member, Scopes::unlimited(), Some(past)).await;
+    let (revoked_record, revoked) = {
+        let (r, p) = credentials::create_pat(&app.db, member.id, "r", None, Scopes::unlimited())
+            .await
+            .unwrap();
+        (r, p.expose().to_owned())
+    };
+    credentials::revoke_pat(&app.db, revoked_record.id, None)
+        .await
+        .unwrap();
+    let scoped = app
+        .pat(member, Scopes::new([ScopeGroup::Contacts]), None)
+        .await;
+    let removed = app.add_user(a.id, Role::Member).await;
+    users::remove_user(&app.db, a.id, removed.user.id)
+        .await
+        .unwrap();
+    let deactivated = app.add_user(a.id, Role::Member).await;
+    users::set_deactivated(&app.db, deactivated.user.id, true)
+        .await
+        .unwrap();
+
+    let (_, key) = app.api_key(a.id, &a.owner.user).await;
+    let expired_key = app.expired_api_key(a.id, &a.owner.user).await;
+    let (deactivated_key_id, deactivated_key) = app.api_key(a.id, &a.owner.user).await;
+    credentials::change_api_key(
+        &app.db,
+        a.id,
+        deactivated_key_id,
+        credentials::KeyAction::Deactivate,
+    )
+    .await
+    .unwrap();
+
+    let callers = vec![
+        Auth::None,
+        Auth::RawHeader("Bearer not-a-token".into()),
+        Auth::bearer(PlainPat::generate().expose()),
+        Auth::bearer(&expired),
+        Auth::bearer(&revoked),
+        a.member.auth(),
+        a.admin.auth(),
+        a.owner.auth(),
+        Auth::bearer(&scoped),
+        Auth::acting(&a.member.pat, member.id),
+        Auth::acting(&a.member.pat, a.admin.user.id),
+        removed.auth(),
+        deactivated.auth(),
+        free.member.auth(),
+        Auth::acting(&key, member.id),
+        Auth::bearer(&key),
+        Auth::acting(&key, b.member.user.id),
+        Auth::acting(&key, "not-a-uuid"),
+        Auth::acting(&key, removed.user.id),
+        Auth::bearer(&expired_key),
+        Auth::bearer(&deactivated_key),
+        b.admin.auth(),
+        app.session(&a.admin.user).await,
+        app.session(&a.member.user).await,
+    ];
+    assert_eq!(callers.len(), CALLERS.len());
+    World { a, b, callers }
+}
+
+/// The request for one cell. Routes that change state get a fresh target per cell, so cells do
+/// not depend on each other.
+async fn request(
+    app: &TestApp,
+    w: &World,
+    route: &str,
+    caller: usize,
+) -> (Method, String, Option<Value>, Auth) {
+    let mut auth = w.callers[caller].clone();
+    let (method, path) = route.split_once(' ').unwrap();
+    let method: Method = method.parse().unwrap();
+    let session_user = match caller {
+        22 => Some(&w.a.admin.user),
+        23 => Some(&w.a.member.user),
+        _ => None,
+    };
+    let fresh_user = || async { app.add_user(w.a.id, Role::Member).await.user.id };
+    let (path, body) = match route {
+        "POST /v4/user" => (
+            path.to_owned(),
+            Some(
+                json!({"email": format!("new-{}@example.com", UserId::new()), "givenName": "New", "familyName": "Person", "timezone": "Europe/Berlin"}),
+            ),
+        ),
+        "PATCH /v4/user/{id}" => (
+            format!("/v4/user/{}", fresh_user().await),
+            Some(json!({"givenName": "Renamed"})),
+        ),
+        "DELETE /v4/user/{id}" => (format!("/v4/user/{}", fresh_user().await), None),
+        "POST /auth/login" => (
+            path.to_owned(),
+            Some(json!({"email": w.a.member.user.email, "password": "correct horse battery"})),
+        ),
+        "POST /auth/logout" => {
+            // Each logout ends a session of its own, so later cells keep theirs.
+            if let Some(user) = session_user {
+                auth = app.session(user).await;
+            }
+            (path.to_owned(), None)
+        }
+        "POST /auth/tokens" => (
+            path.to_owned(),
+            Some(json!({"name": "ci", "scopes": ["contacts"]})),
+        ),
+        "DELETE /auth/tokens/{id}" => {
+            let owner = session_user.unwrap_or(&w.a.member.user);
+            let (record, _) =
+                credentials::create_pat(&app.db, owner.id, "victim", None, Scopes::unlimited())
+                    .await
+                    .unwrap();
+            (format!("/auth/tokens/{}", record.id), None)
+        }
+        "POST /auth/api-keys" => (
+            path.to_owned(),
+            Some(json!({"name": "ci", "expiresInDays": 30})),
+        ),
+        "DELETE /auth/api-keys/{id}"
+        | "POST /auth/api-keys/{id}/deactivate"
+        | "POST /auth/api-keys/{id}/reactivate" => {
+            let (id, _) = app.api_key(w.a.id, &w.a.owner.user).await;
+            if route.ends_with("reactivate") {
+                credentials::change_api_key(
+                    &app.db,
+                    w.a.id,
+                    id,
+                    credentials::KeyAction::Deactivate,
+                )
+                .await
+                .unwrap();
+            }
+            (path.replace("{id}", &id.to_string()), None)
+        }
+        _ => (path.to_owned(), None),
+    };
+    (method, path, body, auth)
+}
+
+async fn authorization_matrix(app: TestApp) {
+    let w = world(&app).await;
+    let _ = &w.b;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (route, row) in TABLE {
+        for (caller, expected) in row.iter().enumerate() {
+            let (method, path, body, auth) = request(&app, &w, route, caller).await;
+            let response = app.call(method, &path, &auth, body).await;
+            cells += 1;
+            let got = response.status.as_u16();
+            if got != *expected {
+                failures.push(format!(
+                    "{route} as {}: expected {expected}, got {got}: {}",
+                    CALLERS[caller], response.text
+                ));
+            } else if got >= 400 {
+                // Every refusal has the contract's error body.
+                let body = response.json();
+                assert_eq!(
+                    body["statusCode"], got,
+                    "{route} as {}: {body}",
+                    CALLERS[caller]
+                );
+            }
+        }
+    }
+    assert_eq!(cells, TABLE.len() * CALLERS.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+crate::backend_tests!(authorization_matrix);
