@@ -22,13 +22,9 @@ use termin_storage::users::UserRecord;
 use termin_storage::Db;
 use tower::ServiceExt;
 
-pub use termin_storage::Backend;
-
 pub struct TestApp {
     pub db: Db,
-    pub url: String,
     pub router: Router,
-    pub state: AppState,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -96,15 +92,13 @@ impl TestApp {
         let state = AppState::new(
             db.clone(),
             Config {
-                database_url: url.clone(),
+                database_url: url,
                 ..config
             },
         );
         Self {
-            router: termin_server::app::router(state.clone()),
-            state,
+            router: termin_server::app::router(state),
             db,
-            url,
             _dir: dir,
         }
     }
@@ -112,10 +106,6 @@ impl TestApp {
     /// The same database with another configuration (e.g. tight rate limits).
     pub fn reconfigured(&self, config: Config) -> Router {
         termin_server::app::router(AppState::new(self.db.clone(), config))
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.db.backend()
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
@@ -232,7 +222,7 @@ impl TestApp {
             deactivated_at: None,
             revoked_at: None,
         };
-        api_keys::insert(&mut *self.db.conn().await.unwrap(), &record, plain.hash())
+        api_keys::insert(&mut self.db.conn().await.unwrap(), &record, plain.hash())
             .await
             .unwrap();
         plain.expose().to_owned()
@@ -243,7 +233,7 @@ impl TestApp {
         let secret = PlainSessionSecret::generate();
         let now = Timestamp::now();
         sessions::insert(
-            &mut *self.db.conn().await.unwrap(),
+            &mut self.db.conn().await.unwrap(),
             &NewSession {
                 id: SessionId::new(),
                 user_id: user.id,

@@ -2,5 +2,11 @@
 
 mod helpers;
 mod pg;
+mod process;
 
+mod binary;
+
+mod credentials;
+mod errors;
 mod matrix;
+mod users;

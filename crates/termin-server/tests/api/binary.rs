@@ -1,0 +1,357 @@
+//! Tests of the real binary: the operator CLI, request logs, graceful shutdown, and several
+//! nodes on one PostgreSQL database.
+
+use termin_domain::tenancy::Plan;
+
+use crate::helpers::{sqlite_url, Auth, TestApp};
+use crate::process::{cli, cli_json, get_status, Server};
+
+/// The operator CLI works against the database a server uses, while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_cli_manages_companies_users_and_credentials() {
+    let (url, _dir) = sqlite_url();
+    let company = cli_json(
+        &url,
+        &[
+            "company",
+            "create",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "boss@acme.test",
+        ],
+        None,
+    );
+    let company_id = company["companyId"].as_str().unwrap().to_owned();
+    assert_eq!(company["plan"], "platform");
+    let admin = cli_json(
+        &url,
+        &[
+            "user",
+            "create",
+            "--company",
+            &company_id,
+            "--email",
+            "ops@acme.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(admin["role"], "admin");
+    let token = cli_json(
+        &url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "ops@acme.test",
+            "--name",
+            "sync",
+            "--expires-in-days",
+            "30",
+            "--scope",
+            "account",
+        ],
+        None,
+    );
+    let pat = token["secret"].as_str().unwrap().to_owned();
+    assert!(pat.starts_with("rgo-"));
+    assert_eq!(token["scopes"], serde_json::json!(["account"]));
+    let key = cli_json(
+        &url,
+        &[
+            "api-key",
+            "create",
+            "--company",
+            &company_id,
+            "--name",
+            "platform",
+            "--expires-in-days",
+            "7",
+        ],
+        None,
+    );
+    let key = key["secret"].as_str().unwrap().to_owned();
+
+    let server = Server::start(&url, &[]);
+    let client = reqwest::Client::new();
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &pat).await,
+        200
+    );
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &key).await,
+        200
+    );
+
+    let revoked = cli_json(
+        &url,
+        &["token", "revoke", token["id"].as_str().unwrap()],
+        None,
+    );
+    assert_eq!(revoked["state"], "revoked");
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &pat).await,
+        401
+    );
+
+    // The password set through stdin logs in.
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let login = app
+        .call(
+            axum::http::Method::POST,
+            "/auth/login",
+            &Auth::None,
+            Some(
+                serde_json::json!({"email": "ops@acme.test", "password": "a long enough password"}),
+            ),
+        )
+        .await;
+    login.assert_status(200);
+
+    // Bad input is an error with a message, not a crash.
+    let bad = cli(
+        &url,
+        &[
+            "user",
+            "create",
+            "--company",
+            &company_id,
+            "--email",
+            "x",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--email"));
+    let bad = cli(&url, &["company", "set-plan", &company_id, "gold"], None);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("must be one of"));
+}
+
+/// No secret reaches a log line: create a token, use it, fail with it, revoke it, log in with a
+/// password; then search everything the server printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_logs_never_contain_a_secret() {
+    let (url, _dir) = sqlite_url();
+    let company = cli_json(
+        &url,
+        &[
+            "company",
+            "create",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "boss@acme.test",
+            "--password-stdin",
+        ],
+        Some("the owner's password\n"),
+    );
+    let company_id = company["companyId"].as_str().unwrap().to_owned();
+    let pat = cli_json(
+        &url,
+        &["token", "create", "--user", "boss@acme.test", "--name", "t"],
+        None,
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = cli_json(
+        &url,
+        &[
+            "api-key",
+            "create",
+            "--company",
+            &company_id,
+            "--name",
+            "k",
+            "--expires-in-days",
+            "7",
+        ],
+        None,
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut server = Server::start(
+        &url,
+        &[("RUST_LOG", "debug"), ("TERMIN_LOG_FORMAT", "json")],
+    );
+    let client = reqwest::Client::new();
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &pat).await,
+        200
+    );
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &key).await,
+        200
+    );
+    let tampered = format!("{}0", &pat[..pat.len() - 1]);
+    assert_eq!(
+        get_status(&client, &server.url("/v4/user/me"), &tampered).await,
+        401
+    );
+    let login = client
+        .post(server.url("/auth/login"))
+        .json(&serde_json::json!({"email": "boss@acme.test", "password": "the owner's password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session_secret = cookie.trim_start_matches("termin_session=").to_owned();
+    let listed = client
+        .get(server.url("/auth/tokens"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let listed = listed.text().await.unwrap();
+    assert!(
+        !listed.contains(&pat),
+        "a later response contained the token"
+    );
+    let bad_login = client
+        .post(server.url("/auth/login"))
+        .json(&serde_json::json!({"email": "boss@acme.test", "password": "a wrong password!"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_login.status(), 401);
+    cli_json(&url, &["token", "revoke", &listed_id(&listed)], None);
+    let revoked = client
+        .get(server.url("/v4/user/me"))
+        .bearer_auth(&pat)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+    assert!(
+        !revoked.text().await.unwrap().contains(&pat),
+        "an error body contained the token"
+    );
+
+    assert!(
+        server.terminate().success(),
+        "graceful shutdown on SIGTERM exits 0"
+    );
+    let lines = server.lines();
+    let requests = lines.iter().filter(|l| l.contains("\"route\"")).count();
+    assert!(requests >= 6, "expected request log lines, got: {lines:#?}");
+    for secret in [
+        &pat,
+        &key,
+        &tampered,
+        &session_secret,
+        &"the owner's password".to_owned(),
+        &"a wrong password!".to_owned(),
+    ] {
+        for line in &lines {
+            assert!(
+                !line.contains(secret.as_str()),
+                "a log line contains a secret: {line}"
+            );
+        }
+    }
+}
+
+fn listed_id(list: &str) -> String {
+    let list: serde_json::Value = serde_json::from_str(list).unwrap();
+    list[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Two `termin serve` processes on one PostgreSQL database, started at the same moment (so
+/// their migrations race): a PAT stops on both at the very next request after revocation,
+/// expiry, owner deactivation and owner removal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pat_stops_on_every_node_at_the_next_request() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&url, &[]));
+        let b = s.spawn(|| Server::start(&url, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let client = reqwest::Client::new();
+    let both = |pat: String| {
+        let client = client.clone();
+        let urls = [a.url("/v4/user/me"), b.url("/v4/user/me")];
+        async move {
+            let mut out = Vec::new();
+            for u in urls {
+                out.push(get_status(&client, &u, &pat).await);
+            }
+            out
+        }
+    };
+
+    // Revocation through the CLI, seen by both nodes on their next request.
+    let token = cli_json(
+        &url,
+        &[
+            "token",
+            "create",
+            "--user",
+            &c.member.user.email,
+            "--name",
+            "n",
+        ],
+        None,
+    );
+    let pat = token["secret"].as_str().unwrap().to_owned();
+    assert_eq!(both(pat.clone()).await, [200, 200]);
+    cli_json(
+        &url,
+        &["token", "revoke", token["id"].as_str().unwrap()],
+        None,
+    );
+    assert_eq!(both(pat).await, [401, 401]);
+
+    // Expiry.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500);
+    let expiring = app
+        .pat(
+            &c.member.user,
+            termin_domain::credential::Scopes::unlimited(),
+            Some(soon),
+        )
+        .await;
+    assert_eq!(both(expiring.clone()).await, [200, 200]);
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert_eq!(both(expiring).await, [401, 401]);
+
+    // Owner deactivated through the CLI, then reactivated.
+    assert_eq!(both(c.admin.pat.clone()).await, [200, 200]);
+    cli_json(&url, &["user", "deactivate", &c.admin.user.email], None);
+    assert_eq!(both(c.admin.pat.clone()).await, [401, 401]);
+    cli_json(
+        &url,
+        &["user", "reactivate", &c.admin.user.id.to_string()],
+        None,
+    );
+    assert_eq!(both(c.admin.pat.clone()).await, [200, 200]);
+
+    // Owner removed through node B's API; node A refuses the next request.
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let removed = client
+        .delete(b.url(&format!("/v4/user/{}", c.admin.user.id)))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    assert_eq!(both(c.admin.pat.clone()).await, [401, 401]);
+}

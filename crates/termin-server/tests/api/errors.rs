@@ -1,0 +1,144 @@
+//! Bad input gets a clear 4xx in the contract's body shape, never a 500.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use serde_json::json;
+use termin_domain::tenancy::Plan;
+use termin_server::config::RateLimitConfig;
+
+use crate::helpers::{build, send, test_config, Auth, TestApp};
+
+async fn bad_bodies_get_clear_errors(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let auth = format!("Bearer {key}");
+    let raw = |content_type: &str, body: Body| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/v4/user")
+            .header(header::AUTHORIZATION, &auth)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .unwrap()
+    };
+
+    let r = app
+        .send(raw("application/json", Body::from("{\"email\": ")))
+        .await;
+    r.assert_status(400);
+    assert!(r.error_message().starts_with("Malformed JSON"));
+
+    let r = app.send(raw("text/plain", Body::from("{}"))).await;
+    r.assert_status(415);
+    r.error_message();
+
+    let big = format!("{{\"email\": \"{}\"}}", "a".repeat(1024 * 1024 + 10));
+    let r = app.send(raw("application/json", Body::from(big))).await;
+    r.assert_status(413);
+    r.error_message();
+
+    let r = app
+        .send(raw("application/json", Body::from("{\"email\": 42}")))
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.json()["errors"][0]["field"], "email");
+
+    // Every bad field is named at once.
+    let r = app
+        .call(
+            Method::POST,
+            "/v4/user",
+            &Auth::bearer(&key),
+            Some(json!({"email": "not-an-email", "givenName": "", "timezone": "Mars/Base", "role": "king"})),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.error_message(), "Validation failed");
+    let mut fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["email", "familyName", "givenName", "role", "timezone"]
+    );
+}
+
+async fn bad_paths_and_routes_get_clear_errors(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let r = app
+        .call(
+            Method::DELETE,
+            "/v4/user/not-a-uuid",
+            &Auth::bearer(&key),
+            None,
+        )
+        .await;
+    r.assert_status(400);
+    r.error_message();
+    let r = app.get("/v4/nothing-here", &Auth::None).await;
+    r.assert_status(404);
+    r.error_message();
+    let r = app
+        .call(Method::PUT, "/v4/user/me", &c.member.auth(), None)
+        .await;
+    r.assert_status(405);
+    r.error_message();
+    let r = app
+        .get("/v4/user/me", &Auth::RawHeader("Basic abc".into()))
+        .await;
+    r.assert_status(401);
+    r.error_message();
+}
+
+async fn rate_limits_answer_429_with_headers(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mut config = test_config();
+    config.rate_limit = RateLimitConfig {
+        per_minute: 60,
+        burst: 3,
+    };
+    let router = app.reconfigured(config);
+    for remaining in [2, 1, 0] {
+        let r = send(
+            &router,
+            build(Method::GET, "/v4/user/me", &c.member.auth(), None),
+        )
+        .await;
+        r.assert_status(200);
+        assert_eq!(r.headers["ratelimit-limit"], "3");
+        assert_eq!(
+            r.headers["ratelimit-remaining"],
+            remaining.to_string().as_str()
+        );
+        assert!(r.headers.contains_key("ratelimit-reset"));
+    }
+    let r = send(
+        &router,
+        build(Method::GET, "/v4/user/me", &c.member.auth(), None),
+    )
+    .await;
+    r.assert_status(429);
+    assert_eq!(
+        r.json(),
+        json!({"statusCode": 429, "message": "Too Many Requests", "error": "Too Many Requests"})
+    );
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    // Another credential has its own budget.
+    send(
+        &router,
+        build(Method::GET, "/v4/user/me", &c.admin.auth(), None),
+    )
+    .await
+    .assert_status(200);
+}
+
+crate::backend_tests!(
+    bad_bodies_get_clear_errors,
+    bad_paths_and_routes_get_clear_errors,
+    rate_limits_answer_429_with_headers,
+);

@@ -1,0 +1,200 @@
+//! `/v4/user`: the user API of the contract.
+
+use axum::http::Method;
+use serde_json::json;
+use termin_domain::tenancy::Plan;
+
+use crate::helpers::{Auth, TestApp};
+
+async fn an_api_key_creates_updates_and_removes_users(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let owner = Auth::bearer(&key);
+
+    let created = app
+        .call(
+            Method::POST,
+            "/v4/user",
+            &owner,
+            Some(json!({"email": "Ada@Example.com", "givenName": "Ada", "familyName": "Lovelace", "timezone": "Europe/London"})),
+        )
+        .await;
+    created.assert_status(201);
+    let body = created.json();
+    assert_eq!(body["companyId"], c.id.to_string());
+    assert_eq!(body["bookingUrl"], "http://termin.test/ada-lovelace");
+    let id = body["userId"].as_str().unwrap().to_owned();
+
+    let me = app
+        .get("/v4/user/me", &Auth::acting(&key, &id))
+        .await
+        .json();
+    assert_eq!(me["email"], "ada@example.com");
+    assert_eq!(me["userType"], "api-platform");
+    assert_eq!(me["role"], "member");
+    assert_eq!(me["isAdmin"], false);
+    assert_eq!(me["fullName"], "Ada Lovelace");
+    assert_eq!(me["timezone"], "Europe/London");
+
+    // Same email again: 409. Same name: a distinct slug.
+    let dup = app
+        .call(Method::POST, "/v4/user", &owner, Some(json!({"email": "ada@example.com", "givenName": "A", "familyName": "B", "timezone": "UTC"})))
+        .await;
+    dup.assert_status(409);
+    let twin = app
+        .call(Method::POST, "/v4/user", &owner, Some(json!({"email": "ada2@example.com", "givenName": "Ada", "familyName": "Lovelace", "timezone": "UTC"})))
+        .await;
+    assert_eq!(
+        twin.json()["bookingUrl"],
+        "http://termin.test/ada-lovelace-2"
+    );
+
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/user/{id}"),
+            &owner,
+            Some(json!({"slug": "  Ada The Countess ", "language": "de"})),
+        )
+        .await;
+    patched.assert_status(200);
+    assert_eq!(patched.json()["slug"], "ada-the-countess");
+    assert_eq!(patched.json()["language"], "de");
+    let taken = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/user/{id}"),
+            &owner,
+            Some(json!({"slug": c.member.user.slug})),
+        )
+        .await;
+    taken.assert_status(409);
+    let short = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/user/{id}"),
+            &owner,
+            Some(json!({"slug": "ab"})),
+        )
+        .await;
+    short.assert_status(400);
+    assert_eq!(short.json()["errors"][0]["field"], "slug");
+
+    // The owner is never removed; others are, and their credentials stop at once.
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/v4/user/{}", c.owner.user.id),
+            &owner,
+            None,
+        )
+        .await;
+    r.assert_status(403);
+    app.call(
+        Method::DELETE,
+        &format!("/v4/user/{}", c.member.user.id),
+        &owner,
+        None,
+    )
+    .await
+    .assert_status(200);
+    app.get("/v4/user/me", &c.member.auth())
+        .await
+        .assert_status(401);
+    app.call(
+        Method::DELETE,
+        &format!("/v4/user/{}", c.member.user.id),
+        &owner,
+        None,
+    )
+    .await
+    .assert_status(404);
+}
+
+async fn another_companys_ids_answer_404(app: TestApp) {
+    let a = app.company(Plan::Platform).await;
+    let b = app.company(Plan::Platform).await;
+    let (_, key_b) = app.api_key(b.id, &b.owner.user).await;
+    let target = format!("/v4/user/{}", a.member.user.id);
+    let r = app
+        .call(
+            Method::PATCH,
+            &target,
+            &Auth::bearer(&key_b),
+            Some(json!({"givenName": "X"})),
+        )
+        .await;
+    r.assert_status(404);
+    app.call(Method::DELETE, &target, &Auth::bearer(&key_b), None)
+        .await
+        .assert_status(404);
+    let list = app.get("/v4/user", &b.admin.auth()).await.json();
+    assert!(!list.to_string().contains(&a.member.user.id.to_string()));
+}
+
+async fn the_user_list_pages_and_filters(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    for _ in 0..3 {
+        app.add_user(c.id, termin_domain::tenancy::Role::Member)
+            .await;
+    }
+    let page = app
+        .get("/v4/user?limit=2&offset=1", &c.admin.auth())
+        .await
+        .json();
+    assert_eq!(page["total"], 6);
+    assert_eq!(page["count"], 2);
+    assert_eq!(page["offset"], 1);
+    assert_eq!(page["users"].as_array().unwrap().len(), 2);
+    let standard = app
+        .get("/v4/user?userType=standard", &c.admin.auth())
+        .await
+        .json();
+    assert_eq!(standard["total"], 6);
+    let none = app
+        .get("/v4/user?userType=resource", &c.admin.auth())
+        .await
+        .json();
+    assert_eq!(none["total"], 0);
+    app.get("/v4/user?limit=0", &c.admin.auth())
+        .await
+        .assert_status(400);
+    app.get("/v4/user?limit=101", &c.admin.auth())
+        .await
+        .assert_status(400);
+    app.get("/v4/user?userType=robot", &c.admin.auth())
+        .await
+        .assert_status(400);
+}
+
+async fn a_dashboard_member_edits_only_themself(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let session = app.session(&c.member.user).await;
+    let own = format!("/v4/user/{}", c.member.user.id);
+    let r = app
+        .call(
+            Method::PATCH,
+            &own,
+            &session,
+            Some(json!({"timezone": "America/New_York"})),
+        )
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.json()["timezone"], "America/New_York");
+    let other = format!("/v4/user/{}", c.admin.user.id);
+    app.call(
+        Method::PATCH,
+        &other,
+        &session,
+        Some(json!({"givenName": "X"})),
+    )
+    .await
+    .assert_status(403);
+}
+
+crate::backend_tests!(
+    an_api_key_creates_updates_and_removes_users,
+    another_companys_ids_answer_404,
+    the_user_list_pages_and_filters,
+    a_dashboard_member_edits_only_themself,
+);
