@@ -70,3 +70,23 @@ id_type!(
     /// A dashboard login session's record (not the cookie value).
     SessionId
 );
+id_type!(
+    /// A weekly availability schedule.
+    AvailabilityId
+);
+id_type!(
+    /// A meeting type (event type).
+    MeetingTypeId
+);
+id_type!(
+    /// An appointment (one booked slot, with one or more attendees).
+    AppointmentId
+);
+id_type!(
+    /// One attendee of an appointment.
+    AttendeeId
+);
+id_type!(
+    /// A contact in a company's address book.
+    ContactId
+);

@@ -2,10 +2,15 @@
 //! and validated input types. Nothing in here performs IO or awaits anything, so every rule can be
 //! unit-tested as a plain function.
 
+pub mod availability;
 pub mod credential;
 pub mod ids;
 pub mod principal;
+pub mod slots;
 pub mod tenancy;
 pub mod validate;
 
-pub use ids::{ApiKeyId, CompanyId, SessionId, TokenId, UserId};
+pub use ids::{
+    ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ContactId, MeetingTypeId,
+    SessionId, TokenId, UserId,
+};

@@ -139,6 +139,18 @@ impl From<StorageError> for ApiError {
             }
             Some(Conflict::UserSlug) => ApiError::conflict("This slug is already in use"),
             Some(Conflict::CompanyOwner) => ApiError::conflict("The company already has an owner"),
+            Some(Conflict::MeetingTypeSlug) => ApiError::conflict(
+                "This slug is already in use by another of the host's meeting types",
+            ),
+            Some(Conflict::ContactEmail) => {
+                ApiError::conflict("A contact with this email already exists")
+            }
+            Some(Conflict::IdempotencyKey) => {
+                ApiError::conflict("A request with this Idempotency-Key is already being processed")
+            }
+            Some(Conflict::HostOverlap | Conflict::SpotsExceeded) => {
+                ApiError::conflict(crate::service::appointments::SLOT_TAKEN)
+            }
             None => ApiError::internal(err),
         }
     }

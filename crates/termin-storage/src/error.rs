@@ -4,6 +4,13 @@ pub enum Conflict {
     UserEmail,
     UserSlug,
     CompanyOwner,
+    MeetingTypeSlug,
+    ContactEmail,
+    IdempotencyKey,
+    /// A host would be in two overlapping active appointments.
+    HostOverlap,
+    /// A group appointment would hold more attendees than seats.
+    SpotsExceeded,
 }
 
 impl Conflict {
@@ -36,6 +43,14 @@ pub enum StorageError {
 impl From<sqlx::Error> for StorageError {
     fn from(err: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &err {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: exclusion violation 23P01; SQLite: the trigger's RAISE message.
+            if code == "23P01" || db.message().contains("appointment_hosts_no_overlap") {
+                return StorageError::Conflict(Conflict::HostOverlap);
+            }
+            if db.is_check_violation() {
+                return StorageError::Conflict(Conflict::SpotsExceeded);
+            }
             if db.is_unique_violation() {
                 let message = db.message();
                 let name = db.constraint().unwrap_or_default();

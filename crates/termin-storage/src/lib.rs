@@ -6,7 +6,12 @@
 //! by [`Backend`] and kept in this file.
 
 pub mod api_keys;
+pub mod appointments;
+pub mod availabilities;
 pub mod companies;
+pub mod contacts;
+pub mod idempotency;
+pub mod meeting_types;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -165,4 +170,26 @@ pub(crate) fn parse_col<T: FromStr>(row: &sqlx::any::AnyRow, col: &str) -> Resul
     let raw: String = row.try_get(col)?;
     raw.parse()
         .map_err(|_| StorageError::Corrupt(format!("column {col} holds an unexpected value")))
+}
+
+/// Locks the given users' rows until the transaction ends, so that concurrent bookings for one
+/// host queue behind each other on PostgreSQL. SQLite's `BEGIN IMMEDIATE` already serialises
+/// every writer, so there it does nothing.
+pub async fn lock_users(
+    tx: &mut Tx,
+    backend: Backend,
+    ids: &[termin_domain::UserId],
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        let mut sorted: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        // A fixed order, so two transactions locking the same hosts cannot deadlock.
+        sorted.sort();
+        for id in sorted {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -7,17 +7,31 @@ use sqlx::AnyPool;
 
 use crate::{Backend, Result};
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "identity",
-    include_str!("../migrations/sqlite/0001_identity.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "identity",
+        include_str!("../migrations/sqlite/0001_identity.sql"),
+    ),
+    (
+        2,
+        "scheduling",
+        include_str!("../migrations/sqlite/0002_scheduling.sql"),
+    ),
+];
 
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "identity",
-    include_str!("../migrations/postgres/0001_identity.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "identity",
+        include_str!("../migrations/postgres/0001_identity.sql"),
+    ),
+    (
+        2,
+        "scheduling",
+        include_str!("../migrations/postgres/0002_scheduling.sql"),
+    ),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     let files = match backend {

@@ -3,8 +3,13 @@
 //! built from one list and cannot drift.
 
 pub mod api_keys;
+pub mod appointments;
+pub mod availability;
+pub mod booking;
 pub mod docs;
 pub mod health;
+pub mod meeting_types;
+mod query;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -29,6 +34,10 @@ use crate::state::AppState;
     modifiers(&SecuritySchemes),
     tags(
         (name = "users", description = "Users of the company"),
+        (name = "availability", description = "Weekly schedules with date exceptions"),
+        (name = "meeting types", description = "What can be booked"),
+        (name = "booking", description = "Bookable times and booking"),
+        (name = "appointments", description = "Booked appointments"),
         (name = "dashboard", description = "Dashboard session and credential management (session cookie only)"),
         (name = "operations", description = "Health"),
     )
@@ -66,6 +75,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(tokens::router())
         .merge(api_keys::router())
+        .merge(availability::router())
+        .merge(meeting_types::router())
+        .merge(booking::router())
+        .merge(appointments::router())
 }
 
 pub async fn not_found() -> ApiError {

@@ -9,7 +9,7 @@ use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Credential;
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
-use termin_domain::{CompanyId, UserId};
+use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,7 +17,9 @@ use utoipa_axum::routes;
 use crate::auth::CallerOrOwner;
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::service::users::{self, NewUser, ProfileChanges, UserView};
+use crate::service::availability::AvailabilityInput;
+use crate::service::meeting_types::{MeetingInfoInput, MeetingTypeInput};
+use crate::service::users::{self, NewUser, ProfileChanges, StarterKit, UserView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -109,6 +111,18 @@ struct CreateUserBody {
     language: Option<String>,
     /// `admin` or `member` (default).
     role: Option<String>,
+    /// Shapes the user's default availability (`{name, timezone, schedule}`).
+    availability: Option<AvailabilityInput>,
+    /// Shapes the user's default meeting type (`{name, duration, slug, channel}`).
+    meeting_type: Option<StarterMeetingType>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct StarterMeetingType {
+    name: Option<String>,
+    duration: Option<i64>,
+    slug: Option<String>,
+    channel: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -116,12 +130,10 @@ struct CreateUserBody {
 struct CreatedUser {
     #[schema(value_type = String, format = Uuid)]
     user_id: UserId,
-    /// The user's default availability; created by the scheduling module (null until then).
-    #[schema(value_type = Option<String>)]
-    availability_id: Option<String>,
-    /// The user's default meeting type; created by the scheduling module (null until then).
-    #[schema(value_type = Option<String>)]
-    meeting_type_id: Option<String>,
+    #[schema(value_type = String, format = Uuid)]
+    availability_id: AvailabilityId,
+    #[schema(value_type = String, format = Uuid)]
+    meeting_type_id: MeetingTypeId,
     booking_url: String,
     #[schema(value_type = String, format = Uuid)]
     company_id: CompanyId,
@@ -180,19 +192,36 @@ async fn create_user(
         user_type,
         password: None,
     };
-    let user = users::create_user(&state.db, caller.company_id, &new).await?;
+    let kit = StarterKit {
+        availability: body.availability.unwrap_or_default(),
+        meeting_type: body
+            .meeting_type
+            .map(|m| MeetingTypeInput {
+                meeting_info: Some(MeetingInfoInput {
+                    name: m.name,
+                    duration: m.duration,
+                    channel: m.channel,
+                    ..Default::default()
+                }),
+                slug: m.slug,
+                ..Default::default()
+            })
+            .unwrap_or_default(),
+    };
+    let created = users::create_user_with(&state.db, caller.company_id, &new, &kit).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
-            user_id: user.id,
-            availability_id: None,
-            meeting_type_id: None,
+            user_id: created.user.id,
+            availability_id: created.availability_id,
+            meeting_type_id: created.meeting_type_id,
             booking_url: format!(
-                "{}/{}",
+                "{}/{}/{}",
                 state.config.public_url.trim_end_matches('/'),
-                user.slug
+                created.user.slug,
+                created.meeting_type_slug
             ),
-            company_id: user.company_id,
+            company_id: created.user.company_id,
         }),
     ))
 }

@@ -7,7 +7,7 @@ use termin_storage::users::UserRecord;
 use termin_storage::{Db, StorageError};
 
 use super::now;
-use super::users::{insert_user, NewUser};
+use super::users::{insert_user, NewUser, StarterKit};
 use crate::error::{ApiError, ApiResult};
 
 /// Creates a company together with its owner, in one transaction.
@@ -36,7 +36,9 @@ pub async fn create_company(
     };
     let mut tx = db.begin_write().await?;
     companies::insert(&mut tx, &company).await?;
-    let owner = insert_user(&mut tx, company.id, &owner).await?;
+    let owner = insert_user(&mut tx, company.id, &owner, &StarterKit::default())
+        .await?
+        .user;
     tx.commit().await.map_err(StorageError::from)?;
     Ok((company, owner))
 }

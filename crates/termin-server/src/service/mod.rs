@@ -1,9 +1,13 @@
 //! Use cases. REST handlers, the CLI and (later) MCP tools are thin adapters over these
 //! functions, so each business rule exists once.
 
+pub mod appointments;
 pub mod authenticate;
+pub mod availability;
+pub mod booking;
 pub mod companies;
 pub mod credentials;
+pub mod meeting_types;
 pub mod passwords;
 pub mod sessions;
 pub mod users;

@@ -3,11 +3,13 @@
 use serde::Serialize;
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
-use termin_domain::{CompanyId, UserId};
+use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::users::{self, UserRecord};
 use termin_storage::{sessions, Connection, Db};
 use utoipa::ToSchema;
 
+use super::availability::{self, AvailabilityInput};
+use super::meeting_types::{self, MeetingTypeInput};
 use super::{now, passwords};
 use crate::error::{ApiError, ApiResult};
 
@@ -74,12 +76,32 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
-/// Inserts a user inside the caller's transaction, choosing a free slug from the name.
+/// What a new user starts with besides their profile: a default availability and a default
+/// meeting type, each shaped by the optional inputs.
+#[derive(Debug, Clone, Default)]
+pub struct StarterKit {
+    pub availability: AvailabilityInput,
+    pub meeting_type: MeetingTypeInput,
+}
+
+/// The ids of what [`insert_user`] created.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: UserRecord,
+    pub availability_id: AvailabilityId,
+    pub meeting_type_id: MeetingTypeId,
+    pub meeting_type_slug: String,
+}
+
+/// Inserts a user inside the caller's transaction, choosing a free slug from the name, with a
+/// default availability (Mon-Fri 09:00-17:00 in the user's zone unless given) and a default
+/// 30-minute meeting type.
 pub async fn insert_user(
     conn: &mut Connection,
     company: CompanyId,
     new: &NewUser,
-) -> ApiResult<UserRecord> {
+    kit: &StarterKit,
+) -> ApiResult<CreatedUser> {
     if let Some(password) = &new.password {
         passwords::validate(password).map_err(|m| ApiError::field("password", m))?;
     }
@@ -108,7 +130,22 @@ pub async fn insert_user(
         removed_at: None,
     };
     users::insert(conn, &user, password_hash.as_deref()).await?;
-    Ok(user)
+    let availability =
+        availability::insert(conn, company, user.id, &user.timezone, &kit.availability).await?;
+    let mut mt_input = kit.meeting_type.clone();
+    let info = mt_input.meeting_info.get_or_insert_with(Default::default);
+    info.name
+        .get_or_insert_with(|| "30 minute meeting".to_owned());
+    info.duration.get_or_insert(30);
+    mt_input.slug.get_or_insert_with(|| "30min".to_owned());
+    mt_input.availability_id = Some(availability.id);
+    let meeting_type = meeting_types::insert(conn, company, user.id, &mt_input).await?;
+    Ok(CreatedUser {
+        user,
+        availability_id: availability.id,
+        meeting_type_id: meeting_type.record.id,
+        meeting_type_slug: meeting_type.record.slug,
+    })
 }
 
 /// The first of `base`, `base-2`, `base-3`, ... that no present user has.
@@ -127,17 +164,28 @@ async fn free_slug(conn: &mut Connection, base: &str) -> ApiResult<String> {
 }
 
 pub async fn create_user(db: &Db, company: CompanyId, new: &NewUser) -> ApiResult<UserRecord> {
+    Ok(create_user_with(db, company, new, &StarterKit::default())
+        .await?
+        .user)
+}
+
+pub async fn create_user_with(
+    db: &Db,
+    company: CompanyId,
+    new: &NewUser,
+    kit: &StarterKit,
+) -> ApiResult<CreatedUser> {
     if new.role == Role::Owner {
         return Err(ApiError::bad_request(
             "A company has exactly one owner; new users are admins or members",
         ));
     }
     let mut tx = db.begin_write().await?;
-    let user = insert_user(&mut tx, company, new).await?;
+    let created = insert_user(&mut tx, company, new, kit).await?;
     tx.commit()
         .await
         .map_err(termin_storage::StorageError::from)?;
-    Ok(user)
+    Ok(created)
 }
 
 /// A present (not removed) user of the company, or 404.

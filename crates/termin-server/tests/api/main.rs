@@ -9,4 +9,5 @@ mod binary;
 mod credentials;
 mod errors;
 mod matrix;
+mod scheduling;
 mod users;

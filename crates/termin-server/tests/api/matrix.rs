@@ -39,6 +39,16 @@ const CALLERS: [&str; 24] = [
     "member session",            // 23
 ];
 
+/// The pattern every scheduling route follows: `ok` for callers acting as a user of company A
+/// who may reach the resource (the member, their admins, the member through an API key),
+/// `foreign` for the other company's admin (404 for A's ids, their own data otherwise), and the
+/// same refusals everywhere else. An API key without the header is 400 on these routes.
+#[rustfmt::skip]
+const fn scheduling(ok: u16, foreign: u16) -> [u16; 24] {
+    //0    1    2    3    4   5   6   7    8   9   10   11   12   13  14   15   16   17   18   19   20   21       22  23
+    [401, 401, 401, 401, 401, ok, ok, ok, 403, ok, 403, 401, 401, 401, ok, 400, 403, 400, 404, 401, 401, foreign, ok, ok]
+}
+
 /// Expected status per caller for each route, in `CALLERS` order.
 #[rustfmt::skip]
 const TABLE: &[(&str, [u16; 24])] = &[
@@ -60,6 +70,26 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("DELETE /auth/api-keys/{id}",  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
     ("POST /auth/api-keys/{id}/deactivate", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
     ("POST /auth/api-keys/{id}/reactivate", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+    ("GET /v4/availability",                   scheduling(200, 200)),
+    ("POST /v4/availability",                  scheduling(201, 201)),
+    ("GET /v4/availability/{id}",              scheduling(200, 404)),
+    ("PATCH /v4/availability/{id}",            scheduling(200, 404)),
+    ("DELETE /v4/availability/{id}",           scheduling(200, 404)),
+    ("GET /v4/meeting-type",                   scheduling(200, 200)),
+    ("POST /v4/meeting-type",                  scheduling(201, 201)),
+    ("GET /v4/meeting-type/{id}",              scheduling(200, 404)),
+    ("PATCH /v4/meeting-type/{id}",            scheduling(200, 404)),
+    ("DELETE /v4/meeting-type/{id}",           scheduling(200, 404)),
+    ("GET /v4/booking-availability",           scheduling(200, 404)),
+    ("POST /v4/booking",                       scheduling(201, 404)),
+    ("GET /v4/appointment/paginated",          scheduling(200, 200)),
+    ("GET /v4/appointment/today",              scheduling(200, 200)),
+    ("GET /v4/appointment/{id}",               scheduling(200, 404)),
+    ("POST /v4/appointment/{id}/cancel",       scheduling(200, 404)),
+    ("POST /v4/appointment/{id}/reschedule",   scheduling(200, 404)),
+    ("PATCH /v4/appointment/{id}/guest",       scheduling(200, 404)),
+    ("PATCH /v4/appointment/{id}/notes",       scheduling(200, 404)),
+    ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
 ];
 
 /// The routes the router serves, as "METHOD /path", from the OpenAPI document.
@@ -93,6 +123,32 @@ struct World {
     a: Company,
     b: Company,
     callers: Vec<Auth>,
+    /// The member's default meeting type.
+    meeting_type: String,
+    /// Slots handed out so far (each cell that books takes fresh ones).
+    next_slot: std::sync::atomic::AtomicUsize,
+}
+
+impl World {
+    /// A bookable start of the member's default meeting type nobody has used yet: weekdays
+    /// from two days ahead, 09:00 to 16:30 Berlin time.
+    fn fresh_start(&self) -> jiff::Timestamp {
+        let n = self
+            .next_slot
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let day = crate::scheduling::upcoming_weekday("Europe/Berlin", 2, 9, 0);
+        let mut date = day.to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
+        for _ in 0..n / 16 {
+            date = date.tomorrow().unwrap();
+            while matches!(
+                date.weekday(),
+                jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+            ) {
+                date = date.tomorrow().unwrap();
+            }
+        }
+        date.timestamp() + jiff::SignedDuration::from_mins(30 * (n % 16) as i64)
+    }
 }
 
 async fn world(app: &TestApp) -> World {
@@ -163,7 +219,17 @@ async fn world(app: &TestApp) -> World {
         app.session(&a.member.user).await,
     ];
     assert_eq!(callers.len(), CALLERS.len());
-    World { a, b, callers }
+    let meeting_type = crate::scheduling::default_meeting_type(app, &a.member).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    World {
+        a,
+        b,
+        callers,
+        meeting_type,
+        next_slot: Default::default(),
+    }
 }
 
 /// The request for one cell. Routes that change state get a fresh target per cell, so cells do
@@ -238,9 +304,93 @@ async fn request(
             }
             (path.replace("{id}", &id.to_string()), None)
         }
+        "GET /v4/availability/{id}"
+        | "PATCH /v4/availability/{id}"
+        | "DELETE /v4/availability/{id}" => {
+            let created = app
+                .call(
+                    Method::POST,
+                    "/v4/availability",
+                    &w.a.member.auth(),
+                    Some(json!({"name": "spare"})),
+                )
+                .await
+                .json();
+            let body = (method == Method::PATCH).then(|| json!({"name": "renamed"}));
+            (path.replace("{id}", created["id"].as_str().unwrap()), body)
+        }
+        "POST /v4/availability" => (path.to_owned(), Some(json!({"name": "mine"}))),
+        "GET /v4/meeting-type/{id}"
+        | "PATCH /v4/meeting-type/{id}"
+        | "DELETE /v4/meeting-type/{id}" => {
+            let created = app
+                .call(
+                    Method::POST,
+                    "/v4/meeting-type",
+                    &w.a.member.auth(),
+                    Some(json!({"meetingInfo": {"name": format!("Spare {}", UserId::new()), "duration": 30}})),
+                )
+                .await
+                .json();
+            let body = (method == Method::PATCH).then(|| json!({"meetingInfo": {"duration": 45}}));
+            (path.replace("{id}", created["id"].as_str().unwrap()), body)
+        }
+        "POST /v4/meeting-type" => (
+            path.to_owned(),
+            Some(
+                json!({"meetingInfo": {"name": format!("New {}", UserId::new()), "duration": 30}}),
+            ),
+        ),
+        "GET /v4/booking-availability" => {
+            let date = w.fresh_start().to_zoned(jiff::tz::TimeZone::UTC).date();
+            (
+                format!(
+                    "{path}?meetingTypeId={}&start={date}&end={date}",
+                    w.meeting_type
+                ),
+                None,
+            )
+        }
+        "POST /v4/booking" => (path.to_owned(), Some(booking_body(w, w.fresh_start()))),
+        r if r.starts_with("GET /v4/appointment/{id}")
+            || r.starts_with("POST /v4/appointment/{id}")
+            || r.starts_with("PATCH /v4/appointment/{id}") =>
+        {
+            let booked = app
+                .call(
+                    Method::POST,
+                    "/v4/booking",
+                    &w.a.member.auth(),
+                    Some(booking_body(w, w.fresh_start())),
+                )
+                .await;
+            assert_eq!(booked.status.as_u16(), 201, "{}", booked.text);
+            let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+            let attendee = app
+                .get(&format!("/v4/appointment/{id}"), &w.a.member.auth())
+                .await
+                .json()["attendees"][0]["id"]
+                .clone();
+            let body = match r {
+                "POST /v4/appointment/{id}/cancel" => Some(json!({"reason": "matrix"})),
+                "POST /v4/appointment/{id}/reschedule" => {
+                    Some(json!({"start": w.fresh_start().to_string()}))
+                }
+                "PATCH /v4/appointment/{id}/guest" => {
+                    Some(json!({"attendeeId": attendee, "email": "new@example.com"}))
+                }
+                "PATCH /v4/appointment/{id}/notes" => Some(json!({"note": "bring slides"})),
+                _ => None,
+            };
+            (path.replace("{id}", &id), body)
+        }
         _ => (path.to_owned(), None),
     };
     (method, path, body, auth)
+}
+
+fn booking_body(w: &World, start: jiff::Timestamp) -> Value {
+    json!({"meetingTypeId": w.meeting_type, "start": start.to_string(), "attendee": {"email": "guest@example.com"}})
 }
 
 async fn authorization_matrix(app: TestApp) {

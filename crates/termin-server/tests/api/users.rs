@@ -22,7 +22,8 @@ async fn an_api_key_creates_updates_and_removes_users(app: TestApp) {
     created.assert_status(201);
     let body = created.json();
     assert_eq!(body["companyId"], c.id.to_string());
-    assert_eq!(body["bookingUrl"], "http://termin.test/ada-lovelace");
+    assert_eq!(body["bookingUrl"], "http://termin.test/ada-lovelace/30min");
+    assert!(body["availabilityId"].is_string() && body["meetingTypeId"].is_string());
     let id = body["userId"].as_str().unwrap().to_owned();
 
     let me = app
@@ -46,7 +47,7 @@ async fn an_api_key_creates_updates_and_removes_users(app: TestApp) {
         .await;
     assert_eq!(
         twin.json()["bookingUrl"],
-        "http://termin.test/ada-lovelace-2"
+        "http://termin.test/ada-lovelace-2/30min"
     );
 
     let patched = app

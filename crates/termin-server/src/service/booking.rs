@@ -1,0 +1,168 @@
+//! Bookable times and booking. The slot engine (a pure function of the domain) decides what is
+//! bookable; this module feeds it from the database and, for a booking, re-runs it inside the
+//! write transaction that inserts the appointment, so "offered" and "booked" are one decision.
+//!
+//! No double booking: on PostgreSQL the hosts' rows are locked (`FOR UPDATE`) for the duration
+//! of the transaction and an exclusion constraint refuses overlapping host rows; on SQLite every
+//! writer holds the database's write lock (`BEGIN IMMEDIATE`) and triggers refuse overlaps. Group
+//! seats are counted under the same lock, with a CHECK constraint as backstop.
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+use termin_domain::availability::Availability;
+use termin_domain::principal::Principal;
+use termin_domain::slots::{bookable_slots, Busy, Host, Method, Slot, SlotQuery};
+use termin_domain::{AppointmentId, CompanyId, UserId};
+use termin_storage::appointments::{self, BusyRow};
+use termin_storage::{lock_users, users, Connection, Db};
+
+use super::availability::availability_for;
+use super::meeting_types::MeetingType;
+use crate::error::{ApiError, ApiResult};
+
+/// Longest window `GET /v4/booking-availability` computes at once.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+
+/// What to compute slots for.
+pub struct SlotRequest<'a> {
+    pub meeting_type: &'a MeetingType,
+    pub hosts: &'a [UserId],
+    pub window_start: Timestamp,
+    pub window_end: Timestamp,
+    pub duration_minutes: i64,
+    pub method: Method,
+    /// An appointment to ignore (rescheduling it).
+    pub ignore: Option<AppointmentId>,
+    pub now: Timestamp,
+}
+
+/// The hosts of a request: the given ones (present users of the company) or the meeting type's.
+pub async fn resolve_hosts(
+    conn: &mut Connection,
+    company: CompanyId,
+    mt: &MeetingType,
+    given: Option<&[UserId]>,
+) -> ApiResult<Vec<UserId>> {
+    let Some(given) = given.filter(|g| !g.is_empty()) else {
+        return Ok(vec![mt.record.user_id]);
+    };
+    let mut hosts = Vec::with_capacity(given.len());
+    for (i, id) in given.iter().enumerate() {
+        let user = users::find_present(conn, company, *id).await?;
+        match user {
+            Some(u) if u.deactivated_at.is_none() => {
+                if !hosts.contains(&u.id) {
+                    hosts.push(u.id)
+                }
+            }
+            _ => {
+                return Err(ApiError::field(
+                    &format!("hostIds[{i}]"),
+                    "is not a user of this company",
+                ))
+            }
+        }
+    }
+    Ok(hosts)
+}
+
+/// Computes the bookable slots; also returns the busy rows it used, by host.
+pub async fn compute_slots(
+    conn: &mut Connection,
+    company: CompanyId,
+    req: &SlotRequest<'_>,
+) -> ApiResult<(Vec<Slot>, Vec<BusyRow>)> {
+    let s = &req.meeting_type.settings;
+    let duration = SignedDuration::from_mins(req.duration_minutes);
+    let before = SignedDuration::from_mins(s.meeting_info.buffer_before);
+    let after = SignedDuration::from_mins(s.meeting_info.buffer_after);
+    let mut availabilities: Vec<Availability> = Vec::with_capacity(req.hosts.len());
+    for host in req.hosts {
+        availabilities.push(availability_for(conn, company, req.meeting_type, *host).await?);
+    }
+    // Appointments that could touch a slot in the window, buffers included.
+    let margin = SignedDuration::from_mins(480 + 240);
+    let busy_rows = appointments::busy_for_hosts(
+        conn,
+        req.hosts,
+        req.window_start - margin,
+        req.window_end + margin,
+        req.ignore,
+    )
+    .await?;
+    let mut by_host: HashMap<UserId, Vec<Busy>> = HashMap::new();
+    for row in &busy_rows {
+        let joinable = row.meeting_type_id == req.meeting_type.record.id
+            && row.spots > 1
+            && row.taken_spots < row.spots
+            && row.end_at.duration_since(row.start_at) == duration;
+        by_host.entry(row.host).or_default().push(Busy {
+            start: row.start_at,
+            end: row.end_at,
+            joinable,
+        });
+    }
+    let empty = Vec::new();
+    let hosts: Vec<Host> = req
+        .hosts
+        .iter()
+        .zip(&availabilities)
+        .map(|(id, availability)| Host {
+            availability,
+            busy: by_host.get(id).unwrap_or(&empty),
+        })
+        .collect();
+    let query = SlotQuery {
+        window_start: req.window_start,
+        window_end: req.window_end,
+        now: req.now,
+        duration,
+        interval: SignedDuration::from_mins(s.interval_minutes()),
+        buffer_before: before,
+        buffer_after: after,
+        minimum_notice: SignedDuration::from_mins(s.booking_minimum),
+        horizon: s
+            .days_into_future
+            .booking_limit
+            .map(|d| SignedDuration::from_hours(24 * d)),
+        method: req.method,
+    };
+    Ok((bookable_slots(&query, &hosts), busy_rows))
+}
+
+/// The one slot starting exactly at `start`, if it is bookable now.
+pub async fn slot_at(
+    conn: &mut Connection,
+    company: CompanyId,
+    req: &SlotRequest<'_>,
+    start: Timestamp,
+) -> ApiResult<Option<Slot>> {
+    let narrow = SlotRequest {
+        meeting_type: req.meeting_type,
+        hosts: req.hosts,
+        window_start: start,
+        window_end: start + SignedDuration::from_millis(1),
+        duration_minutes: req.duration_minutes,
+        method: req.method,
+        ignore: req.ignore,
+        now: req.now,
+    };
+    let (slots, _) = compute_slots(conn, company, &narrow).await?;
+    Ok(slots.into_iter().find(|s| s.start == start))
+}
+
+/// Locks the hosts for the rest of the transaction (PostgreSQL; SQLite holds its write lock).
+pub async fn lock_hosts(tx: &mut termin_storage::Tx, db: &Db, hosts: &[UserId]) -> ApiResult<()> {
+    lock_users(tx, db.backend(), hosts).await?;
+    Ok(())
+}
+
+/// A member may only act on their own scheduling; an admin on anyone's in the company.
+pub fn require_access(caller: &Principal, user: UserId) -> ApiResult<()> {
+    if caller.may_access_user(user) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("Not found"))
+    }
+}

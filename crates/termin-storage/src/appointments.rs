@@ -1,0 +1,596 @@
+//! Appointments, their hosts and their attendees.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use termin_domain::credential::SecretHash;
+use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
+
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentRecord {
+    pub id: AppointmentId,
+    pub company_id: CompanyId,
+    pub meeting_type_id: MeetingTypeId,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub meeting_name: String,
+    pub channel: String,
+    pub location: Option<String>,
+    pub notes: Option<String>,
+    pub spots: i64,
+    pub taken_spots: i64,
+    pub cancelled_at: Option<Timestamp>,
+    pub cancel_reason: Option<String>,
+    pub cancel_source: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub rescheduled_at: Option<Timestamp>,
+    pub reschedule_count: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+const COLUMNS: &str = "a.id, a.company_id, a.meeting_type_id, a.start_at, a.end_at, a.meeting_name, a.channel, \
+     a.location, a.notes, a.spots, a.taken_spots, a.cancelled_at, a.cancel_reason, a.cancel_source, a.cancelled_by, \
+     a.rescheduled_at, a.reschedule_count, a.created_at, a.updated_at";
+
+fn from_row(row: &AnyRow) -> Result<AppointmentRecord> {
+    Ok(AppointmentRecord {
+        id: parse_col(row, "id")?,
+        company_id: parse_col(row, "company_id")?,
+        meeting_type_id: parse_col(row, "meeting_type_id")?,
+        start_at: ts(row.try_get("start_at")?),
+        end_at: ts(row.try_get("end_at")?),
+        meeting_name: row.try_get("meeting_name")?,
+        channel: row.try_get("channel")?,
+        location: row.try_get("location")?,
+        notes: row.try_get("notes")?,
+        spots: row.try_get("spots")?,
+        taken_spots: row.try_get("taken_spots")?,
+        cancelled_at: ts_opt(row.try_get("cancelled_at")?),
+        cancel_reason: row.try_get("cancel_reason")?,
+        cancel_source: row.try_get("cancel_source")?,
+        cancelled_by: row.try_get("cancelled_by")?,
+        rescheduled_at: ts_opt(row.try_get("rescheduled_at")?),
+        reschedule_count: row.try_get("reschedule_count")?,
+        created_at: ts(row.try_get("created_at")?),
+        updated_at: ts(row.try_get("updated_at")?),
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &AppointmentRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO appointments (id, company_id, meeting_type_id, start_at, end_at, meeting_name, channel, location, \
+         notes, spots, taken_spots, cancelled_at, cancel_reason, cancel_source, cancelled_by, \
+         rescheduled_at, reschedule_count, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, NULL, NULL, NULL, 0, $12, $12)",
+    )
+    .bind(a.id.to_string())
+    .bind(a.company_id.to_string())
+    .bind(a.meeting_type_id.to_string())
+    .bind(ms(a.start_at))
+    .bind(ms(a.end_at))
+    .bind(&a.meeting_name)
+    .bind(&a.channel)
+    .bind(a.location.as_deref())
+    .bind(a.notes.as_deref())
+    .bind(a.spots)
+    .bind(a.taken_spots)
+    .bind(ms(a.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_host(
+    conn: &mut AnyConnection,
+    a: &AppointmentRecord,
+    host: UserId,
+) -> Result<()> {
+    sqlx::query("INSERT INTO appointment_hosts (appointment_id, user_id, start_at, end_at, active) VALUES ($1, $2, $3, $4, 1)")
+        .bind(a.id.to_string())
+        .bind(host.to_string())
+        .bind(ms(a.start_at))
+        .bind(ms(a.end_at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendeeRecord {
+    pub id: AttendeeId,
+    pub appointment_id: AppointmentId,
+    pub contact_id: Option<ContactId>,
+    pub email: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub fullname: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: Option<String>,
+    pub language: Option<String>,
+    pub receive_reminders: bool,
+    /// JSON object.
+    pub notes: String,
+    /// JSON array of strings.
+    pub bringalong_emails: String,
+    pub cancelled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+fn attendee_from_row(row: &AnyRow) -> Result<AttendeeRecord> {
+    let contact: Option<String> = row.try_get("contact_id")?;
+    Ok(AttendeeRecord {
+        id: parse_col(row, "id")?,
+        appointment_id: parse_col(row, "appointment_id")?,
+        contact_id: contact.and_then(|c| c.parse().ok()),
+        email: row.try_get("email")?,
+        firstname: row.try_get("firstname")?,
+        lastname: row.try_get("lastname")?,
+        fullname: row.try_get("fullname")?,
+        phone: row.try_get("phone")?,
+        timezone: row.try_get("timezone")?,
+        language: row.try_get("language")?,
+        receive_reminders: row.try_get::<i64, _>("receive_reminders")? != 0,
+        notes: row.try_get("notes")?,
+        bringalong_emails: row.try_get("bringalong_emails")?,
+        cancelled_at: ts_opt(row.try_get("cancelled_at")?),
+        created_at: ts(row.try_get("created_at")?),
+    })
+}
+
+pub async fn insert_attendee(
+    conn: &mut AnyConnection,
+    a: &AttendeeRecord,
+    secret: SecretHash,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO attendees (id, appointment_id, contact_id, email, firstname, lastname, fullname, phone, timezone, \
+         language, receive_reminders, notes, bringalong_emails, secret_hash, cancelled_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15)",
+    )
+    .bind(a.id.to_string())
+    .bind(a.appointment_id.to_string())
+    .bind(a.contact_id.map(|c| c.to_string()))
+    .bind(&a.email)
+    .bind(a.firstname.as_deref())
+    .bind(a.lastname.as_deref())
+    .bind(a.fullname.as_deref())
+    .bind(a.phone.as_deref())
+    .bind(a.timezone.as_deref())
+    .bind(a.language.as_deref())
+    .bind(i64::from(a.receive_reminders))
+    .bind(&a.notes)
+    .bind(&a.bringalong_emails)
+    .bind(secret.to_hex())
+    .bind(ms(a.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds (or with a negative delta removes) seats taken. The CHECK constraint refuses overbooking.
+pub async fn add_taken_spots(
+    conn: &mut AnyConnection,
+    id: AppointmentId,
+    delta: i64,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE appointments SET taken_spots = taken_spots + $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(delta)
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An active appointment occupying one of `hosts` between `from` and `to`.
+#[derive(Debug, Clone)]
+pub struct BusyRow {
+    pub host: UserId,
+    pub appointment_id: AppointmentId,
+    pub meeting_type_id: MeetingTypeId,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub spots: i64,
+    pub taken_spots: i64,
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn busy_for_hosts(
+    conn: &mut AnyConnection,
+    hosts: &[UserId],
+    from: Timestamp,
+    to: Timestamp,
+    ignore: Option<AppointmentId>,
+) -> Result<Vec<BusyRow>> {
+    if hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT h.user_id, a.id, a.meeting_type_id, h.start_at, h.end_at, a.spots, a.taken_spots \
+         FROM appointment_hosts h JOIN appointments a ON a.id = h.appointment_id \
+         WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND a.id <> $3 AND h.user_id IN ({}) \
+         ORDER BY h.start_at",
+        placeholders(4, hosts.len())
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(ms(to))
+        .bind(ms(from))
+        .bind(ignore.map(|i| i.to_string()).unwrap_or_default());
+    for h in hosts {
+        q = q.bind(h.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BusyRow {
+                host: parse_col(r, "user_id")?,
+                appointment_id: parse_col(r, "id")?,
+                meeting_type_id: parse_col(r, "meeting_type_id")?,
+                start_at: ts(r.try_get("start_at")?),
+                end_at: ts(r.try_get("end_at")?),
+                spots: r.try_get("spots")?,
+                taken_spots: r.try_get("taken_spots")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: AppointmentId,
+) -> Result<Option<AppointmentRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM appointments a WHERE a.id = $1 AND a.company_id = $2"
+    ))
+    .bind(id.to_string())
+    .bind(company.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A host of an appointment, with what the appointment object shows of them.
+#[derive(Debug, Clone)]
+pub struct HostRow {
+    pub appointment_id: AppointmentId,
+    pub user_id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub slug: String,
+    pub timezone: String,
+}
+
+pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result<Vec<HostRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT h.appointment_id, u.id, u.email, u.given_name, u.family_name, u.slug, u.timezone \
+         FROM appointment_hosts h JOIN users u ON u.id = h.user_id WHERE h.appointment_id IN ({}) ORDER BY u.id",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HostRow {
+                appointment_id: parse_col(r, "appointment_id")?,
+                user_id: parse_col(r, "id")?,
+                email: r.try_get("email")?,
+                given_name: r.try_get("given_name")?,
+                family_name: r.try_get("family_name")?,
+                slug: r.try_get("slug")?,
+                timezone: r.try_get("timezone")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn attendees_of(
+    conn: &mut AnyConnection,
+    ids: &[AppointmentId],
+) -> Result<Vec<AttendeeRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, appointment_id, contact_id, email, firstname, lastname, fullname, phone, timezone, language, \
+         receive_reminders, notes, bringalong_emails, cancelled_at, created_at FROM attendees WHERE appointment_id IN ({}) ORDER BY created_at, id",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(attendee_from_row).collect()
+}
+
+/// Which appointments a listing returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub company: Option<CompanyId>,
+    pub host: Option<UserId>,
+    pub start_from: Option<Timestamp>,
+    pub start_before: Option<Timestamp>,
+    /// `upcoming`, `past` or `cancelled`, judged at `now`.
+    pub status: Option<Status>,
+    pub now: Option<Timestamp>,
+    pub meeting_type: Option<MeetingTypeId>,
+    pub search: Option<String>,
+    pub updated_since: Option<Timestamp>,
+    pub sort_by_created: bool,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Upcoming,
+    Past,
+    Cancelled,
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &ListFilter,
+) -> Result<(Vec<AppointmentRecord>, i64)> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    // Adds a bound value and returns its placeholder.
+    let mut bind = |b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    if let Some(c) = f.company {
+        clauses.push(format!(
+            "a.company_id = {}",
+            bind(Bind::Text(c.to_string()))
+        ));
+    }
+    if let Some(h) = f.host {
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM appointment_hosts h WHERE h.appointment_id = a.id AND h.user_id = {})",
+            bind(Bind::Text(h.to_string()))
+        ));
+    }
+    if let Some(t) = f.start_from {
+        clauses.push(format!("a.start_at >= {}", bind(Bind::Int(ms(t)))));
+    }
+    if let Some(t) = f.start_before {
+        clauses.push(format!("a.start_at < {}", bind(Bind::Int(ms(t)))));
+    }
+    let now = ms_opt(f.now).unwrap_or(0);
+    match f.status {
+        Some(Status::Upcoming) => clauses.push(format!(
+            "a.cancelled_at IS NULL AND a.end_at >= {}",
+            bind(Bind::Int(now))
+        )),
+        Some(Status::Past) => clauses.push(format!(
+            "a.cancelled_at IS NULL AND a.end_at < {}",
+            bind(Bind::Int(now))
+        )),
+        Some(Status::Cancelled) => clauses.push("a.cancelled_at IS NOT NULL".into()),
+        None => {}
+    }
+    if let Some(m) = f.meeting_type {
+        clauses.push(format!(
+            "a.meeting_type_id = {}",
+            bind(Bind::Text(m.to_string()))
+        ));
+    }
+    if let Some(t) = f.updated_since {
+        clauses.push(format!("a.updated_at >= {}", bind(Bind::Int(ms(t)))));
+    }
+    if let Some(s) = &f.search {
+        let escaped = s
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = bind(Bind::Text(format!("%{escaped}%")));
+        clauses.push(format!(
+            "(LOWER(a.meeting_name) LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM attendees t WHERE t.appointment_id = a.id \
+             AND (LOWER(t.email) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(t.fullname, '')) LIKE {p} ESCAPE '\\')))"
+        ));
+    }
+    let filter = if clauses.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        clauses.join(" AND ")
+    };
+    let order = format!(
+        "{} {}, a.id {}",
+        if f.sort_by_created {
+            "a.created_at"
+        } else {
+            "a.start_at"
+        },
+        if f.descending { "DESC" } else { "ASC" },
+        if f.descending { "DESC" } else { "ASC" },
+    );
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments a WHERE {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+        f.limit.max(0),
+        f.offset.max(0)
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM appointments a WHERE {filter}");
+    let mut q = sqlx::query(&sql);
+    let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        match b {
+            Bind::Int(i) => {
+                q = q.bind(*i);
+                cq = cq.bind(*i);
+            }
+            Bind::Text(s) => {
+                q = q.bind(s.clone());
+                cq = cq.bind(s.clone());
+            }
+        }
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let total = cq.fetch_one(conn).await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+}
+
+pub struct Cancellation<'a> {
+    pub reason: Option<&'a str>,
+    pub source: &'a str,
+    pub by: Option<&'a str>,
+}
+
+/// Cancels a whole appointment: its hosts are free again at once.
+pub async fn cancel(
+    conn: &mut AnyConnection,
+    id: AppointmentId,
+    c: &Cancellation<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE appointments SET cancelled_at = $1, cancel_reason = $2, cancel_source = $3, cancelled_by = $4, \
+         updated_at = $1 WHERE id = $5",
+    )
+    .bind(ms(now))
+    .bind(c.reason)
+    .bind(c.source)
+    .bind(c.by)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE appointment_hosts SET active = 0 WHERE appointment_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE attendees SET cancelled_at = COALESCE(cancelled_at, $1) WHERE appointment_id = $2",
+    )
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes one attendee of a group appointment, freeing their seat.
+pub async fn cancel_attendee(
+    conn: &mut AnyConnection,
+    appointment: AppointmentId,
+    attendee: AttendeeId,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE attendees SET cancelled_at = $1 WHERE id = $2 AND appointment_id = $3 AND cancelled_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(attendee.to_string())
+    .bind(appointment.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        add_taken_spots(conn, appointment, -1, now).await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves an appointment; the hosts' rows move with it (and the overlap rule is checked again).
+pub async fn reschedule(
+    conn: &mut AnyConnection,
+    id: AppointmentId,
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE appointments SET start_at = $1, end_at = $2, rescheduled_at = $3, reschedule_count = reschedule_count + 1, \
+         updated_at = $3 WHERE id = $4",
+    )
+    .bind(ms(start))
+    .bind(ms(end))
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE appointment_hosts SET start_at = $1, end_at = $2 WHERE appointment_id = $3",
+    )
+    .bind(ms(start))
+    .bind(ms(end))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_notes(
+    conn: &mut AnyConnection,
+    id: AppointmentId,
+    notes: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("UPDATE appointments SET notes = $1, updated_at = $2 WHERE id = $3")
+        .bind(notes)
+        .bind(ms(now))
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_attendee_email(
+    conn: &mut AnyConnection,
+    appointment: AppointmentId,
+    attendee: AttendeeId,
+    email: &str,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE attendees SET email = $1 WHERE id = $2 AND appointment_id = $3")
+        .bind(email)
+        .bind(attendee.to_string())
+        .bind(appointment.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE appointments SET updated_at = $1 WHERE id = $2")
+        .bind(ms(now))
+        .bind(appointment.to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts for tests and benchmarks: active attendees of one host at one start.
+pub async fn count_active_attendees(
+    conn: &mut AnyConnection,
+    meeting_type: MeetingTypeId,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attendees t JOIN appointments a ON a.id = t.appointment_id \
+         WHERE a.meeting_type_id = $1 AND t.cancelled_at IS NULL AND a.cancelled_at IS NULL",
+    )
+    .bind(meeting_type.to_string())
+    .fetch_one(conn)
+    .await?)
+}

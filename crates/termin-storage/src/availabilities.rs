@@ -1,0 +1,131 @@
+//! Weekly availability schedules. The schedule and exceptions are stored as their API JSON.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use termin_domain::{AvailabilityId, CompanyId, UserId};
+
+use crate::{ms, parse_col, ts, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailabilityRecord {
+    pub id: AvailabilityId,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    pub name: String,
+    pub timezone: String,
+    pub schedule: String,
+    pub exceptions: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn from_row(row: &AnyRow) -> Result<AvailabilityRecord> {
+    Ok(AvailabilityRecord {
+        id: parse_col(row, "id")?,
+        company_id: parse_col(row, "company_id")?,
+        user_id: parse_col(row, "user_id")?,
+        name: row.try_get("name")?,
+        timezone: row.try_get("timezone")?,
+        schedule: row.try_get("schedule")?,
+        exceptions: row.try_get("exceptions")?,
+        created_at: ts(row.try_get("created_at")?),
+        updated_at: ts(row.try_get("updated_at")?),
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &AvailabilityRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO availabilities (id, company_id, user_id, name, timezone, schedule, exceptions, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(a.id.to_string())
+    .bind(a.company_id.to_string())
+    .bind(a.user_id.to_string())
+    .bind(&a.name)
+    .bind(&a.timezone)
+    .bind(&a.schedule)
+    .bind(&a.exceptions)
+    .bind(ms(a.created_at))
+    .bind(ms(a.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut AnyConnection, a: &AvailabilityRecord) -> Result<()> {
+    sqlx::query(
+        "UPDATE availabilities SET name = $1, timezone = $2, schedule = $3, exceptions = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(&a.name)
+    .bind(&a.timezone)
+    .bind(&a.schedule)
+    .bind(&a.exceptions)
+    .bind(ms(a.updated_at))
+    .bind(a.id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: AvailabilityId,
+) -> Result<Option<AvailabilityRecord>> {
+    let row = sqlx::query("SELECT * FROM availabilities WHERE id = $1 AND company_id = $2")
+        .bind(id.to_string())
+        .bind(company.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Vec<AvailabilityRecord>> {
+    let rows =
+        sqlx::query("SELECT * FROM availabilities WHERE user_id = $1 ORDER BY created_at, id")
+            .bind(user.to_string())
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The user's first availability: the default for meeting types without one.
+pub async fn default_for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Option<AvailabilityRecord>> {
+    let row = sqlx::query(
+        "SELECT * FROM availabilities WHERE user_id = $1 ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(user.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// How many live meeting types use this availability.
+pub async fn usage(conn: &mut AnyConnection, id: AvailabilityId) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM meeting_types WHERE availability_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.to_string())
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: AvailabilityId) -> Result<()> {
+    // Deleted meeting types keep their history but let go of the schedule.
+    sqlx::query("UPDATE meeting_types SET availability_id = NULL WHERE availability_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM availabilities WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Meeting types. Settings that are never filtered on are stored as one JSON document.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
+
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingTypeRecord {
+    pub id: MeetingTypeId,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    pub slug: String,
+    pub enabled: bool,
+    pub availability_id: Option<AvailabilityId>,
+    pub settings: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+}
+
+fn from_row(row: &AnyRow) -> Result<MeetingTypeRecord> {
+    let availability: Option<String> = row.try_get("availability_id")?;
+    Ok(MeetingTypeRecord {
+        id: parse_col(row, "id")?,
+        company_id: parse_col(row, "company_id")?,
+        user_id: parse_col(row, "user_id")?,
+        slug: row.try_get("slug")?,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        availability_id: availability.and_then(|a| a.parse().ok()),
+        settings: row.try_get("settings")?,
+        created_at: ts(row.try_get("created_at")?),
+        updated_at: ts(row.try_get("updated_at")?),
+        deleted_at: ts_opt(row.try_get("deleted_at")?),
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, m: &MeetingTypeRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO meeting_types (id, company_id, user_id, slug, enabled, availability_id, settings, \
+         created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.company_id.to_string())
+    .bind(m.user_id.to_string())
+    .bind(&m.slug)
+    .bind(i64::from(m.enabled))
+    .bind(m.availability_id.map(|a| a.to_string()))
+    .bind(&m.settings)
+    .bind(ms(m.created_at))
+    .bind(ms(m.updated_at))
+    .bind(ms_opt(m.deleted_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut AnyConnection, m: &MeetingTypeRecord) -> Result<()> {
+    sqlx::query(
+        "UPDATE meeting_types SET slug = $1, enabled = $2, availability_id = $3, settings = $4, \
+         updated_at = $5, deleted_at = $6 WHERE id = $7",
+    )
+    .bind(&m.slug)
+    .bind(i64::from(m.enabled))
+    .bind(m.availability_id.map(|a| a.to_string()))
+    .bind(&m.settings)
+    .bind(ms(m.updated_at))
+    .bind(ms_opt(m.deleted_at))
+    .bind(m.id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A meeting type of the company, deleted ones included (appointments keep pointing at them).
+pub async fn find(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: MeetingTypeId,
+) -> Result<Option<MeetingTypeRecord>> {
+    let row = sqlx::query("SELECT * FROM meeting_types WHERE id = $1 AND company_id = $2")
+        .bind(id.to_string())
+        .bind(company.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Vec<MeetingTypeRecord>> {
+    let rows = sqlx::query("SELECT * FROM meeting_types WHERE user_id = $1 AND deleted_at IS NULL ORDER BY created_at, id")
+        .bind(user.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn slug_taken(
+    conn: &mut AnyConnection,
+    user: UserId,
+    slug: &str,
+    except: Option<MeetingTypeId>,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM meeting_types WHERE user_id = $1 AND slug = $2 AND deleted_at IS NULL AND id <> $3",
+    )
+    .bind(user.to_string())
+    .bind(slug)
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
