@@ -4,10 +4,12 @@ mod helpers;
 mod pg;
 mod process;
 
+mod appointments;
 mod binary;
 
 mod credentials;
 mod errors;
 mod matrix;
+mod races;
 mod scheduling;
 mod users;

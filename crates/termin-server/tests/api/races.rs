@@ -1,0 +1,271 @@
+//! No double booking, ever: many requests racing for one host and time.
+
+use axum::http::Method;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+use termin_domain::tenancy::Plan;
+use termin_domain::MeetingTypeId;
+
+use crate::helpers::{build, send, Auth, TestApp};
+use crate::process::Server;
+use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
+
+const RACERS: usize = 50;
+
+/// Sends all bookings at once and returns their statuses.
+async fn race(app: &TestApp, auth: &Auth, bodies: Vec<Value>) -> Vec<u16> {
+    let mut tasks = Vec::new();
+    for body in bodies {
+        let router = app.router.clone();
+        let request = build(Method::POST, "/v4/booking", auth, Some(body));
+        tasks.push(tokio::spawn(async move { send(&router, request).await }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(
+            r.status.as_u16() == 201 || r.status.as_u16() == 409,
+            "unexpected answer: {} {}",
+            r.status,
+            r.text
+        );
+        if r.status.as_u16() == 409 {
+            assert_eq!(r.error_message(), "Slot no longer available");
+        }
+        statuses.push(r.status.as_u16());
+    }
+    statuses
+}
+
+async fn attendees(app: &TestApp, mt: &Value) -> i64 {
+    let id: MeetingTypeId = mt["id"].as_str().unwrap().parse().unwrap();
+    termin_storage::appointments::count_active_attendees(&mut app.db.conn().await.unwrap(), id)
+        .await
+        .unwrap()
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+async fn fifty_bookings_for_one_slot_make_one_appointment(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let bodies = (0..RACERS)
+        .map(|i| booking(&mt, start, &format!("racer{i}@example.com")))
+        .collect();
+    let statuses = race(&app, &c.member.auth(), bodies).await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), RACERS - 1);
+    assert_eq!(attendees(&app, &mt).await, 1);
+}
+
+async fn overlapping_starts_race_for_one_host(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    // 30-minute meetings on a 15-minute grid: 10:00 and 10:15 overlap.
+    let mt = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &c.member.auth(),
+            Some(json!({"meetingInfo": {"name": "Quarter grid", "duration": 30}, "timeslotInterval": 15})),
+        )
+        .await
+        .json();
+    let ten = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let bodies = (0..RACERS)
+        .map(|i| {
+            let start = if i % 2 == 0 {
+                ten
+            } else {
+                ten + SignedDuration::from_mins(15)
+            };
+            booking(&mt, start, &format!("racer{i}@example.com"))
+        })
+        .collect();
+    let statuses = race(&app, &c.member.auth(), bodies).await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(attendees(&app, &mt).await, 1);
+}
+
+async fn a_group_meeting_never_exceeds_its_seats(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &c.member.auth(),
+            Some(json!({"meetingInfo": {"name": "Class", "duration": 60}, "spots": 5})),
+        )
+        .await
+        .json();
+    let start = upcoming_weekday("Europe/Berlin", 3, 14, 0);
+    let bodies = (0..RACERS)
+        .map(|i| booking(&mt, start, &format!("student{i}@example.com")))
+        .collect();
+    let statuses = race(&app, &c.member.auth(), bodies).await;
+    assert_eq!(count(&statuses, 201), 5, "{statuses:?}");
+    assert_eq!(attendees(&app, &mt).await, 5);
+}
+
+async fn rescheduling_into_a_taken_slot_changes_nothing(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let nine = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    let eleven = nine + SignedDuration::from_hours(2);
+    let auth = c.member.auth();
+    let a = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(&mt, nine, "a@example.com")),
+        )
+        .await
+        .json();
+    app.call(
+        Method::POST,
+        "/v4/booking",
+        &auth,
+        Some(booking(&mt, eleven, "b@example.com")),
+    )
+    .await
+    .assert_status(201);
+    let id = a["appointmentId"].as_str().unwrap();
+    let before = app
+        .get(&format!("/v4/appointment/{id}"), &auth)
+        .await
+        .json();
+    for body in [
+        json!({"start": eleven.to_string()}),
+        json!({"start": eleven.to_string(), "ignoreAvailability": true}),
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                &format!("/v4/appointment/{id}/reschedule"),
+                &auth,
+                Some(body),
+            )
+            .await;
+        r.assert_status(409);
+        assert_eq!(r.error_message(), "Slot no longer available");
+    }
+    let after = app
+        .get(&format!("/v4/appointment/{id}"), &auth)
+        .await
+        .json();
+    assert_eq!(
+        before, after,
+        "a refused reschedule must leave the appointment untouched"
+    );
+
+    // Into a free slot it moves, and reports where it was.
+    let ten = nine + SignedDuration::from_hours(1);
+    let moved = app
+        .call(
+            Method::POST,
+            &format!("/v4/appointment/{id}/reschedule"),
+            &auth,
+            Some(json!({"start": ten.to_string()})),
+        )
+        .await;
+    moved.assert_status(200);
+    let body = moved.json();
+    assert_eq!(
+        body["previousStart"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
+        nine
+    );
+    assert_eq!(
+        body["appointment"]["start"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
+        ten
+    );
+    assert_eq!(body["appointment"]["rescheduleCount"], 1);
+    // The old time is free again.
+    app.call(
+        Method::POST,
+        "/v4/booking",
+        &auth,
+        Some(booking(&mt, nine, "c@example.com")),
+    )
+    .await
+    .assert_status(201);
+}
+
+crate::backend_tests!(
+    fifty_bookings_for_one_slot_make_one_appointment,
+    overlapping_starts_race_for_one_host,
+    a_group_meeting_never_exceeds_its_seats,
+    rescheduling_into_a_taken_slot_changes_nothing,
+);
+
+/// The same races against two `termin serve` processes sharing one PostgreSQL database:
+/// one start for everyone, then overlapping starts (10:00 and 10:15 of a 30-minute meeting).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgres_book_a_slot_once() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let mt = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &c.member.auth(),
+            Some(json!({"meetingInfo": {"name": "Quarter grid", "duration": 30}, "timeslotInterval": 15})),
+        )
+        .await
+        .json();
+    let (a, b) = (Server::start(&url, &[]), Server::start(&url, &[]));
+    let client = reqwest::Client::new();
+    for (day, shift) in [(3, 0), (4, 15)] {
+        let ten = upcoming_weekday("Europe/Berlin", day, 10, 0);
+        let mut tasks = Vec::new();
+        for i in 0..RACERS {
+            let node = if i % 2 == 0 {
+                a.url("/v4/booking")
+            } else {
+                b.url("/v4/booking")
+            };
+            let start = if i % 4 >= 2 {
+                ten + SignedDuration::from_mins(shift)
+            } else {
+                ten
+            };
+            let body = booking(&mt, start, &format!("n{i}@example.com"));
+            let (client, pat) = (client.clone(), c.member.pat.clone());
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(node)
+                    .bearer_auth(pat)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(count(&statuses, 201), 1, "shift {shift}: {statuses:?}");
+        assert_eq!(
+            count(&statuses, 409),
+            RACERS - 1,
+            "shift {shift}: {statuses:?}"
+        );
+    }
+    assert_eq!(attendees(&app, &mt).await, 2);
+}
