@@ -143,10 +143,7 @@ async fn listing_filters_sorts_and_pages(app: TestApp) {
     .assert_status(200);
     let changed = app
         .get(
-            &format!(
-                "/v4/appointment/paginated?updatedSince={}",
-                cursor.to_string()
-            ),
+            &format!("/v4/appointment/paginated?updatedSince={cursor}"),
             &auth,
         )
         .await
@@ -187,10 +184,7 @@ async fn admins_read_others_through_user_id(app: TestApp) {
         .unwrap()
         .to_owned();
     let q = format!("/v4/appointment/paginated?userId={}", c.member.user.id);
-    assert_eq!(
-        ids(&app.get(&q, &c.admin.auth()).await.json()),
-        [id.clone()]
-    );
+    assert_eq!(ids(&app.get(&q, &c.admin.auth()).await.json()), [&id]);
     assert_eq!(
         app.get("/v4/appointment/paginated", &c.admin.auth())
             .await
