@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# termin's HTTP benchmarks. Usage: bench/run.sh [seconds per run, default 10]
+#
+# Builds a release binary, starts `termin serve` on a fresh SQLite file (and, where PostgreSQL's
+# server binaries are installed, on a throwaway PostgreSQL cluster), and measures with wrk:
+#   - GET /health, GET /v4/user/me (PAT), GET /v4/booking-availability (14-day window), each as
+#     requests/s and as a ratio of /health measured in the same run;
+#   - POST /v4/booking for non-conflicting slots, bookings/s, on SQLite and PostgreSQL.
+# Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+CONNS=${BENCH_CONNECTIONS:-32}
+THREADS=2
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+cargo build --release -q -p termin-server
+BIN=$PWD/target/release/termin
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+export TERMIN_RATE_LIMIT_PER_MINUTE=100000000 TERMIN_RATE_LIMIT_BURST=100000000 RUST_LOG=warn
+
+# Starts a server on $1 (database URL); sets BASE.
+start_server() {
+  "$BIN" serve --listen 127.0.0.1:0 --database-url "$1" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    BASE=$(sed -n 's/^termin listening on \(http[^ ]*\).*/\1/p' "$WORK/serve.out")
+    [ -n "$BASE" ] && return 0
+    sleep 0.1
+  done
+  echo "server did not start" >&2; cat "$WORK/serve.err" >&2; exit 1
+}
+
+stop_server() { kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'; }
+
+# Seeds a company on $1; sets TOKEN, MT (a 24/7, 5-minute meeting type) and MT_DEFAULT.
+seed() {
+  local url=$1
+  COMPANY=$("$BIN" --database-url "$url" --json company create --name Bench --owner-email owner@bench.test |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["companyId"])')
+  TOKEN=$("$BIN" --database-url "$url" --json token create --user owner@bench.test --name bench |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+}
+
+api() { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+
+make_meeting_types() {
+  local day='{"enabled":true,"hours":[{"start":"00:00","end":"24:00"}]}'
+  local avail
+  avail=$(api -X POST "$BASE/v4/availability" -d "{\"name\":\"always\",\"timezone\":\"UTC\",\"schedule\":{\"monday\":$day,\"tuesday\":$day,\"wednesday\":$day,\"thursday\":$day,\"friday\":$day,\"saturday\":$day,\"sunday\":$day}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  MT=$(api -X POST "$BASE/v4/meeting-type" -d "{\"meetingInfo\":{\"name\":\"Five\",\"duration\":5},\"availabilityId\":\"$avail\",\"daysIntoFuture\":{\"bookingLimit\":730}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  MT_DEFAULT=$(api "$BASE/v4/meeting-type" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+}
+
+# Prints requests/s of a wrk run: rps URL [extra wrk args...]
+rps() {
+  local url=$1; shift
+  wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$WORK/wrk.txt"
+  if grep -q "Non-2xx" "$WORK/wrk.txt"; then echo "non-2xx answers from $url:" >&2; cat "$WORK/wrk.txt" >&2; fi
+  awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt"
+}
+
+p99() { awk '/ 99%/ {print $2}' "$WORK/wrk.txt"; }
+
+bookings_per_second() {
+  local before after
+  before=$(api "$BASE/v4/appointment/paginated?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  local base_epoch=$(( ($(date +%s) / 86400 + 2) * 86400 ))
+  WRK_THREADS=$THREADS BOOK_BASE_EPOCH=$base_epoch BOOK_MEETING_TYPE=$MT BOOK_TOKEN=$TOKEN \
+    wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" -s bench/book.lua "$BASE" >"$WORK/wrk.txt"
+  after=$(api "$BASE/v4/appointment/paginated?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  python3 -c "print(f'{($after - $before) / $SECS:.0f}')"
+}
+
+rows=()
+add_row() { rows+=("$(printf '%-48s %12s %10s %8s' "$1" "$2" "$3" "$4")"); }
+
+# --- SQLite -------------------------------------------------------------------------------------
+DB="sqlite://$WORK/bench.db"
+seed "$DB"
+start_server "$DB"
+make_meeting_types
+day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
+health=$(rps "$BASE/health"); health_p99=$(p99)
+me=$(rps "$BASE/v4/user/me" -H "Authorization: Bearer $TOKEN"); me_p99=$(p99)
+slots=$(rps "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14" -H "Authorization: Bearer $TOKEN"); slots_p99=$(p99)
+add_row "GET /health (sqlite)" "$health" "1.00" "$health_p99"
+add_row "GET /v4/user/me (sqlite)" "$me" "$(python3 -c "print(f'{$me/$health:.2f}')")" "$me_p99"
+add_row "GET /v4/booking-availability 14d (sqlite)" "$slots" "$(python3 -c "print(f'{$slots/$health:.2f}')")" "$slots_p99"
+add_row "POST /v4/booking, bookings/s (sqlite)" "$(bookings_per_second)" "" ""
+stop_server
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
+  PGDIR=$WORK/pg; mkdir -p "$PGDIR"
+  RUN=()
+  if [ "$(id -u)" = 0 ]; then chown -R nobody:nogroup "$PGDIR"; RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups --); fi
+  "${RUN[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust --no-sync >/dev/null
+  PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${RUN[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -p "$PGPORT" -k "$PGDIR" -c listen_addresses=127.0.0.1 \
+    -c max_connections=200 >"$WORK/pg.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.1; done
+  PGURL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+  seed "$PGURL"
+  start_server "$PGURL"
+  make_meeting_types
+  health=$(rps "$BASE/health")
+  me=$(rps "$BASE/v4/user/me" -H "Authorization: Bearer $TOKEN")
+  add_row "GET /health (postgres)" "$health" "1.00" "$(p99)"
+  add_row "GET /v4/user/me (postgres)" "$me" "$(python3 -c "print(f'{$me/$health:.2f}')")" ""
+  add_row "POST /v4/booking, bookings/s (postgres)" "$(bookings_per_second)" "" ""
+  stop_server
+fi
+
+# --- Slot engine --------------------------------------------------------------------------------
+engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
+
+echo
+printf '%-48s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health" "p99"
+printf '%s\n' "${rows[@]}"
+echo "$engine"
