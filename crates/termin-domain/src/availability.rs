@@ -1032,12 +1032,14 @@ mod tests {
 
     #[test]
     fn hours_on_merges_touching_and_overlapping_hand_built_ranges() {
-        let mut weekly = WeeklySchedule::default();
-        weekly.monday = DaySchedule::open(vec![
-            hr("13:00", "17:00"),
-            hr("09:00", "12:00"),
-            hr("12:00", "14:00"),
-        ]);
+        let weekly = WeeklySchedule {
+            monday: DaySchedule::open(vec![
+                hr("13:00", "17:00"),
+                hr("09:00", "12:00"),
+                hr("12:00", "14:00"),
+            ]),
+            ..WeeklySchedule::default()
+        };
         let a = Availability::new(TimeZone::UTC, weekly, vec![]);
         assert_eq!(a.hours_on(date("2026-03-30")), vec![hr("09:00", "17:00")]);
     }

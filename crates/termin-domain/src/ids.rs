@@ -90,3 +90,15 @@ id_type!(
     /// A contact in a company's address book.
     ContactId
 );
+id_type!(
+    /// A webhook subscription.
+    WebhookId
+);
+id_type!(
+    /// An event in the webhook outbox.
+    EventId
+);
+id_type!(
+    /// One event's delivery to one webhook (with its attempts).
+    DeliveryId
+);

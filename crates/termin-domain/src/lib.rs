@@ -9,8 +9,9 @@ pub mod principal;
 pub mod slots;
 pub mod tenancy;
 pub mod validate;
+pub mod webhook;
 
 pub use ids::{
-    ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ContactId, MeetingTypeId,
-    SessionId, TokenId, UserId,
+    ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ContactId, DeliveryId, EventId,
+    MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
 };

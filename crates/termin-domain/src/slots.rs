@@ -1141,6 +1141,19 @@ mod tests {
                 "2026-03-29T00:30:00Z"
             ]
         );
+        // A 45-minute meeting from 01:30 CET would run to 03:15 CEST, past the jump.
+        let q45 = SlotQuery {
+            duration: mins(45),
+            ..query("2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z")
+        };
+        assert_eq!(
+            starts(&one(&spring, &[], &q45)),
+            [
+                "2026-03-28T23:00:00Z",
+                "2026-03-28T23:30:00Z",
+                "2026-03-29T00:00:00Z"
+            ]
+        );
         // 02:30 shows twice: the range ends at the first, 02:30 CEST = 00:30Z.
         let autumn = Availability::new(
             tz("Europe/Berlin"),
@@ -1296,13 +1309,20 @@ mod props {
     }
 
     /// Possibly unsorted and overlapping, as hand-built ones may be.
+    /// A minute of the day on a 5-minute grid, often one where DST changes happen (00:00 for
+    /// Santiago, 02:00 to 03:00 elsewhere) or the day ends.
+    fn arb_minute() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            3 => (0u16..=288).prop_map(|m| m * 5),
+            1 => select(&[0u16, 60, 90, 120, 150, 180, 210, 1410, 1440][..]),
+        ]
+    }
+
+    /// Possibly unsorted and overlapping, as hand-built ones may be.
     fn arb_hours() -> impl Strategy<Value = Vec<HourRange>> {
-        prop::collection::vec((0u16..288, 1u16..120), 0..4).prop_map(|v| {
+        prop::collection::vec((arb_minute(), arb_minute()), 0..4).prop_map(|v| {
             v.into_iter()
-                .filter_map(|(start, len)| {
-                    let start = start * 5;
-                    HourRange::new(start, (start + len * 5).min(1440))
-                })
+                .filter_map(|(a, b)| HourRange::new(a.min(b), a.max(b)))
                 .collect()
         })
     }
@@ -1607,7 +1627,6 @@ mod props {
                 .collect();
             let slots = bookable_slots(&case.query, &hosts);
             check_rules(&case.query, &case.hosts, &hosts, &slots)?;
-            eprintln!("STAT n={} joins={} multi={} everyone={} zones={:?}", slots.len(), slots.iter().filter(|s| s.joins.is_some()).count(), slots.iter().filter(|s| s.free_hosts.len() > 1).count(), case.query.method == Method::Everyone, case.hosts.iter().map(|h| h.zone).collect::<Vec<_>>());
             prop_assert_eq!(slots, reference(&case.query, &hosts));
         }
     }
