@@ -15,6 +15,7 @@ pub mod meeting_types;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 mod error;
 mod migrations;

@@ -18,6 +18,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "scheduling",
         include_str!("../migrations/sqlite/0002_scheduling.sql"),
     ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/sqlite/0003_webhooks.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -30,6 +35,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "scheduling",
         include_str!("../migrations/postgres/0002_scheduling.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/postgres/0003_webhooks.sql"),
     ),
 ];
 
