@@ -76,10 +76,16 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let db = self.state.db.clone();
+        // The webhook delivery worker runs beside the server and stops with it.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(crate::webhooks::worker::run(self.state.clone(), stopped));
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        // Deliveries in flight finish (or their lease runs out and another node retries them).
+        let _ = stop.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(35), worker).await;
         db.close().await;
         Ok(())
     }

@@ -76,6 +76,18 @@ pub struct ServeArgs {
     /// on a host other than localhost).
     #[arg(long, env = "TERMIN_INSECURE_COOKIES")]
     pub insecure_cookies: bool,
+    /// Allow webhook endpoints on loopback, private and link-local networks (LAN receivers, tests).
+    #[arg(long, env = "TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")]
+    pub webhooks_allow_private_networks: bool,
+    /// How often this node looks for due webhook deliveries, in milliseconds.
+    #[arg(long, env = "TERMIN_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+    /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
+    #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+    /// How long one delivery may take, in seconds.
+    #[arg(long, env = "TERMIN_WEBHOOK_TIMEOUT_SECS", default_value_t = 30)]
+    pub webhook_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +199,14 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     config.rate_limit.per_minute = args.rate_limit_per_minute;
     config.rate_limit.burst = args.rate_limit_burst;
     config.secure_cookies = !args.insecure_cookies;
+    config.webhooks.allow_private_networks = args.webhooks_allow_private_networks;
+    config.webhooks.poll_interval = std::time::Duration::from_millis(args.webhook_poll_ms.max(10));
+    if !(args.webhook_retry_scale > 0.0 && args.webhook_retry_scale <= 100.0) {
+        anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
+    }
+    config.webhooks.retry_scale = args.webhook_retry_scale;
+    config.webhooks.timeout =
+        std::time::Duration::from_secs(args.webhook_timeout_secs.clamp(1, 300));
     if let Some(url) = args.public_url {
         config.public_url = url;
     }

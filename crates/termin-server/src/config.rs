@@ -20,6 +20,36 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
+    pub webhooks: WebhookConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Allow endpoints on loopback, private and link-local networks (tests, LAN receivers).
+    pub allow_private_networks: bool,
+    /// How often each node looks for due deliveries (a node also looks at once after its own
+    /// changes).
+    pub poll_interval: Duration,
+    /// Multiplies the retry schedule (1.0 = about a day); tests shrink it.
+    pub retry_scale: f64,
+    pub timeout: Duration,
+    /// A webhook whose deliveries fail for good this many times in a row is disabled.
+    pub disable_after_failed_deliveries: i64,
+    /// Deliveries sent at once by one node.
+    pub concurrency: usize,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            poll_interval: Duration::from_secs(1),
+            retry_scale: 1.0,
+            timeout: Duration::from_secs(30),
+            disable_after_failed_deliveries: 5,
+            concurrency: 32,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +79,7 @@ impl Config {
             secure_cookies: true,
             session_idle_timeout: Duration::from_secs(2 * 3600),
             session_absolute_timeout: Duration::from_secs(7 * 24 * 3600),
+            webhooks: WebhookConfig::default(),
         }
     }
 }

@@ -39,7 +39,8 @@ fn webhook_from_row(row: &AnyRow) -> Result<WebhookRecord> {
     })
 }
 
-const WEBHOOK_COLUMNS: &str = "id, company_id, endpoint, event_types, description, secret, consecutive_failures, \
+const WEBHOOK_COLUMNS: &str =
+    "id, company_id, endpoint, event_types, description, secret, consecutive_failures, \
      disabled_at, disabled_reason, created_at, updated_at";
 
 pub async fn insert(conn: &mut AnyConnection, w: &WebhookRecord) -> Result<()> {
@@ -83,7 +84,11 @@ pub async fn update(conn: &mut AnyConnection, w: &WebhookRecord) -> Result<()> {
     Ok(())
 }
 
-pub async fn find(conn: &mut AnyConnection, company: CompanyId, id: WebhookId) -> Result<Option<WebhookRecord>> {
+pub async fn find(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: WebhookId,
+) -> Result<Option<WebhookRecord>> {
     let row = sqlx::query(&format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL"
     ))
@@ -243,7 +248,11 @@ pub struct AttemptOutcome {
 
 /// Records an attempt and moves the delivery on: delivered, scheduled again, or failed.
 /// Returns the webhook's consecutive failed deliveries after this one (0 after a success).
-pub async fn record_attempt(conn: &mut AnyConnection, d: &ClaimedDelivery, o: &AttemptOutcome) -> Result<i64> {
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    d: &ClaimedDelivery,
+    o: &AttemptOutcome,
+) -> Result<i64> {
     sqlx::query(
         "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -279,15 +288,22 @@ pub async fn record_attempt(conn: &mut AnyConnection, d: &ClaimedDelivery, o: &A
         "failed" => "consecutive_failures = consecutive_failures + 1",
         _ => "consecutive_failures = consecutive_failures",
     };
-    let failures: i64 = sqlx::query_scalar(&format!("UPDATE webhooks SET {change} WHERE id = $1 RETURNING consecutive_failures"))
-        .bind(d.webhook_id.to_string())
-        .fetch_one(conn)
-        .await?;
+    let failures: i64 = sqlx::query_scalar(&format!(
+        "UPDATE webhooks SET {change} WHERE id = $1 RETURNING consecutive_failures"
+    ))
+    .bind(d.webhook_id.to_string())
+    .fetch_one(conn)
+    .await?;
     Ok(failures)
 }
 
 /// Marks a claimed delivery failed without an attempt (its webhook was deleted or disabled).
-pub async fn abandon(conn: &mut AnyConnection, id: DeliveryId, reason: &str, now: Timestamp) -> Result<()> {
+pub async fn abandon(
+    conn: &mut AnyConnection,
+    id: DeliveryId,
+    reason: &str,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query(
         "UPDATE webhook_deliveries SET status = 'failed', locked_until = NULL, last_error = $1, updated_at = $2 WHERE id = $3",
     )
@@ -300,7 +316,12 @@ pub async fn abandon(conn: &mut AnyConnection, id: DeliveryId, reason: &str, now
 }
 
 /// Disables a webhook that keeps failing, saying why.
-pub async fn disable(conn: &mut AnyConnection, id: WebhookId, reason: &str, now: Timestamp) -> Result<()> {
+pub async fn disable(
+    conn: &mut AnyConnection,
+    id: WebhookId,
+    reason: &str,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2, updated_at = $1 WHERE id = $3 AND disabled_at IS NULL")
         .bind(ms(now))
         .bind(reason)
@@ -334,7 +355,11 @@ pub struct AttemptRecord {
 }
 
 /// The newest deliveries of a webhook with their attempts.
-pub async fn deliveries(conn: &mut AnyConnection, webhook: WebhookId, limit: i64) -> Result<Vec<DeliveryRecord>> {
+pub async fn deliveries(
+    conn: &mut AnyConnection,
+    webhook: WebhookId,
+    limit: i64,
+) -> Result<Vec<DeliveryRecord>> {
     let rows = sqlx::query(
         "SELECT d.id, d.event_id, e.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error, \
          d.created_at, d.delivered_at FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
@@ -381,7 +406,12 @@ pub async fn deliveries(conn: &mut AnyConnection, webhook: WebhookId, limit: i64
 }
 
 /// Puts a delivery of this webhook back in the queue, due now. Returns whether it exists.
-pub async fn retry(conn: &mut AnyConnection, webhook: WebhookId, id: DeliveryId, now: Timestamp) -> Result<bool> {
+pub async fn retry(
+    conn: &mut AnyConnection,
+    webhook: WebhookId,
+    id: DeliveryId,
+    now: Timestamp,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, locked_until = NULL, updated_at = $1 \
          WHERE id = $2 AND webhook_id = $3",
@@ -396,8 +426,10 @@ pub async fn retry(conn: &mut AnyConnection, webhook: WebhookId, id: DeliveryId,
 
 /// Counts by status, for tests and benchmarks.
 pub async fn count_by_status(conn: &mut AnyConnection, status: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1")
-        .bind(status)
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1")
+            .bind(status)
+            .fetch_one(conn)
+            .await?,
+    )
 }

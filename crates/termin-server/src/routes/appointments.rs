@@ -256,6 +256,7 @@ async fn cancel_appointment(
         input.cancel_all.unwrap_or(false),
     )
     .await?;
+    state.webhook_wakeup.notify_one();
     Ok(Json(view))
 }
 
@@ -299,6 +300,7 @@ async fn reschedule_appointment(
         input.ignore_availability.unwrap_or(false),
     )
     .await?;
+    state.webhook_wakeup.notify_one();
     Ok(Json(Rescheduled {
         appointment,
         previous_start,

@@ -394,5 +394,6 @@ async fn create_booking(
             .collect(),
     });
     let booked = appointments::book(&state.db, &caller, &request, idem.as_ref()).await?;
+    state.webhook_wakeup.notify_one();
     Ok((StatusCode::CREATED, Json(booked)))
 }

@@ -13,6 +13,7 @@ mod query;
 pub mod session;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use axum::http::StatusCode;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -38,6 +39,7 @@ use crate::state::AppState;
         (name = "meeting types", description = "What can be booked"),
         (name = "booking", description = "Bookable times and booking"),
         (name = "appointments", description = "Booked appointments"),
+        (name = "webhooks", description = "Event subscriptions (at the host root)"),
         (name = "dashboard", description = "Dashboard session and credential management (session cookie only)"),
         (name = "operations", description = "Health"),
     )
@@ -79,6 +81,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(meeting_types::router())
         .merge(booking::router())
         .merge(appointments::router())
+        .merge(webhooks::router())
 }
 
 pub async fn not_found() -> ApiError {

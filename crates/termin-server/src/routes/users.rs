@@ -209,6 +209,7 @@ async fn create_user(
             .unwrap_or_default(),
     };
     let created = users::create_user_with(&state.db, caller.company_id, &new, &kit).await?;
+    state.webhook_wakeup.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {

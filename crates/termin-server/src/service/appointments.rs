@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use termin_domain::credential::{random_base62, SecretHash};
 use termin_domain::principal::Principal;
 use termin_domain::slots::Method;
+use termin_domain::webhook::EventType;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
 use termin_storage::appointments::{
     self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
@@ -20,6 +21,7 @@ use super::booking::{lock_hosts, resolve_hosts, slot_at, SlotRequest};
 use super::meeting_types::MeetingType;
 use super::now;
 use crate::error::{ApiError, ApiResult};
+use crate::webhooks;
 
 pub const SLOT_TAKEN: &str = "Slot no longer available";
 
@@ -389,6 +391,14 @@ pub async fn book(
     .await?;
     let secret = random_base62(32);
     insert_attendee(&mut tx, appointment_id, Some(contact), a, &secret, at).await?;
+    webhooks::appointment_event(
+        &mut tx,
+        caller.company_id,
+        EventType::BookingCreated,
+        appointment_id,
+        json!({}),
+    )
+    .await?;
     let booked = Booked {
         appointment_id,
         secret,
@@ -488,8 +498,27 @@ pub async fn cancel(
             if remaining == 0 {
                 appointments::cancel(&mut tx, id, &whole, at).await?;
             }
+            let extra = json!({"cancelledAttendeeId": attendee});
+            webhooks::appointment_event(
+                &mut tx,
+                caller.company_id,
+                EventType::BookingCancelled,
+                id,
+                extra,
+            )
+            .await?;
         }
-        _ => appointments::cancel(&mut tx, id, &whole, at).await?,
+        _ => {
+            appointments::cancel(&mut tx, id, &whole, at).await?;
+            webhooks::appointment_event(
+                &mut tx,
+                caller.company_id,
+                EventType::BookingCancelled,
+                id,
+                json!({}),
+            )
+            .await?;
+        }
     }
     let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
@@ -547,6 +576,15 @@ pub async fn reschedule(
     }
     let previous = loaded.record.start_at;
     appointments::reschedule(&mut tx, id, start, end, at).await?;
+    let extra = json!({"previousStart": previous});
+    webhooks::appointment_event(
+        &mut tx,
+        caller.company_id,
+        EventType::BookingRescheduled,
+        id,
+        extra,
+    )
+    .await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
     Ok((view, previous))

@@ -15,6 +15,9 @@ pub mod users;
 use jiff::Timestamp;
 
 /// The current time. One function, so every use case reads the clock the same way.
+/// Milliseconds are what the database keeps, so the clock is read at that precision: what an API
+/// answer shows right after a write equals what a later read shows.
 pub fn now() -> Timestamp {
-    Timestamp::now()
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond())
+        .unwrap_or_else(|_| Timestamp::now())
 }

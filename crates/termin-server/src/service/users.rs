@@ -182,6 +182,7 @@ pub async fn create_user_with(
     }
     let mut tx = db.begin_write().await?;
     let created = insert_user(&mut tx, company, new, kit).await?;
+    crate::webhooks::user_event(&mut tx, company, &UserView::from(created.user.clone())).await?;
     tx.commit()
         .await
         .map_err(termin_storage::StorageError::from)?;

@@ -184,7 +184,10 @@ async fn admins_read_others_through_user_id(app: TestApp) {
         .unwrap()
         .to_owned();
     let q = format!("/v4/appointment/paginated?userId={}", c.member.user.id);
-    assert_eq!(ids(&app.get(&q, &c.admin.auth()).await.json()), [id.as_str()]);
+    assert_eq!(
+        ids(&app.get(&q, &c.admin.auth()).await.json()),
+        [id.as_str()]
+    );
     assert_eq!(
         app.get("/v4/appointment/paginated", &c.admin.auth())
             .await

@@ -3,6 +3,7 @@
 //! router (no sockets), and fixtures built through the same service layer the API uses.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
@@ -16,6 +17,7 @@ use termin_domain::{ApiKeyId, CompanyId, SessionId};
 use termin_server::config::{Config, RateLimitConfig};
 use termin_server::service::{companies, credentials, users};
 use termin_server::state::AppState;
+use termin_server::webhooks::guard::StaticLookup;
 use termin_storage::api_keys::{self, ApiKeyRecord};
 use termin_storage::sessions::{self, NewSession};
 use termin_storage::users::UserRecord;
@@ -25,6 +27,10 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub db: Db,
     pub router: Router,
+    pub state: AppState,
+    /// The resolver webhook endpoints are checked with: no name ever reaches real DNS.
+    /// `receiver.test` resolves to a public address; tests never deliver to it.
+    pub lookup: Arc<StaticLookup>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -89,17 +95,32 @@ impl TestApp {
             termin_server::telemetry::init();
         }
         let db = Db::connect(&url).await.expect("connect and migrate");
-        let state = AppState::new(
+        let lookup = Arc::new(StaticLookup::default());
+        lookup.set("receiver.test", vec!["93.184.216.34".parse().unwrap()]);
+        let state = AppState::with_lookup(
             db.clone(),
             Config {
                 database_url: url,
                 ..config
             },
+            lookup.clone(),
         );
         Self {
-            router: termin_server::app::router(state),
+            router: termin_server::app::router(state.clone()),
+            state,
             db,
+            lookup,
             _dir: dir,
+        }
+    }
+
+    /// This app with another configuration, same database and resolver.
+    pub fn with_config(self, config: Config) -> TestApp {
+        let state = AppState::with_lookup(self.db.clone(), config, self.lookup.clone());
+        TestApp {
+            router: termin_server::app::router(state.clone()),
+            state,
+            ..self
         }
     }
 

@@ -3,6 +3,7 @@
 mod helpers;
 mod pg;
 mod process;
+mod receiver;
 
 mod appointments;
 mod binary;
@@ -10,6 +11,8 @@ mod binary;
 mod credentials;
 mod errors;
 mod matrix;
+mod outbox;
 mod races;
 mod scheduling;
 mod users;
+mod webhooks;

@@ -49,6 +49,14 @@ const fn scheduling(ok: u16, foreign: u16) -> [u16; 24] {
     [401, 401, 401, 401, 401, ok, ok, ok, 403, ok, 403, 401, 401, 401, ok, 400, 403, 400, 404, 401, 401, foreign, ok, ok]
 }
 
+/// Company-wide administration (webhooks): owners and admins, an API key acting as the owner;
+/// members (also through an API key naming them) are refused. `foreign` as above.
+#[rustfmt::skip]
+const fn company_admin(ok: u16, foreign: u16) -> [u16; 24] {
+    //0    1    2    3    4    5    6   7   8    9    10   11   12   13   14   15  16   17   18   19   20   21       22  23
+    [401, 401, 401, 401, 401, 403, ok, ok, 403, 403, 403, 401, 401, 401, 403, ok, 403, 400, 404, 401, 401, foreign, ok, 403]
+}
+
 /// Expected status per caller for each route, in `CALLERS` order.
 #[rustfmt::skip]
 const TABLE: &[(&str, [u16; 24])] = &[
@@ -90,6 +98,13 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("PATCH /v4/appointment/{id}/guest",       scheduling(200, 404)),
     ("PATCH /v4/appointment/{id}/notes",       scheduling(200, 404)),
     ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
+    ("GET /webhooks",                          company_admin(200, 200)),
+    ("POST /webhooks",                         company_admin(201, 201)),
+    ("PATCH /webhooks/{id}",                   company_admin(200, 404)),
+    ("DELETE /webhooks/{id}",                  company_admin(200, 404)),
+    ("POST /webhooks/{id}/rotate-secret",      company_admin(200, 404)),
+    ("GET /webhooks/{id}/deliveries",          company_admin(200, 404)),
+    ("POST /webhooks/{id}/deliveries/{deliveryId}/retry", company_admin(200, 404)),
 ];
 
 /// The routes the router serves, as "METHOD /path", from the OpenAPI document.
@@ -384,9 +399,79 @@ async fn request(
             };
             (path.replace("{id}", &id), body)
         }
+        "POST /webhooks" => {
+            // At most six per company: start each cell from none.
+            clear_webhooks(app, w).await;
+            (path.to_owned(), Some(webhook_body()))
+        }
+        r if r.starts_with("PATCH /webhooks/")
+            || r.starts_with("DELETE /webhooks/")
+            || r.starts_with("POST /webhooks/")
+            || r.starts_with("GET /webhooks/") =>
+        {
+            clear_webhooks(app, w).await;
+            let created = termin_server::webhooks::create(
+                &app.state,
+                &admin_of(w),
+                &serde_json::from_value(webhook_body()).unwrap(),
+            )
+            .await
+            .unwrap();
+            let mut path = path.replace("{id}", &created.id.to_string());
+            if r.contains("{deliveryId}") {
+                let booked = app
+                    .call(
+                        Method::POST,
+                        "/v4/booking",
+                        &w.a.member.auth(),
+                        Some(booking_body(w, w.fresh_start())),
+                    )
+                    .await;
+                assert_eq!(booked.status.as_u16(), 201, "{}", booked.text);
+                let mut conn = app.db.conn().await.unwrap();
+                let delivery = termin_storage::webhooks::deliveries(&mut conn, created.id, 1)
+                    .await
+                    .unwrap()[0]
+                    .id;
+                path = path.replace("{deliveryId}", &delivery.to_string());
+            }
+            let body = r
+                .starts_with("PATCH")
+                .then(|| json!({"description": "renamed"}));
+            (path, body)
+        }
         _ => (path.to_owned(), None),
     };
     (method, path, body, auth)
+}
+
+fn webhook_body() -> Value {
+    json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_created"]})
+}
+
+fn admin_of(w: &World) -> termin_domain::principal::Principal {
+    termin_domain::principal::Principal {
+        user_id: w.a.admin.user.id,
+        company_id: w.a.id,
+        role: Role::Admin,
+        credential: termin_domain::principal::Credential::Session {
+            id: termin_domain::SessionId::new(),
+        },
+    }
+}
+
+async fn clear_webhooks(app: &TestApp, w: &World) {
+    let mut conn = app.db.conn().await.unwrap();
+    for company in [w.a.id, w.b.id] {
+        for hook in termin_storage::webhooks::list(&mut conn, company)
+            .await
+            .unwrap()
+        {
+            termin_storage::webhooks::soft_delete(&mut conn, hook.id, jiff::Timestamp::now())
+                .await
+                .unwrap();
+        }
+    }
 }
 
 fn booking_body(w: &World, start: jiff::Timestamp) -> Value {

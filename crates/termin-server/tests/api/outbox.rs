@@ -1,0 +1,171 @@
+//! The outbox under real processes: a SIGKILLed server loses no event, and two servers on one
+//! PostgreSQL database deliver each event once.
+
+use std::collections::HashSet;
+
+use axum::http::Method;
+use jiff::SignedDuration;
+use serde_json::json;
+use termin_domain::tenancy::Plan;
+
+use crate::helpers::{sqlite_url, test_config, TestApp};
+use crate::process::Server;
+use crate::receiver::Receiver;
+use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
+
+const FAST_RETRIES: [(&str, &str); 4] = [
+    ("TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "true"),
+    // A killed node's claims run out after timeout + 5 s.
+    ("TERMIN_WEBHOOK_TIMEOUT_SECS", "2"),
+    ("TERMIN_WEBHOOK_RETRY_SCALE", "0.0001"),
+    ("TERMIN_WEBHOOK_POLL_MS", "50"),
+];
+
+async fn lan_app(url: String) -> TestApp {
+    let mut config = test_config();
+    config.webhooks.allow_private_networks = true;
+    TestApp::with_url(url, None, config).await
+}
+
+/// Bookings are made while the receiver is down, the server is killed with SIGKILL, the receiver
+/// comes up, a new server starts: every event arrives.
+async fn no_event_is_lost_when_the_server_is_killed(url: String) {
+    let app = lan_app(url.clone()).await;
+    let c = app.company(Plan::Platform).await;
+    // A port with nothing listening yet: deliveries fail until the receiver starts there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}/hook");
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(json!({"endpoint": endpoint, "eventTypes": ["booking_created"]})),
+    )
+    .await
+    .assert_status(201);
+    let mt = default_meeting_type(&app, &c.member).await;
+
+    let mut first = Server::start(&url, &FAST_RETRIES);
+    let client = reqwest::Client::new();
+    let mut booked = HashSet::new();
+    let nine = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    for i in 0..5 {
+        let r = client
+            .post(first.url("/v4/booking"))
+            .bearer_auth(&c.member.pat)
+            .json(&booking(
+                &mt,
+                nine + SignedDuration::from_hours(i),
+                &format!("k{i}@example.com"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        booked.insert(
+            r.json::<serde_json::Value>().await.unwrap()["appointmentId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    first.child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    first.child.wait().unwrap();
+
+    let receiver = Receiver::start_on(port).await;
+    let _second = Server::start(&url, &FAST_RETRIES);
+    let got = receiver.wait_for(5, 120).await;
+    let delivered: HashSet<String> = got
+        .iter()
+        .map(|d| d.json()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(delivered, booked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_is_lost_when_the_server_is_killed_sqlite() {
+    let (url, _dir) = sqlite_url();
+    no_event_is_lost_when_the_server_is_killed(url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_is_lost_when_the_server_is_killed_postgres() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    no_event_is_lost_when_the_server_is_killed(url).await;
+}
+
+/// Two nodes, one healthy receiver: each event arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_deliver_each_event_once() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let app = lan_app(url.clone()).await;
+    let c = app.company(Plan::Platform).await;
+    let receiver = Receiver::start(0).await;
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(json!({"endpoint": receiver.url(), "eventTypes": ["booking_created"]})),
+    )
+    .await
+    .assert_status(201);
+    let mt = default_meeting_type(&app, &c.member).await;
+    let nodes = [
+        Server::start(&url, &FAST_RETRIES),
+        Server::start(&url, &FAST_RETRIES),
+    ];
+    let client = reqwest::Client::new();
+    let mut booked = HashSet::new();
+    let first = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    for i in 0..40i64 {
+        // 16 slots a day: spread over three days.
+        let start = first
+            + SignedDuration::from_hours(24 * (i / 16))
+            + SignedDuration::from_mins(30 * (i % 16));
+        let node = &nodes[(i % 2) as usize];
+        let r = client
+            .post(node.url("/v4/booking"))
+            .bearer_auth(&c.member.pat)
+            .json(&booking(&mt, start, &format!("e{i}@example.com")))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        if status == 409 {
+            continue; // a weekend day in the spread: not bookable, not an event
+        }
+        assert_eq!(status, 201, "{body}");
+        booked.insert(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["appointmentId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert!(booked.len() >= 16);
+    let got = receiver.wait_for(booked.len(), 60).await;
+    // Give a duplicate, if there were one, time to arrive too.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let got_after = receiver.received();
+    assert_eq!(
+        got_after.len(),
+        got.len().max(booked.len()),
+        "no event arrives twice"
+    );
+    let ids: HashSet<String> = got_after.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids.len(), booked.len());
+    let appointments: HashSet<String> = got_after
+        .iter()
+        .map(|d| d.json()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(appointments, booked);
+}
