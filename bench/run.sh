@@ -67,13 +67,24 @@ rps() {
 
 p99() { awk '/ 99%/ {print $2}' "$WORK/wrk.txt"; }
 
+appointments_total() {
+  api "$BASE/v4/appointment/paginated?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
+}
+
+# book DAYS_AHEAD [LIMIT]: books 5-minute slots from DAYS_AHEAD on, for SECS or LIMIT bookings.
+book() {
+  local base_epoch=$(( ($(date +%s) / 86400 + $1) * 86400 ))
+  WRK_THREADS=$THREADS BOOK_BASE_EPOCH=$base_epoch BOOK_MEETING_TYPE=$MT BOOK_TOKEN=$TOKEN BOOK_LIMIT=${2:-0} \
+    wrk -t"$THREADS" -c"$CONNS" -d"${3:-${SECS}}s" --latency -s bench/book.lua "$BASE" >"$WORK/wrk.txt"
+}
+
+p50() { awk '/ 50%/ {print $2}' "$WORK/wrk.txt"; }
+
 bookings_per_second() {
   local before after
-  before=$(api "$BASE/v4/appointment/paginated?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
-  local base_epoch=$(( ($(date +%s) / 86400 + 2) * 86400 ))
-  WRK_THREADS=$THREADS BOOK_BASE_EPOCH=$base_epoch BOOK_MEETING_TYPE=$MT BOOK_TOKEN=$TOKEN \
-    wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" -s bench/book.lua "$BASE" >"$WORK/wrk.txt"
-  after=$(api "$BASE/v4/appointment/paginated?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  before=$(appointments_total)
+  book 2
+  after=$(appointments_total)
   python3 -c "print(f'{($after - $before) / $SECS:.0f}')"
 }
 
@@ -118,6 +129,47 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
   add_row "POST /v4/booking, bookings/s (postgres)" "$(bookings_per_second)" "" ""
   stop_server
 fi
+
+# --- Webhooks (SQLite) ---------------------------------------------------------------------------
+# Booking latency with no webhook and with 6 subscribed, then events delivered per second for
+# 10,000 bookings to the example receiver.
+cargo build --release -q -p webhook-receiver
+DB="sqlite://$WORK/hooks.db"
+seed "$DB"
+export TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true
+start_server "$DB"
+make_meeting_types
+book 2
+add_row "POST /v4/booking, no webhooks: p50 / p99" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")" "$(p50)" "$(p99)"
+RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SECRETS=""
+for i in 1 2 3 4 5 6; do
+  secret=$(api -X POST "$BASE/webhooks" -d "{\"endpoint\":\"http://127.0.0.1:$RPORT/hook\",\"eventTypes\":[\"booking_created\"]}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+  SECRETS="$SECRETS${SECRETS:+,}$secret"
+done
+WEBHOOK_SECRET=$SECRETS QUIET=1 target/release/webhook-receiver "127.0.0.1:$RPORT" >"$WORK/receiver.out" 2>&1 &
+PIDS+=($!)
+sleep 0.5
+pre=$(appointments_total)
+book 60
+lat_booked=$(( $(appointments_total) - pre ))
+add_row "POST /v4/booking, 6 webhooks: p50 / p99" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")" "$(p50)" "$(p99)"
+# Drain what the latency run queued, then time 10,000 bookings and their 60,000 deliveries.
+received() { curl -sf "http://127.0.0.1:$RPORT/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["received"])'; }
+for _ in $(seq 1 3000); do [ "$(received)" -ge $(( 6 * lat_booked )) ] && break; sleep 0.2; done
+before_total=$(appointments_total)
+start_received=$(received)
+t0=$(date +%s.%N)
+book 120 10000 600
+booked=$(( $(appointments_total) - before_total ))
+target=$(( start_received + 6 * booked ))
+for _ in $(seq 1 6000); do [ "$(received)" -ge "$target" ] && break; sleep 0.1; done
+t1=$(date +%s.%N)
+add_row "webhook events delivered/s ($booked bookings x 6)" \
+  "$(python3 -c "print(f'{6 * $booked / ($t1 - $t0):.0f}')")" "" ""
+unset TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS
+stop_server
 
 # --- Slot engine --------------------------------------------------------------------------------
 engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
