@@ -31,11 +31,11 @@ pub struct AppointmentRecord {
     pub updated_at: Timestamp,
 }
 
-const COLUMNS: &str = "a.id, a.company_id, a.meeting_type_id, a.start_at, a.end_at, a.meeting_name, a.channel, \
+pub(crate) const COLUMNS: &str = "a.id, a.company_id, a.meeting_type_id, a.start_at, a.end_at, a.meeting_name, a.channel, \
      a.location, a.notes, a.spots, a.taken_spots, a.cancelled_at, a.cancel_reason, a.cancel_source, a.cancelled_by, \
      a.rescheduled_at, a.reschedule_count, a.created_at, a.updated_at";
 
-fn from_row(row: &AnyRow) -> Result<AppointmentRecord> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<AppointmentRecord> {
     Ok(AppointmentRecord {
         id: parse_col(row, "id")?,
         company_id: parse_col(row, "company_id")?,

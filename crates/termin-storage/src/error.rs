@@ -23,6 +23,11 @@ impl Conflict {
             "users_one_owner",
             "users.company_id",
         ),
+        (
+            Conflict::ContactEmail,
+            "contacts_company_email",
+            "contacts.company_id",
+        ),
     ];
 }
 

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod appointments;
 pub mod availability;
 pub mod booking;
+pub mod contacts;
 pub mod docs;
 pub mod health;
 pub mod meeting_types;
@@ -39,6 +40,7 @@ use crate::state::AppState;
         (name = "meeting types", description = "What can be booked"),
         (name = "booking", description = "Bookable times and booking"),
         (name = "appointments", description = "Booked appointments"),
+        (name = "contacts", description = "The company's contacts (at the host root)"),
         (name = "webhooks", description = "Event subscriptions (at the host root)"),
         (name = "dashboard", description = "Dashboard session and credential management (session cookie only)"),
         (name = "operations", description = "Health"),
@@ -81,6 +83,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(meeting_types::router())
         .merge(booking::router())
         .merge(appointments::router())
+        .merge(contacts::router())
         .merge(webhooks::router())
 }
 

@@ -6,6 +6,7 @@ pub mod authenticate;
 pub mod availability;
 pub mod booking;
 pub mod companies;
+pub mod contacts;
 pub mod credentials;
 pub mod meeting_types;
 pub mod passwords;

@@ -8,6 +8,7 @@ mod receiver;
 mod appointments;
 mod binary;
 
+mod contacts;
 mod credentials;
 mod errors;
 mod matrix;

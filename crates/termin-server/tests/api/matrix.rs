@@ -57,6 +57,13 @@ const fn company_admin(ok: u16, foreign: u16) -> [u16; 24] {
     [401, 401, 401, 401, 401, 403, ok, ok, 403, 403, 403, 401, 401, 401, 403, ok, 403, 400, 404, 401, 401, foreign, ok, 403]
 }
 
+/// Contacts (`/crm`): like `scheduling`, and the PAT limited to `contacts` reaches them too.
+#[rustfmt::skip]
+const fn contacts(ok: u16, foreign: u16) -> [u16; 24] {
+    //0    1    2    3    4   5   6   7   8   9   10   11   12   13  14   15   16   17   18   19   20   21       22  23
+    [401, 401, 401, 401, 401, ok, ok, ok, ok, ok, 403, 401, 401, 401, ok, 400, 403, 400, 404, 401, 401, foreign, ok, ok]
+}
+
 /// Expected status per caller for each route, in `CALLERS` order.
 #[rustfmt::skip]
 const TABLE: &[(&str, [u16; 24])] = &[
@@ -98,6 +105,12 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("PATCH /v4/appointment/{id}/guest",       scheduling(200, 404)),
     ("PATCH /v4/appointment/{id}/notes",       scheduling(200, 404)),
     ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
+    ("GET /crm",                               contacts(200, 200)),
+    ("POST /crm",                              contacts(201, 201)),
+    ("GET /crm/details",                       contacts(200, 404)),
+    ("POST /crm/bulk",                         contacts(200, 200)),
+    ("PATCH /crm/{id}",                        contacts(200, 404)),
+    ("DELETE /crm/{id}",                       contacts(200, 404)),
     ("GET /webhooks",                          company_admin(200, 200)),
     ("POST /webhooks",                         company_admin(201, 201)),
     ("PATCH /webhooks/{id}",                   company_admin(200, 404)),
@@ -398,6 +411,32 @@ async fn request(
                 _ => None,
             };
             (path.replace("{id}", &id), body)
+        }
+        "POST /crm" => (
+            path.to_owned(),
+            Some(json!({"email": format!("c-{}@example.com", UserId::new()), "firstName": "New"})),
+        ),
+        "POST /crm/bulk" => (
+            path.to_owned(),
+            Some(json!({"contacts": [{"email": format!("b-{}@example.com", UserId::new())}]})),
+        ),
+        "GET /crm/details" | "PATCH /crm/{id}" | "DELETE /crm/{id}" => {
+            // A fresh contact of A's member per cell.
+            let created = app
+                .call(
+                    Method::POST,
+                    "/crm",
+                    &w.a.member.auth(),
+                    Some(json!({"email": format!("m-{}@example.com", UserId::new())})),
+                )
+                .await;
+            assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+            let id = created.json()["item"]["id"].as_str().unwrap().to_owned();
+            let body = (method == Method::PATCH).then(|| json!({"firstName": "Renamed"}));
+            match route {
+                "GET /crm/details" => (format!("{path}?contactId={id}"), None),
+                _ => (path.replace("{id}", &id), body),
+            }
         }
         "POST /webhooks" => {
             // At most six per company: start each cell from none.
