@@ -89,7 +89,10 @@ bookings_per_second() {
 }
 
 rows=()
-add_row() { rows+=("$(printf '%-48s %12s %10s %8s' "$1" "$2" "$3" "$4")"); }
+add_row() {
+  rows+=("$(printf '%-48s %12s %10s %8s' "$1" "$2" "$3" "$4")")
+  echo "${rows[-1]}" >&2
+}
 
 # --- SQLite -------------------------------------------------------------------------------------
 DB="sqlite://$WORK/bench.db"
@@ -111,7 +114,11 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
   PGDIR=$WORK/pg; mkdir -p "$PGDIR"
   RUN=()
-  if [ "$(id -u)" = 0 ]; then chown -R nobody:nogroup "$PGDIR"; RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups --); fi
+  if [ "$(id -u)" = 0 ]; then
+    # PostgreSQL refuses to run as root: run it as nobody, who must be able to reach the dir.
+    chmod 755 "$WORK"; chown -R nobody:nogroup "$PGDIR"
+    RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+  fi
   "${RUN[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust --no-sync >/dev/null
   PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "${RUN[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -p "$PGPORT" -k "$PGDIR" -c listen_addresses=127.0.0.1 \
@@ -175,6 +182,6 @@ stop_server
 engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
 
 echo
-printf '%-48s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health" "p99"
+printf '%-48s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99"
 printf '%s\n' "${rows[@]}"
 echo "$engine"

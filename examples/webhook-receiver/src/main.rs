@@ -39,7 +39,10 @@ struct App {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -94,10 +97,19 @@ async fn stats(State(app): State<App>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9000".into());
-    let secrets = std::env::var("WEBHOOK_SECRET").expect("set WEBHOOK_SECRET to the webhook's whsec_... secret");
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9000".into());
+    let secrets = std::env::var("WEBHOOK_SECRET")
+        .expect("set WEBHOOK_SECRET to the webhook's whsec_... secret");
     let app = App {
-        secrets: Arc::new(secrets.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()),
+        secrets: Arc::new(
+            secrets
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        ),
         quiet: std::env::var("QUIET").is_ok_and(|q| q == "1"),
         stats: Arc::default(),
     };
@@ -107,6 +119,9 @@ async fn main() {
         .route("/stats", get(stats))
         .with_state(app);
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
-    println!("webhook receiver listening on http://{}", listener.local_addr().unwrap());
+    println!(
+        "webhook receiver listening on http://{}",
+        listener.local_addr().unwrap()
+    );
     axum::serve(listener, router).await.unwrap();
 }

@@ -146,7 +146,7 @@ async fn booking_availability(
 
     let mut conn = state.db.conn().await?;
     let mt = meeting_types::get(&mut conn, &caller, mt_id.expect("validated")).await?;
-    let hosts = resolve_hosts(&mut conn, caller.company_id, &mt, Some(&host_ids)).await?;
+    let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
     let tz_name = match tz_name {
         Some(tz) => tz.as_str().to_owned(),
         None => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])

@@ -302,7 +302,7 @@ pub async fn book(
         }
     };
     let mut tx = db.begin_write().await?;
-    let hosts = resolve_hosts(&mut tx, caller.company_id, &mt, req.host_ids.as_deref()).await?;
+    let hosts = resolve_hosts(&mut tx, caller, &mt, req.host_ids.as_deref()).await?;
     lock_hosts(&mut tx, db, &hosts).await?;
     if let Some(idem) = idem {
         if let Some(stored) = idempotency::find(&mut tx, &idem.scope, idem.key).await? {

@@ -38,17 +38,26 @@ pub struct SlotRequest<'a> {
 }
 
 /// The hosts of a request: the given ones (present users of the company) or the meeting type's.
+///
+/// A member may name only themself (and the meeting type's host, whose type they reach);
+/// reaching colleagues' calendars takes an admin.
 pub async fn resolve_hosts(
     conn: &mut Connection,
-    company: CompanyId,
+    caller: &Principal,
     mt: &MeetingType,
     given: Option<&[UserId]>,
 ) -> ApiResult<Vec<UserId>> {
+    let company = caller.company_id;
     let Some(given) = given.filter(|g| !g.is_empty()) else {
         return Ok(vec![mt.record.user_id]);
     };
     let mut hosts = Vec::with_capacity(given.len());
     for (i, id) in given.iter().enumerate() {
+        if *id != mt.record.user_id && !caller.may_access_user(*id) {
+            return Err(ApiError::forbidden(format!(
+                "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
+            )));
+        }
         let user = users::find_present(conn, company, *id).await?;
         match user {
             Some(u) if u.deactivated_at.is_none() => {

@@ -586,6 +586,14 @@ async fn booking_availability_rejects_bad_queries(app: TestApp) {
             .collect();
         assert!(fields.contains(&field.to_owned()), "{query}: {fields:?}");
     }
+    // A member cannot reach a colleague's calendar through hostIds; an admin can (below).
+    let r = app
+        .get(
+            &format!("/v4/booking-availability?meetingTypeId={id}&start=2030-01-01&end=2030-01-02&hostIds={}", c.admin.user.id),
+            &auth,
+        )
+        .await;
+    r.assert_status(403);
     // Arrays arrive as repeated keys or comma lists.
     let both = format!("hostIds={}&hostIds={}", c.member.user.id, c.admin.user.id);
     let comma = format!("hostIds={},{}", c.member.user.id, c.admin.user.id);
