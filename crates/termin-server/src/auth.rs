@@ -58,8 +58,13 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// The acting user's record, when authentication already read it (PATs and API keys); handlers
+/// take it as `Option<Extension<ActingUserRecord>>` after their caller extractor.
+#[derive(Clone, Debug)]
+pub struct ActingUserRecord(pub termin_storage::users::UserRecord);
+
 async fn principal(
-    parts: &Parts,
+    parts: &mut Parts,
     state: &AppState,
     owner_fallback: bool,
 ) -> Result<Principal, ApiError> {
@@ -68,7 +73,7 @@ async fn principal(
         .headers
         .get(ACTING_USER_HEADER)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    authenticate(
+    let authenticated = authenticate(
         &state.db,
         presented,
         acting,
@@ -78,7 +83,11 @@ async fn principal(
             absolute: state.config.session_absolute_timeout,
         },
     )
-    .await
+    .await?;
+    if let Some(user) = authenticated.user {
+        parts.extensions.insert(ActingUserRecord(user));
+    }
+    Ok(authenticated.principal)
 }
 
 /// The authenticated caller of a route where an API key must name the acting user.

@@ -21,6 +21,7 @@ mod error;
 mod migrations;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -28,10 +29,35 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use error::{Conflict, StorageError};
-pub use sqlx::{AnyConnection as Connection, Transaction};
+pub use sqlx::AnyConnection as Connection;
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction. On SQLite it also holds this process's turn to write (see
+/// [`Db::begin_write`]); it derefs to the connection, so queries take `&mut tx`.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
 
 /// Which database a URL points at; chosen from the URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +90,10 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process take turns here before they ask
+    /// SQLite for the write lock, instead of all polling SQLite's busy handler, whose growing
+    /// sleeps would leave the lock idle between writers.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -112,7 +142,11 @@ impl Db {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writers: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -132,8 +166,17 @@ impl Db {
     /// busy snapshot; PostgreSQL's default isolation needs nothing extra.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writers.clone().lock_owned().await;
+                Tx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => Tx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 
@@ -177,7 +220,7 @@ pub(crate) fn parse_col<T: FromStr>(row: &sqlx::any::AnyRow, col: &str) -> Resul
 /// host queue behind each other on PostgreSQL. SQLite's `BEGIN IMMEDIATE` already serialises
 /// every writer, so there it does nothing.
 pub async fn lock_users(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     backend: Backend,
     ids: &[termin_domain::UserId],
 ) -> Result<()> {
@@ -188,7 +231,7 @@ pub async fn lock_users(
         for id in sorted {
             sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
                 .bind(id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
         }
     }

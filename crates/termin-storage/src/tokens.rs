@@ -65,6 +65,8 @@ pub async fn insert(conn: &mut AnyConnection, token: &TokenRecord, hash: SecretH
 #[derive(Debug, Clone)]
 pub struct TokenForAuth {
     pub token: TokenRecord,
+    /// The token's owner, read in the same query.
+    pub user: crate::users::UserRecord,
     pub company_id: CompanyId,
     pub role: Role,
     pub plan: Plan,
@@ -77,23 +79,26 @@ pub async fn find_for_auth(
     hash: SecretHash,
 ) -> Result<Option<TokenForAuth>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, u.company_id, u.role, u.deactivated_at, u.removed_at, c.plan \
+        "SELECT {COLUMNS}, {}, c.plan \
          FROM personal_access_tokens t \
          JOIN users u ON u.id = t.user_id \
          JOIN companies c ON c.id = u.company_id \
-         WHERE t.token_hash = $1"
+         WHERE t.token_hash = $1",
+        crate::users::JOINED_COLUMNS
     ))
     .bind(hash.to_hex())
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
+        let user = crate::users::from_row_prefixed(&row, "u_")?;
         Ok(TokenForAuth {
             token: from_row(&row)?,
-            company_id: parse_col(&row, "company_id")?,
-            role: parse_col(&row, "role")?,
+            company_id: user.company_id,
+            role: user.role,
             plan: parse_col(&row, "plan")?,
-            user_deactivated: row.try_get::<Option<i64>, _>("deactivated_at")?.is_some(),
-            user_removed: row.try_get::<Option<i64>, _>("removed_at")?.is_some(),
+            user_deactivated: user.deactivated_at.is_some(),
+            user_removed: user.removed_at.is_some(),
+            user,
         })
     })
     .transpose()

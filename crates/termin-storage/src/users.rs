@@ -35,21 +35,34 @@ const COLUMNS: &str = "id, company_id, email, given_name, family_name, slug, tim
                        role, user_type, created_at, updated_at, deactivated_at, removed_at";
 
 fn from_row(row: &AnyRow) -> Result<UserRecord> {
+    from_row_prefixed(row, "")
+}
+
+/// The user columns of table alias `u`, renamed `u_*`, for queries that join users to another
+/// table with columns of the same names.
+pub(crate) const JOINED_COLUMNS: &str = "u.id AS u_id, u.company_id AS u_company_id, u.email AS u_email, \
+     u.given_name AS u_given_name, u.family_name AS u_family_name, u.slug AS u_slug, u.timezone AS u_timezone, \
+     u.language AS u_language, u.role AS u_role, u.user_type AS u_user_type, u.created_at AS u_created_at, \
+     u.updated_at AS u_updated_at, u.deactivated_at AS u_deactivated_at, u.removed_at AS u_removed_at";
+
+/// Reads a user from columns named `{prefix}id`, `{prefix}email`, ...
+pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<UserRecord> {
+    let c = |name: &str| format!("{p}{name}");
     Ok(UserRecord {
-        id: parse_col(row, "id")?,
-        company_id: parse_col(row, "company_id")?,
-        email: row.try_get("email")?,
-        given_name: row.try_get("given_name")?,
-        family_name: row.try_get("family_name")?,
-        slug: row.try_get("slug")?,
-        timezone: row.try_get("timezone")?,
-        language: row.try_get("language")?,
-        role: parse_col(row, "role")?,
-        user_type: parse_col(row, "user_type")?,
-        created_at: ts(row.try_get("created_at")?),
-        updated_at: ts(row.try_get("updated_at")?),
-        deactivated_at: ts_opt(row.try_get("deactivated_at")?),
-        removed_at: ts_opt(row.try_get("removed_at")?),
+        id: parse_col(row, &c("id"))?,
+        company_id: parse_col(row, &c("company_id"))?,
+        email: row.try_get(c("email").as_str())?,
+        given_name: row.try_get(c("given_name").as_str())?,
+        family_name: row.try_get(c("family_name").as_str())?,
+        slug: row.try_get(c("slug").as_str())?,
+        timezone: row.try_get(c("timezone").as_str())?,
+        language: row.try_get(c("language").as_str())?,
+        role: parse_col(row, &c("role"))?,
+        user_type: parse_col(row, &c("user_type"))?,
+        created_at: ts(row.try_get(c("created_at").as_str())?),
+        updated_at: ts(row.try_get(c("updated_at").as_str())?),
+        deactivated_at: ts_opt(row.try_get(c("deactivated_at").as_str())?),
+        removed_at: ts_opt(row.try_get(c("removed_at").as_str())?),
     })
 }
 

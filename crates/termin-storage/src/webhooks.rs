@@ -126,6 +126,22 @@ pub async fn soft_delete(conn: &mut AnyConnection, id: WebhookId, now: Timestamp
     Ok(())
 }
 
+/// The active webhooks of the company subscribed to `event_type`.
+pub async fn subscribers(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    event_type: &str,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL \
+         AND event_types LIKE $2",
+    )
+    .bind(company.to_string())
+    .bind(format!("%\"{event_type}\"%"))
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Records an event and one pending delivery per active webhook of the company subscribed to it,
 /// inside the caller's transaction. Returns how many deliveries were queued.
 pub async fn enqueue(
@@ -135,14 +151,7 @@ pub async fn enqueue(
     payload: &str,
     now: Timestamp,
 ) -> Result<usize> {
-    let subscribed: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL \
-         AND event_types LIKE $2",
-    )
-    .bind(company.to_string())
-    .bind(format!("%\"{event_type}\"%"))
-    .fetch_all(&mut *conn)
-    .await?;
+    let subscribed = subscribers(&mut *conn, company, event_type).await?;
     if subscribed.is_empty() {
         return Ok(0);
     }

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Credential;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::CallerOrOwner;
+use crate::auth::{ActingUserRecord, CallerOrOwner};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::service::availability::AvailabilityInput;
@@ -36,9 +36,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn get_me(
     State(state): State<AppState>,
     CallerOrOwner(caller): CallerOrOwner,
+    known: Option<Extension<ActingUserRecord>>,
 ) -> ApiResult<Json<UserView>> {
     caller.require_scope(ScopeGroup::Account)?;
-    let user = users::get_user(&state.db, caller.company_id, caller.user_id).await?;
+    // Authentication read the acting user in the same query as the credential (PATs, API
+    // keys); only a dashboard session needs another read.
+    let user = match known {
+        Some(Extension(ActingUserRecord(user))) => user,
+        None => users::get_user(&state.db, caller.company_id, caller.user_id).await?,
+    };
     Ok(Json(user.into()))
 }
 

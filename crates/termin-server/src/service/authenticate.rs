@@ -16,6 +16,14 @@ use termin_storage::{api_keys, sessions, tokens, users, Db};
 use super::now;
 use crate::error::{ApiError, ApiResult};
 
+/// Who a request acts as, and (where authentication read it anyway) the acting user's record,
+/// so that a handler that needs it does not read it again.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub user: Option<users::UserRecord>,
+}
+
 /// The credential material of a request.
 #[derive(Debug, Clone, Copy)]
 pub enum Presented<'a> {
@@ -53,7 +61,7 @@ pub async fn authenticate(
     acting_header: Option<&str>,
     rule: ActingUserRule,
     limits: SessionLimits,
-) -> ApiResult<Principal> {
+) -> ApiResult<Authenticated> {
     match presented {
         Presented::Nothing => Err(ApiError::unauthorized("Missing authorization header")),
         Presented::Bearer(raw) => bearer(db, raw, acting_header, rule).await,
@@ -70,7 +78,7 @@ async fn bearer(
     raw: &str,
     acting_header: Option<&str>,
     rule: ActingUserRule,
-) -> ApiResult<Principal> {
+) -> ApiResult<Authenticated> {
     // Format and checksum first: a mistyped or random string never reaches the database.
     let credential = BearerCredential::parse(raw).map_err(|e| {
         ApiError::unauthorized(match e {
@@ -116,7 +124,7 @@ async fn bearer(
             }
             // The header may only name the owner; the acting user is always the owner.
             resolve_acting_user(Some(t.user_id), acting_header, rule.owner_fallback)?;
-            Ok(Principal {
+            let principal = Principal {
                 user_id: t.user_id,
                 company_id: found.company_id,
                 role: found.role,
@@ -124,6 +132,10 @@ async fn bearer(
                     id: t.id,
                     scopes: t.scopes.clone(),
                 },
+            };
+            Ok(Authenticated {
+                principal,
+                user: Some(found.user),
             })
         }
         BearerCredential::ApiKey(key) => {
@@ -158,11 +170,14 @@ async fn bearer(
                         .ok_or_else(|| ApiError::internal("company without an owner"))?
                 }
             };
-            Ok(Principal {
-                user_id: acting.id,
-                company_id: acting.company_id,
-                role: acting.role,
-                credential: Credential::ApiKey { id: k.id },
+            Ok(Authenticated {
+                principal: Principal {
+                    user_id: acting.id,
+                    company_id: acting.company_id,
+                    role: acting.role,
+                    credential: Credential::ApiKey { id: k.id },
+                },
+                user: Some(acting),
             })
         }
     }
@@ -202,7 +217,7 @@ async fn session(
     acting_header: Option<&str>,
     rule: ActingUserRule,
     limits: SessionLimits,
-) -> ApiResult<Principal> {
+) -> ApiResult<Authenticated> {
     let secret = PlainSessionSecret::from_cookie(cookie)
         .ok_or_else(|| ApiError::unauthorized("Invalid session"))?;
     let at = now();
@@ -228,10 +243,13 @@ async fn session(
         sessions::touch(&mut conn, found.id, at).await?;
     }
     resolve_acting_user(Some(found.user_id), acting_header, rule.owner_fallback)?;
-    Ok(Principal {
-        user_id: found.user_id,
-        company_id: found.company_id,
-        role: found.role,
-        credential: Credential::Session { id: found.id },
+    Ok(Authenticated {
+        principal: Principal {
+            user_id: found.user_id,
+            company_id: found.company_id,
+            role: found.role,
+            credential: Credential::Session { id: found.id },
+        },
+        user: None,
     })
 }
