@@ -188,6 +188,9 @@ pub async fn add_taken_spots(
     Ok(())
 }
 
+/// The longest an appointment can last (meeting type durations are 5 to 480 minutes).
+pub const MAX_APPOINTMENT_MS: i64 = 480 * 60 * 1000;
+
 /// An active appointment occupying one of `hosts` between `from` and `to`.
 #[derive(Debug, Clone)]
 pub struct BusyRow {
@@ -220,14 +223,17 @@ pub async fn busy_for_hosts(
     let sql = format!(
         "SELECT h.user_id, a.id, a.meeting_type_id, h.start_at, h.end_at, a.spots, a.taken_spots \
          FROM appointment_hosts h JOIN appointments a ON a.id = h.appointment_id \
-         WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND a.id <> $3 AND h.user_id IN ({}) \
+         WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND h.start_at > $4 AND a.id <> $3 \
+         AND h.user_id IN ({}) \
          ORDER BY h.start_at",
-        placeholders(4, hosts.len())
+        placeholders(5, hosts.len())
     );
     let mut q = sqlx::query(&sql)
         .bind(ms(to))
         .bind(ms(from))
-        .bind(ignore.map(|i| i.to_string()).unwrap_or_default());
+        .bind(ignore.map(|i| i.to_string()).unwrap_or_default())
+        // No appointment is longer than this, so the index range on start_at can be bounded.
+        .bind(ms(from) - MAX_APPOINTMENT_MS);
     for h in hosts {
         q = q.bind(h.to_string());
     }

@@ -23,6 +23,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "webhooks",
         include_str!("../migrations/sqlite/0003_webhooks.sql"),
     ),
+    (
+        4,
+        "bounded overlap checks",
+        include_str!("../migrations/sqlite/0004_bounded_overlap_checks.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -40,6 +45,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "webhooks",
         include_str!("../migrations/postgres/0003_webhooks.sql"),
+    ),
+    (
+        4,
+        "bounded overlap checks",
+        include_str!("../migrations/postgres/0004_bounded_overlap_checks.sql"),
     ),
 ];
 

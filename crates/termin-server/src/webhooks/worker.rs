@@ -61,14 +61,20 @@ pub async fn deliver_due(state: &AppState, client: &Client) -> ApiResult<usize> 
             + SignedDuration::try_from(state.config.webhooks.timeout)
                 .map_err(ApiError::internal)?
             + SignedDuration::from_secs(5);
+        // Writes go through write transactions, which take their turn on SQLite instead of
+        // racing booking transactions for the lock.
+        let mut tx = state.db.begin_write().await?;
         let batch = webhooks::claim_due(
-            &mut *state.db.conn().await?,
+            &mut tx,
             state.db.backend(),
             at,
             lease,
             state.config.webhooks.concurrency as i64,
         )
         .await?;
+        tx.commit()
+            .await
+            .map_err(termin_storage::StorageError::from)?;
         if batch.is_empty() {
             return Ok(total);
         }
@@ -119,9 +125,14 @@ fn describe(err: &reqwest::Error) -> String {
 }
 
 async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> ApiResult<()> {
-    let mut conn = state.db.conn().await?;
     if !d.webhook_active {
-        webhooks::abandon(&mut conn, d.id, "webhook disabled or deleted", now()).await?;
+        webhooks::abandon(
+            &mut *state.db.conn().await?,
+            d.id,
+            "webhook disabled or deleted",
+            now(),
+        )
+        .await?;
         return Ok(());
     }
     let started = Instant::now();
@@ -173,15 +184,20 @@ async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> A
         succeeded,
         retry_at,
     };
-    let failures = webhooks::record_attempt(&mut conn, &d, &outcome).await?;
+    // No connection is held while the endpoint answers.
+    let mut tx = state.db.begin_write().await?;
+    let failures = webhooks::record_attempt(&mut tx, &d, &outcome).await?;
     let gave_up = !succeeded && retry_at.is_none();
     if gave_up && failures >= state.config.webhooks.disable_after_failed_deliveries {
         let reason = format!(
             "disabled after {failures} deliveries in a row failed every attempt; last error: {}",
             outcome.error.as_deref().unwrap_or("unknown")
         );
-        webhooks::disable(&mut conn, d.webhook_id, &reason, now()).await?;
+        webhooks::disable(&mut tx, d.webhook_id, &reason, now()).await?;
         tracing::warn!(webhook = %d.webhook_id, "{reason}");
     }
+    tx.commit()
+        .await
+        .map_err(termin_storage::StorageError::from)?;
     Ok(())
 }
