@@ -13,7 +13,8 @@ function init(args)
   base = tonumber(os.getenv("BOOK_BASE_EPOCH"))
   mt = os.getenv("BOOK_MEETING_TYPE")
   token = os.getenv("BOOK_TOKEN")
-  -- Optional: stop after this many bookings in all (split over the threads).
+  -- Optional: stop sending after this many bookings in all (split over the threads); wrk itself
+  -- ends when its -d duration is over.
   limit = tonumber(os.getenv("BOOK_LIMIT") or "0")
   answered = 0
 end
