@@ -124,6 +124,9 @@ impl Db {
         let pool_options = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(8)
+                // A local file cannot drop a connection the way a network server can, so the
+                // round trip that checks each connection before use buys nothing here.
+                .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         // WAL lets readers proceed during a write; writers queue on the
