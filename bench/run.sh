@@ -158,7 +158,7 @@ for i in 1 2 3 4 5 6; do
   answer=$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -X POST "$BASE/webhooks" \
     -d "{\"endpoint\":\"http://127.0.0.1:$RPORT/hook\",\"eventTypes\":[\"booking_created\"]}")
   secret=$(echo "$answer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])') ||
-    { echo "creating a webhook failed: $answer" >&2; exit 1; }
+    { echo "creating a webhook failed: $answer" >&2; tail -5 "$WORK/serve.err" >&2; exit 1; }
   SECRETS="$SECRETS${SECRETS:+,}$secret"
 done
 WEBHOOK_SECRET=$SECRETS QUIET=1 target/release/webhook-receiver "127.0.0.1:$RPORT" >"$WORK/receiver.out" 2>&1 &

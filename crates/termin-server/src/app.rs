@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::{middleware, Router};
 use termin_storage::Db;
 use tokio::net::TcpListener;
@@ -30,8 +31,26 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::docs::router(Arc::new(openapi)))
         .merge(limited)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn(crate::telemetry::log_requests))
         .with_state(state)
+}
+
+/// Runs each request on its own task, so that a client hanging up cannot cancel the handler
+/// half way through its database work. A cancelled future can abandon a connection between
+/// `BEGIN` and the transaction object that would roll it back, leaving SQLite's write lock held;
+/// and a booking whose client disconnected should still commit or fail as a whole (the client
+/// retries with its `Idempotency-Key`).
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => {
+            crate::error::ApiError::internal(format!("request task failed: {e}")).into_response()
+        }
+    }
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.
