@@ -369,13 +369,32 @@ pub async fn deliveries(
     webhook: WebhookId,
     limit: i64,
 ) -> Result<Vec<DeliveryRecord>> {
+    read_deliveries(conn, webhook, None, limit).await
+}
+
+/// One delivery of a webhook, with its attempts.
+pub async fn delivery(
+    conn: &mut AnyConnection,
+    webhook: WebhookId,
+    id: DeliveryId,
+) -> Result<Option<DeliveryRecord>> {
+    Ok(read_deliveries(conn, webhook, Some(id), 1).await?.pop())
+}
+
+async fn read_deliveries(
+    conn: &mut AnyConnection,
+    webhook: WebhookId,
+    only: Option<DeliveryId>,
+    limit: i64,
+) -> Result<Vec<DeliveryRecord>> {
     let rows = sqlx::query(
         "SELECT d.id, d.event_id, e.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error, \
          d.created_at, d.delivered_at FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
-         WHERE d.webhook_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2",
+         WHERE d.webhook_id = $1 AND ($3 = '' OR d.id = $3) ORDER BY d.created_at DESC, d.id DESC LIMIT $2",
     )
     .bind(webhook.to_string())
     .bind(limit)
+    .bind(only.map(|d| d.to_string()).unwrap_or_default())
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

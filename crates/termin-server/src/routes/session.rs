@@ -64,12 +64,9 @@ async fn login(
         idle: state.config.session_idle_timeout,
         absolute: state.config.session_absolute_timeout,
     };
-    // argon2 is deliberately slow: keep it off the async workers.
-    let db = state.db.clone();
-    let logged_in = sessions::login(&db, &body.email, &body.password, limits).await?;
-    let user = users::find_by_email_or_id(&state.db, &logged_in.user_id.to_string()).await?;
+    let logged_in = sessions::login(&state.db, &body.email, &body.password, limits).await?;
     let mut response = Json(SessionView {
-        user: user.into(),
+        user: logged_in.user.into(),
         csrf_token: logged_in.csrf_token,
     })
     .into_response();

@@ -3,7 +3,7 @@
 use jiff::SignedDuration;
 use termin_domain::credential::PlainSessionSecret;
 use termin_domain::validate::Email;
-use termin_domain::{SessionId, UserId};
+use termin_domain::SessionId;
 use termin_storage::sessions::{self, NewSession};
 use termin_storage::{users, Db};
 
@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// What a successful login hands to the browser.
 pub struct LoggedIn {
-    pub user_id: UserId,
+    pub user: users::UserRecord,
     /// The cookie value.
     pub secret: PlainSessionSecret,
     /// Sent back by the dashboard in `x-csrf-token` on every unsafe request.
@@ -55,7 +55,7 @@ pub async fn login(
     )
     .await?;
     Ok(LoggedIn {
-        user_id: user.id,
+        user,
         csrf_token: secret.csrf_token(),
         secret,
     })

@@ -334,10 +334,8 @@ pub async fn retry(
         return Err(ApiError::not_found("Delivery not found"));
     }
     state.webhook_wakeup.notify_one();
-    webhooks::deliveries(&mut conn, id, 1000)
+    webhooks::delivery(&mut conn, id, delivery)
         .await?
-        .into_iter()
-        .find(|d| d.id == delivery)
         .map(DeliveryView::new)
         .ok_or_else(|| ApiError::not_found("Delivery not found"))
 }
