@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::credential::SecretHash;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Batch, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
@@ -59,43 +59,42 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<AppointmentRecord> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &AppointmentRecord) -> Result<()> {
-    sqlx::query(
+/// Adds a new appointment to `batch`.
+pub fn insert(batch: &mut Batch, a: &AppointmentRecord) {
+    batch.push(
         "INSERT INTO appointments (id, company_id, meeting_type_id, start_at, end_at, meeting_name, channel, location, \
          notes, spots, taken_spots, cancelled_at, cancel_reason, cancel_source, cancelled_by, \
          rescheduled_at, reschedule_count, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, NULL, NULL, NULL, 0, $12, $12)",
-    )
-    .bind(a.id.to_string())
-    .bind(a.company_id.to_string())
-    .bind(a.meeting_type_id.to_string())
-    .bind(ms(a.start_at))
-    .bind(ms(a.end_at))
-    .bind(&a.meeting_name)
-    .bind(&a.channel)
-    .bind(a.location.as_deref())
-    .bind(a.notes.as_deref())
-    .bind(a.spots)
-    .bind(a.taken_spots)
-    .bind(ms(a.created_at))
-    .execute(conn)
-    .await?;
-    Ok(())
+        vec![
+            a.id.to_string().into(),
+            a.company_id.to_string().into(),
+            a.meeting_type_id.to_string().into(),
+            ms(a.start_at).into(),
+            ms(a.end_at).into(),
+            a.meeting_name.as_str().into(),
+            a.channel.as_str().into(),
+            a.location.as_deref().into(),
+            a.notes.as_deref().into(),
+            a.spots.into(),
+            a.taken_spots.into(),
+            ms(a.created_at).into(),
+        ],
+    );
 }
 
-pub async fn insert_host(
-    conn: &mut AnyConnection,
-    a: &AppointmentRecord,
-    host: UserId,
-) -> Result<()> {
-    sqlx::query("INSERT INTO appointment_hosts (appointment_id, user_id, start_at, end_at, active) VALUES ($1, $2, $3, $4, 1)")
-        .bind(a.id.to_string())
-        .bind(host.to_string())
-        .bind(ms(a.start_at))
-        .bind(ms(a.end_at))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Adds a host row of a new appointment to `batch`; the overlap triggers (SQLite) and the
+/// exclusion constraint (PostgreSQL) check it.
+pub fn insert_host(batch: &mut Batch, a: &AppointmentRecord, host: UserId) {
+    batch.push(
+        "INSERT INTO appointment_hosts (appointment_id, user_id, start_at, end_at, active) VALUES ($1, $2, $3, $4, 1)",
+        vec![
+            a.id.to_string().into(),
+            host.to_string().into(),
+            ms(a.start_at).into(),
+            ms(a.end_at).into(),
+        ],
+    );
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,34 +139,39 @@ fn attendee_from_row(row: &AnyRow) -> Result<AttendeeRecord> {
     })
 }
 
-pub async fn insert_attendee(
-    conn: &mut AnyConnection,
+/// Adds an attendee to `batch`. Without a `contact_id` the attendee is linked to the
+/// company's contact with their email, if there is one (a booking upserts it earlier in the
+/// same batch).
+pub fn insert_attendee(
+    batch: &mut Batch,
+    company: CompanyId,
     a: &AttendeeRecord,
     secret: SecretHash,
-) -> Result<()> {
-    sqlx::query(
+) {
+    batch.push(
         "INSERT INTO attendees (id, appointment_id, contact_id, email, firstname, lastname, fullname, phone, timezone, \
          language, receive_reminders, notes, bringalong_emails, secret_hash, cancelled_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15)",
-    )
-    .bind(a.id.to_string())
-    .bind(a.appointment_id.to_string())
-    .bind(a.contact_id.map(|c| c.to_string()))
-    .bind(&a.email)
-    .bind(a.firstname.as_deref())
-    .bind(a.lastname.as_deref())
-    .bind(a.fullname.as_deref())
-    .bind(a.phone.as_deref())
-    .bind(a.timezone.as_deref())
-    .bind(a.language.as_deref())
-    .bind(i64::from(a.receive_reminders))
-    .bind(&a.notes)
-    .bind(&a.bringalong_emails)
-    .bind(secret.to_hex())
-    .bind(ms(a.created_at))
-    .execute(conn)
-    .await?;
-    Ok(())
+         VALUES ($1, $2, COALESCE($3, (SELECT id FROM contacts WHERE company_id = $16 AND email = $4)), \
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15)",
+        vec![
+            a.id.to_string().into(),
+            a.appointment_id.to_string().into(),
+            a.contact_id.map(|c| c.to_string()).into(),
+            a.email.as_str().into(),
+            a.firstname.as_deref().into(),
+            a.lastname.as_deref().into(),
+            a.fullname.as_deref().into(),
+            a.phone.as_deref().into(),
+            a.timezone.as_deref().into(),
+            a.language.as_deref().into(),
+            i64::from(a.receive_reminders).into(),
+            a.notes.as_str().into(),
+            a.bringalong_emails.as_str().into(),
+            secret.to_hex().into(),
+            ms(a.created_at).into(),
+            company.to_string().into(),
+        ],
+    );
 }
 
 /// Adds (or with a negative delta removes) seats taken. The CHECK constraint refuses overbooking.

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::{AttendeeId, CompanyId, ContactId, UserId};
 
 use crate::appointments::{self, AppointmentRecord};
-use crate::{ms, parse_col, ts, Result};
+use crate::{ms, parse_col, ts, Batch, Result};
 
 /// What a booking knows about its attendee.
 pub struct BookingContact<'a> {
@@ -22,12 +22,9 @@ pub struct BookingContact<'a> {
 /// Creates the company's contact for this email, or fills in what the booking adds to an
 /// existing one (names and phone are updated when the booking carries them). One statement, so
 /// two bookings by the same attendee at once cannot create two contacts.
-pub async fn upsert_for_booking(
-    conn: &mut AnyConnection,
-    c: &BookingContact<'_>,
-    now: Timestamp,
-) -> Result<ContactId> {
-    let row = sqlx::query(
+/// Added to `batch`, which the caller runs inside its transaction.
+pub fn upsert_for_booking(batch: &mut Batch, c: &BookingContact<'_>, now: Timestamp) {
+    batch.push(
         "INSERT INTO contacts (id, company_id, account_owner_id, email, first_name, last_name, phone_number, \
          language, tags, notes, additional_data, no_show_count, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', NULL, '{}', 0, $9, $9) \
@@ -36,21 +33,19 @@ pub async fn upsert_for_booking(
            last_name = COALESCE(excluded.last_name, contacts.last_name), \
            phone_number = COALESCE(excluded.phone_number, contacts.phone_number), \
            language = COALESCE(contacts.language, excluded.language), \
-           updated_at = excluded.updated_at \
-         RETURNING id",
-    )
-    .bind(ContactId::new().to_string())
-    .bind(c.company_id.to_string())
-    .bind(c.owner.to_string())
-    .bind(c.email)
-    .bind(c.first_name)
-    .bind(c.last_name)
-    .bind(c.phone)
-    .bind(c.language)
-    .bind(ms(now))
-    .fetch_one(conn)
-    .await?;
-    parse_col(&row, "id")
+           updated_at = excluded.updated_at",
+        vec![
+            ContactId::new().to_string().into(),
+            c.company_id.to_string().into(),
+            c.owner.to_string().into(),
+            c.email.into(),
+            c.first_name.into(),
+            c.last_name.into(),
+            c.phone.into(),
+            c.language.into(),
+            ms(now).into(),
+        ],
+    );
 }
 
 pub async fn count_for_company(conn: &mut AnyConnection, company: CompanyId) -> Result<i64> {

@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod appointments;
 pub mod availabilities;
+mod batch;
 pub mod companies;
 pub mod contacts;
 pub mod idempotency;
@@ -28,6 +29,7 @@ use jiff::Timestamp;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+pub use batch::Batch;
 pub use error::{Conflict, StorageError};
 pub use sqlx::AnyConnection as Connection;
 

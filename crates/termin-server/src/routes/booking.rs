@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -20,11 +20,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::query::{parse_instant, Params};
-use crate::auth::Caller;
+use crate::auth::{ActingUserRecord, Caller};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::extract::{parse_json, JsonBytes};
 use crate::service::appointments::{self, Booked, BookingRequest, Idempotency, NewAttendee};
-use crate::service::booking::{compute_slots, resolve_hosts, SlotRequest, MAX_WINDOW_DAYS};
+use crate::service::booking::{
+    compute_slots, load_availabilities, resolve_hosts, SlotRequest, MAX_WINDOW_DAYS,
+};
 use crate::service::{meeting_types, now};
 use crate::state::AppState;
 
@@ -99,6 +101,7 @@ fn render(t: Timestamp, tz: &TimeZone) -> String {
 async fn booking_availability(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    known: Option<Extension<ActingUserRecord>>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<BookingAvailability>> {
     caller.require_scope(ScopeGroup::Scheduling)?;
@@ -147,9 +150,11 @@ async fn booking_availability(
     let mut conn = state.db.conn().await?;
     let mt = meeting_types::get(&mut conn, &caller, mt_id.expect("validated")).await?;
     let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
-    let tz_name = match tz_name {
-        Some(tz) => tz.as_str().to_owned(),
-        None => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])
+    // The default zone is the (first) host's; authentication already read the caller's.
+    let tz_name = match (tz_name, known) {
+        (Some(tz), _) => tz.as_str().to_owned(),
+        (None, Some(Extension(ActingUserRecord(me)))) if me.id == hosts[0] => me.timezone,
+        (None, _) => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])
             .await?
             .map(|u| u.timezone)
             .unwrap_or_else(|| "UTC".into()),
@@ -194,9 +199,11 @@ async fn booking_availability(
     }
     v.finish()?;
     let (start, end) = (start.expect("validated"), end.expect("validated"));
+    let availabilities = load_availabilities(&mut conn, caller.company_id, &mt, &hosts).await?;
     let request = SlotRequest {
         meeting_type: &mt,
         hosts: &hosts,
+        availabilities: &availabilities,
         window_start: start,
         window_end: end,
         duration_minutes: duration,
@@ -204,7 +211,7 @@ async fn booking_availability(
         ignore,
         now: now(),
     };
-    let (slots, busy) = compute_slots(&mut conn, caller.company_id, &request).await?;
+    let (slots, busy) = compute_slots(&mut conn, &request).await?;
     let mut dates: Vec<DateSpots> = Vec::new();
     for slot in &slots {
         let date = slot.start.to_zoned(tz.clone()).date().to_string();

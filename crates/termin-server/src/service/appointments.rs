@@ -14,10 +14,10 @@ use termin_storage::appointments::{
     self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
 };
 use termin_storage::contacts::{self, BookingContact};
-use termin_storage::{idempotency, meeting_types, Connection, Db, StorageError};
+use termin_storage::{idempotency, meeting_types, Batch, Connection, Db, StorageError};
 use utoipa::ToSchema;
 
-use super::booking::{lock_hosts, resolve_hosts, slot_at, SlotRequest};
+use super::booking::{load_availabilities, lock_hosts, resolve_hosts, slot_at, SlotRequest};
 use super::meeting_types::MeetingType;
 use super::now;
 use crate::error::{ApiError, ApiResult};
@@ -280,9 +280,12 @@ pub async fn book(
     req: &BookingRequest,
     idem: Option<&Idempotency<'_>>,
 ) -> ApiResult<Booked> {
+    // What a booking only reads is read before it takes the write lock, which is held just for
+    // the decision that must be serialised: is the slot still free, and taking it. Reading the
+    // meeting type, hosts, schedules and webhook subscriptions first is the same as booking a
+    // moment before a concurrent edit of them (none of those edits reads appointments).
     let mut conn = db.conn().await?;
     let mt = super::meeting_types::get(&mut conn, caller, req.meeting_type_id).await?;
-    drop(conn);
     if !mt.is_bookable() {
         return Err(ApiError::conflict(SLOT_TAKEN));
     }
@@ -301,8 +304,14 @@ pub async fn book(
             ))
         }
     };
+    let hosts = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
+    let availabilities =
+        load_availabilities(&mut conn, caller.company_id, &mt, &hosts).await?;
+    let subscribed =
+        webhooks::subscribed(&mut conn, caller.company_id, EventType::BookingCreated).await?;
+    drop(conn);
+
     let mut tx = db.begin_write().await?;
-    let hosts = resolve_hosts(&mut tx, caller, &mt, req.host_ids.as_deref()).await?;
     lock_hosts(&mut tx, db, &hosts).await?;
     if let Some(idem) = idem {
         if let Some(stored) = idempotency::find(&mut tx, &idem.scope, idem.key).await? {
@@ -313,6 +322,7 @@ pub async fn book(
     let request = SlotRequest {
         meeting_type: &mt,
         hosts: &hosts,
+        availabilities: &availabilities,
         window_start: req.start,
         window_end: req.start,
         duration_minutes: duration,
@@ -320,7 +330,7 @@ pub async fn book(
         ignore: None,
         now: at,
     };
-    let slot = slot_at(&mut tx, caller.company_id, &request, req.start)
+    let slot = slot_at(&mut tx, &request, req.start)
         .await?
         .ok_or_else(|| ApiError::conflict(SLOT_TAKEN))?;
     let host = hosts[*slot
@@ -339,6 +349,8 @@ pub async fn book(
             }),
         None => None,
     };
+    // The writes go to the database together (one round trip on SQLite; see `Batch`).
+    let mut batch = Batch::new();
     let appointment_id = match &joined {
         Some(b) => {
             appointments::add_taken_spots(&mut tx, b.appointment_id, 1, at).await?;
@@ -369,14 +381,14 @@ pub async fn book(
                 created_at: at,
                 updated_at: at,
             };
-            appointments::insert(&mut tx, &record).await?;
-            appointments::insert_host(&mut tx, &record, host).await?;
+            appointments::insert(&mut batch, &record);
+            appointments::insert_host(&mut batch, &record, host);
             record.id
         }
     };
     let a = &req.attendee;
-    let contact = contacts::upsert_for_booking(
-        &mut tx,
+    contacts::upsert_for_booking(
+        &mut batch,
         &BookingContact {
             company_id: caller.company_id,
             owner: host,
@@ -387,18 +399,27 @@ pub async fn book(
             language: a.language.as_deref(),
         },
         at,
-    )
-    .await?;
+    );
     let secret = random_base62(32);
-    insert_attendee(&mut tx, appointment_id, Some(contact), a, &secret, at).await?;
-    webhooks::appointment_event(
-        &mut tx,
+    // No contact id: the attendee is linked to the contact just upserted, by email.
+    let attendee = attendee_record(appointment_id, None, a, at)?;
+    appointments::insert_attendee(
+        &mut batch,
         caller.company_id,
-        EventType::BookingCreated,
-        appointment_id,
-        json!({}),
-    )
-    .await?;
+        &attendee,
+        SecretHash::of(&secret),
+    );
+    batch.execute(&mut tx).await?;
+    if subscribed {
+        webhooks::appointment_event(
+            &mut tx,
+            caller.company_id,
+            EventType::BookingCreated,
+            appointment_id,
+            json!({}),
+        )
+        .await?;
+    }
     let booked = Booked {
         appointment_id,
         secret,
@@ -424,15 +445,13 @@ fn replay(stored: idempotency::StoredAnswer, idem: &Idempotency<'_>) -> ApiResul
     serde_json::from_str(&stored.body).map_err(ApiError::internal)
 }
 
-async fn insert_attendee(
-    conn: &mut Connection,
+fn attendee_record(
     appointment: AppointmentId,
     contact: Option<ContactId>,
     a: &NewAttendee,
-    secret: &str,
     at: Timestamp,
-) -> ApiResult<()> {
-    let record = AttendeeRecord {
+) -> ApiResult<AttendeeRecord> {
+    Ok(AttendeeRecord {
         id: AttendeeId::new(),
         appointment_id: appointment,
         contact_id: contact,
@@ -457,9 +476,7 @@ async fn insert_attendee(
             .map_err(ApiError::internal)?,
         cancelled_at: None,
         created_at: at,
-    };
-    appointments::insert_attendee(conn, &record, SecretHash::of(secret)).await?;
-    Ok(())
+    })
 }
 
 /// Cancels a whole appointment, or for a group meeting one attendee.
@@ -557,9 +574,12 @@ pub async fn reschedule(
             return Err(ApiError::conflict(SLOT_TAKEN));
         }
     } else {
+        let availabilities =
+            load_availabilities(&mut tx, caller.company_id, &mt, &hosts).await?;
         let request = SlotRequest {
             meeting_type: &mt,
             hosts: &hosts,
+            availabilities: &availabilities,
             window_start: start,
             window_end: start,
             duration_minutes: duration.as_mins(),
@@ -567,7 +587,7 @@ pub async fn reschedule(
             ignore: Some(id),
             now: at,
         };
-        if slot_at(&mut tx, caller.company_id, &request, start)
+        if slot_at(&mut tx, &request, start)
             .await?
             .is_none()
         {

@@ -28,6 +28,8 @@ pub const MAX_WINDOW_DAYS: i64 = 62;
 pub struct SlotRequest<'a> {
     pub meeting_type: &'a MeetingType,
     pub hosts: &'a [UserId],
+    /// The hosts' availabilities, in the order of `hosts` (see [`load_availabilities`]).
+    pub availabilities: &'a [Availability],
     pub window_start: Timestamp,
     pub window_end: Timestamp,
     pub duration_minutes: i64,
@@ -76,27 +78,42 @@ pub async fn resolve_hosts(
     Ok(hosts)
 }
 
+/// The availability each host is bookable in for a meeting type, in the order of `hosts`.
+///
+/// A booking reads these before it takes the write lock: a booking only has to be serialised
+/// against other appointments, and a booking that read a schedule just before someone edited it
+/// is the same as one made a moment before the edit.
+pub async fn load_availabilities(
+    conn: &mut Connection,
+    company: CompanyId,
+    mt: &MeetingType,
+    hosts: &[UserId],
+) -> ApiResult<Vec<Availability>> {
+    let mut availabilities = Vec::with_capacity(hosts.len());
+    for host in hosts {
+        availabilities.push(availability_for(conn, company, mt, *host).await?);
+    }
+    Ok(availabilities)
+}
+
 /// Computes the bookable slots; also returns the busy rows it used, by host.
 pub async fn compute_slots(
     conn: &mut Connection,
-    company: CompanyId,
     req: &SlotRequest<'_>,
 ) -> ApiResult<(Vec<Slot>, Vec<BusyRow>)> {
     let s = &req.meeting_type.settings;
     let duration = SignedDuration::from_mins(req.duration_minutes);
     let before = SignedDuration::from_mins(s.meeting_info.buffer_before);
     let after = SignedDuration::from_mins(s.meeting_info.buffer_after);
-    let mut availabilities: Vec<Availability> = Vec::with_capacity(req.hosts.len());
-    for host in req.hosts {
-        availabilities.push(availability_for(conn, company, req.meeting_type, *host).await?);
-    }
-    // Appointments that could touch a slot in the window, buffers included.
-    let margin = SignedDuration::from_mins(480 + 240);
+    debug_assert_eq!(req.hosts.len(), req.availabilities.len());
+    // Exactly the appointments that can touch a slot starting in the window: a slot `[s, s +
+    // duration)` collides with busy time inside `[s - before, s + duration + after)`. Wider
+    // bounds would only ship more rows out of the database (a dense calendar has hundreds a day).
     let busy_rows = appointments::busy_for_hosts(
         conn,
         req.hosts,
-        req.window_start - margin,
-        req.window_end + margin,
+        req.window_start - before.max(SignedDuration::ZERO),
+        req.window_end + duration + after.max(SignedDuration::ZERO),
         req.ignore,
     )
     .await?;
@@ -116,7 +133,7 @@ pub async fn compute_slots(
     let hosts: Vec<Host> = req
         .hosts
         .iter()
-        .zip(&availabilities)
+        .zip(req.availabilities)
         .map(|(id, availability)| Host {
             availability,
             busy: by_host.get(id).unwrap_or(&empty),
@@ -143,13 +160,13 @@ pub async fn compute_slots(
 /// The one slot starting exactly at `start`, if it is bookable now.
 pub async fn slot_at(
     conn: &mut Connection,
-    company: CompanyId,
     req: &SlotRequest<'_>,
     start: Timestamp,
 ) -> ApiResult<Option<Slot>> {
     let narrow = SlotRequest {
         meeting_type: req.meeting_type,
         hosts: req.hosts,
+        availabilities: req.availabilities,
         window_start: start,
         window_end: start + SignedDuration::from_millis(1),
         duration_minutes: req.duration_minutes,
@@ -157,7 +174,7 @@ pub async fn slot_at(
         ignore: req.ignore,
         now: req.now,
     };
-    let (slots, _) = compute_slots(conn, company, &narrow).await?;
+    let (slots, _) = compute_slots(conn, &narrow).await?;
     Ok(slots.into_iter().find(|s| s.start == start))
 }
 

@@ -340,6 +340,17 @@ pub async fn retry(
         .ok_or_else(|| ApiError::not_found("Delivery not found"))
 }
 
+/// Whether any active webhook of the company subscribes to `event`.
+pub async fn subscribed(
+    conn: &mut Connection,
+    company: CompanyId,
+    event: EventType,
+) -> ApiResult<bool> {
+    Ok(!webhooks::subscribers(conn, company, event.as_str())
+        .await?
+        .is_empty())
+}
+
 /// Records an appointment event for every subscribed webhook, inside the caller's transaction:
 /// the flat body is the appointment object plus `webhookType`, `meetingType` and `extra`.
 pub async fn appointment_event(
@@ -350,10 +361,7 @@ pub async fn appointment_event(
     extra: Value,
 ) -> ApiResult<()> {
     // Most companies subscribe to nothing: then there is no payload to build.
-    if webhooks::subscribers(conn, company, event.as_str())
-        .await?
-        .is_empty()
-    {
+    if !subscribed(conn, company, event).await? {
         return Ok(());
     }
     let record = appointments::find(conn, company, id)
