@@ -21,16 +21,22 @@ pub struct AvailabilityRecord {
 }
 
 fn from_row(row: &AnyRow) -> Result<AvailabilityRecord> {
+    from_row_prefixed(row, "")
+}
+
+/// Reads an availability whose columns carry a prefix (`a_id`, ...), as a join selects them.
+pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<AvailabilityRecord> {
+    let c = |name: &str| format!("{p}{name}");
     Ok(AvailabilityRecord {
-        id: parse_col(row, "id")?,
-        company_id: parse_col(row, "company_id")?,
-        user_id: parse_col(row, "user_id")?,
-        name: row.try_get("name")?,
-        timezone: row.try_get("timezone")?,
-        schedule: row.try_get("schedule")?,
-        exceptions: row.try_get("exceptions")?,
-        created_at: ts(row.try_get("created_at")?),
-        updated_at: ts(row.try_get("updated_at")?),
+        id: parse_col(row, &c("id"))?,
+        company_id: parse_col(row, &c("company_id"))?,
+        user_id: parse_col(row, &c("user_id"))?,
+        name: row.try_get(c("name").as_str())?,
+        timezone: row.try_get(c("timezone").as_str())?,
+        schedule: row.try_get(c("schedule").as_str())?,
+        exceptions: row.try_get(c("exceptions").as_str())?,
+        created_at: ts(row.try_get(c("created_at").as_str())?),
+        updated_at: ts(row.try_get(c("updated_at").as_str())?),
     })
 }
 

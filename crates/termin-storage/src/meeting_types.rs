@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 
+use crate::availabilities::{self, AvailabilityRecord};
 use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +87,33 @@ pub async fn find(
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// A meeting type with its own availability (if it names one that exists), in one query: the
+/// two are read together on every booking and every bookable-times request.
+pub async fn find_with_availability(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    id: MeetingTypeId,
+) -> Result<Option<(MeetingTypeRecord, Option<AvailabilityRecord>)>> {
+    let row = sqlx::query(
+        "SELECT m.*, a.id AS a_id, a.company_id AS a_company_id, a.user_id AS a_user_id, a.name AS a_name, \
+         a.timezone AS a_timezone, a.schedule AS a_schedule, a.exceptions AS a_exceptions, \
+         a.created_at AS a_created_at, a.updated_at AS a_updated_at \
+         FROM meeting_types m \
+         LEFT JOIN availabilities a ON a.id = m.availability_id AND a.company_id = m.company_id \
+         WHERE m.id = $1 AND m.company_id = $2",
+    )
+    .bind(id.to_string())
+    .bind(company.to_string())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let availability = match row.try_get::<Option<String>, _>("a_id")? {
+        Some(_) => Some(availabilities::from_row_prefixed(&row, "a_")?),
+        None => None,
+    };
+    Ok(Some((from_row(&row)?, availability)))
 }
 
 pub async fn list_for_user(

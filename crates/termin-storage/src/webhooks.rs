@@ -132,14 +132,21 @@ pub async fn subscribers(
     company: CompanyId,
     event_type: &str,
 ) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL \
-         AND event_types LIKE $2",
+    // A company has at most a handful of webhooks, so they are filtered here: a LIKE with a
+    // bound pattern makes SQLite re-prepare the statement on every call (the pattern can change
+    // the plan), and this runs on every booking.
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, event_types FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL",
     )
     .bind(company.to_string())
-    .bind(format!("%\"{event_type}\"%"))
     .fetch_all(conn)
-    .await?)
+    .await?;
+    let quoted = format!("\"{event_type}\"");
+    Ok(rows
+        .into_iter()
+        .filter(|(_, types)| types.contains(&quoted))
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Records an event and one pending delivery per active webhook of the company subscribed to it,

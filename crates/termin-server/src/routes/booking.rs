@@ -6,6 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use jiff::tz::TimeZone;
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -77,10 +78,27 @@ struct BookingAvailability {
     earliest_available_date: Option<String>,
 }
 
-fn render(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+/// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
+/// a 14-day answer renders hundreds of these, and building a `Zoned` and running a strftime
+/// format for each was a visible share of the request.
+fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
+    let offset = tz.to_offset(t);
+    let dt = offset.to_datetime(t);
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    let text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        minutes / 60,
+        minutes % 60,
+    );
+    (dt.date(), text)
 }
 
 /// Bookable start times of a meeting type, rendered in `timezone` (default: the host's).
@@ -148,7 +166,9 @@ async fn booking_availability(
     v.finish()?;
 
     let mut conn = state.db.conn().await?;
-    let mt = meeting_types::get(&mut conn, &caller, mt_id.expect("validated")).await?;
+    let (mt, own_availability) =
+        meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated"))
+            .await?;
     let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
     // The default zone is the (first) host's; authentication already read the caller's.
     let tz_name = match (tz_name, known) {
@@ -199,7 +219,14 @@ async fn booking_availability(
     }
     v.finish()?;
     let (start, end) = (start.expect("validated"), end.expect("validated"));
-    let availabilities = load_availabilities(&mut conn, caller.company_id, &mt, &hosts).await?;
+    let availabilities = load_availabilities(
+        &mut conn,
+        caller.company_id,
+        &mt,
+        own_availability.as_ref(),
+        &hosts,
+    )
+    .await?;
     let request = SlotRequest {
         meeting_type: &mt,
         hosts: &hosts,
@@ -213,8 +240,9 @@ async fn booking_availability(
     };
     let (slots, busy) = compute_slots(&mut conn, &request).await?;
     let mut dates: Vec<DateSpots> = Vec::new();
+    let mut last_date: Option<Date> = None;
     for slot in &slots {
-        let date = slot.start.to_zoned(tz.clone()).date().to_string();
+        let (date, start_time) = render(slot.start, &tz);
         let appointment = slot.joins.and_then(|_| {
             busy.iter()
                 .find(|b| b.start_at == slot.start && b.meeting_type_id == mt.record.id)
@@ -225,24 +253,27 @@ async fn booking_availability(
                 })
         });
         let spot = Spot {
-            start_time: render(slot.start, &tz),
+            start_time,
             unavailability_events: Vec::new(),
             appointment,
         };
         match dates.last_mut() {
-            Some(d) if d.date == date => d.spots.push(spot),
-            _ => dates.push(DateSpots {
-                date,
-                spots: vec![spot],
-            }),
+            Some(d) if last_date == Some(date) => d.spots.push(spot),
+            _ => {
+                last_date = Some(date);
+                dates.push(DateSpots {
+                    date: date.to_string(),
+                    spots: vec![spot],
+                })
+            }
         }
     }
     Ok(Json(BookingAvailability {
         earliest_available_date: dates.first().map(|d| d.date.clone()),
         timezone: tz_name,
         timeframes: vec![Timeframe {
-            start: render(start, &tz),
-            end: render(end, &tz),
+            start: render(start, &tz).1,
+            end: render(end, &tz).1,
         }],
         dates,
     }))
@@ -403,4 +434,32 @@ async fn create_booking(
     let booked = appointments::book(&state.db, &caller, &request, idem.as_ref()).await?;
     state.webhook_wakeup.notify_one();
     Ok((StatusCode::CREATED, Json(booked)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_writes_the_local_time_with_its_offset() {
+        let t: Timestamp = "2030-03-31T00:59:30Z".parse().unwrap();
+        let cases = [
+            ("UTC", "2030-03-31T00:59:30+00:00", "2030-03-31"),
+            ("Europe/Berlin", "2030-03-31T01:59:30+01:00", "2030-03-31"),
+            ("America/St_Johns", "2030-03-30T22:29:30-02:30", "2030-03-30"),
+            ("Asia/Kathmandu", "2030-03-31T06:44:30+05:45", "2030-03-31"),
+            ("Pacific/Kiritimati", "2030-03-31T14:59:30+14:00", "2030-03-31"),
+        ];
+        for (zone, text, date) in cases {
+            let tz = TimeZone::get(zone).unwrap();
+            let (d, s) = render(t, &tz);
+            assert_eq!(s, text, "{zone}");
+            assert_eq!(d.to_string(), date, "{zone}");
+            // The same text jiff's own formatter gives.
+            assert_eq!(
+                s,
+                t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+            );
+        }
+    }
 }

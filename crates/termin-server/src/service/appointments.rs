@@ -285,7 +285,9 @@ pub async fn book(
     // meeting type, hosts, schedules and webhook subscriptions first is the same as booking a
     // moment before a concurrent edit of them (none of those edits reads appointments).
     let mut conn = db.conn().await?;
-    let mt = super::meeting_types::get(&mut conn, caller, req.meeting_type_id).await?;
+    let (mt, own_availability) =
+        super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id)
+            .await?;
     if !mt.is_bookable() {
         return Err(ApiError::conflict(SLOT_TAKEN));
     }
@@ -305,8 +307,14 @@ pub async fn book(
         }
     };
     let hosts = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
-    let availabilities =
-        load_availabilities(&mut conn, caller.company_id, &mt, &hosts).await?;
+    let availabilities = load_availabilities(
+        &mut conn,
+        caller.company_id,
+        &mt,
+        own_availability.as_ref(),
+        &hosts,
+    )
+    .await?;
     let subscribed =
         webhooks::subscribed(&mut conn, caller.company_id, EventType::BookingCreated).await?;
     drop(conn);
@@ -575,7 +583,7 @@ pub async fn reschedule(
         }
     } else {
         let availabilities =
-            load_availabilities(&mut tx, caller.company_id, &mt, &hosts).await?;
+            load_availabilities(&mut tx, caller.company_id, &mt, None, &hosts).await?;
         let request = SlotRequest {
             meeting_type: &mt,
             hosts: &hosts,

@@ -15,9 +15,10 @@ use termin_domain::principal::Principal;
 use termin_domain::slots::{bookable_slots, Busy, Host, Method, Slot, SlotQuery};
 use termin_domain::{AppointmentId, CompanyId, UserId};
 use termin_storage::appointments::{self, BusyRow};
+use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::{lock_users, users, Connection, Db};
 
-use super::availability::availability_for;
+use super::availability::{availability_for, engine_availability};
 use super::meeting_types::MeetingType;
 use crate::error::{ApiError, ApiResult};
 
@@ -83,15 +84,23 @@ pub async fn resolve_hosts(
 /// A booking reads these before it takes the write lock: a booking only has to be serialised
 /// against other appointments, and a booking that read a schedule just before someone edited it
 /// is the same as one made a moment before the edit.
+///
+/// `own` is the meeting type's own availability when the caller already read it (see
+/// `meeting_types::get_with_availability`); it governs the meeting type's owner.
 pub async fn load_availabilities(
     conn: &mut Connection,
     company: CompanyId,
     mt: &MeetingType,
+    own: Option<&AvailabilityRecord>,
     hosts: &[UserId],
 ) -> ApiResult<Vec<Availability>> {
     let mut availabilities = Vec::with_capacity(hosts.len());
     for host in hosts {
-        availabilities.push(availability_for(conn, company, mt, *host).await?);
+        let availability = match own {
+            Some(record) if *host == mt.record.user_id => engine_availability(record)?,
+            _ => availability_for(conn, company, mt, *host).await?,
+        };
+        availabilities.push(availability);
     }
     Ok(availabilities)
 }

@@ -9,6 +9,7 @@ use termin_domain::principal::Principal;
 use termin_domain::validate::Slug;
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::meeting_types::{self, MeetingTypeRecord};
+use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::{availabilities, users, Connection, Db, StorageError};
 use utoipa::ToSchema;
 
@@ -455,9 +456,28 @@ pub async fn get(
 ) -> ApiResult<MeetingType> {
     let record = meeting_types::find(conn, caller.company_id, id)
         .await?
-        .filter(|m| m.deleted_at.is_none() && caller.may_access_user(m.user_id))
+        .filter(|m| visible(caller, m))
         .ok_or_else(|| ApiError::not_found("Meeting type not found"))?;
     MeetingType::from_record(record)
+}
+
+/// [`get`], with the meeting type's own availability read in the same query.
+pub async fn get_with_availability(
+    conn: &mut Connection,
+    caller: &Principal,
+    id: MeetingTypeId,
+) -> ApiResult<(MeetingType, Option<AvailabilityRecord>)> {
+    let (record, availability) =
+        meeting_types::find_with_availability(conn, caller.company_id, id)
+            .await?
+            .filter(|(m, _)| visible(caller, m))
+            .ok_or_else(|| ApiError::not_found("Meeting type not found"))?;
+    Ok((MeetingType::from_record(record)?, availability))
+}
+
+/// A caller sees the present meeting types of the users they may act for.
+fn visible(caller: &Principal, m: &MeetingTypeRecord) -> bool {
+    m.deleted_at.is_none() && caller.may_access_user(m.user_id)
 }
 
 pub async fn list(db: &Db, user: UserId) -> ApiResult<Vec<MeetingType>> {
