@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use jiff::tz::TimeZone;
 use jiff::civil::Date;
@@ -80,24 +82,35 @@ struct BookingAvailability {
 
 /// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
 /// a 14-day answer renders hundreds of these, and building a `Zoned` and running a strftime
-/// format for each was a visible share of the request.
+/// format (or `format!`) for each was a visible share of the request.
 fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
+    fn two(out: &mut [u8], at: usize, n: u32) {
+        out[at] = b'0' + (n / 10 % 10) as u8;
+        out[at + 1] = b'0' + (n % 10) as u8;
+    }
     let offset = tz.to_offset(t);
     let dt = offset.to_datetime(t);
     let seconds = offset.seconds();
-    let sign = if seconds < 0 { '-' } else { '+' };
     let minutes = seconds.unsigned_abs() / 60;
-    let text = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        minutes / 60,
-        minutes % 60,
-    );
+    let year = dt.year();
+    if !(0..=9999).contains(&year) {
+        // Outside four-digit years (never a bookable time); let jiff write it.
+        let text = t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        return (dt.date(), text);
+    }
+    let mut out = *b"0000-00-00T00:00:00+00:00";
+    let year = year as u32;
+    two(&mut out, 0, year / 100);
+    two(&mut out, 2, year % 100);
+    two(&mut out, 5, dt.month() as u32);
+    two(&mut out, 8, dt.day() as u32);
+    two(&mut out, 11, dt.hour() as u32);
+    two(&mut out, 14, dt.minute() as u32);
+    two(&mut out, 17, dt.second() as u32);
+    out[19] = if seconds < 0 { b'-' } else { b'+' };
+    two(&mut out, 20, minutes / 60);
+    two(&mut out, 23, minutes % 60);
+    let text = String::from_utf8(out.to_vec()).expect("ASCII digits and signs");
     (dt.date(), text)
 }
 
@@ -121,7 +134,7 @@ async fn booking_availability(
     Caller(caller): Caller,
     known: Option<Extension<ActingUserRecord>>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<BookingAvailability>> {
+) -> ApiResult<Response> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
@@ -268,7 +281,7 @@ async fn booking_availability(
             }
         }
     }
-    Ok(Json(BookingAvailability {
+    let answer = BookingAvailability {
         earliest_available_date: dates.first().map(|d| d.date.clone()),
         timezone: tz_name,
         timeframes: vec![Timeframe {
@@ -276,7 +289,12 @@ async fn booking_availability(
             end: render(end, &tz).1,
         }],
         dates,
-    }))
+    };
+    // Sized up front: a 14-day answer is some 15 KB, which a growing buffer reaches only after
+    // a string of reallocations.
+    let mut body = Vec::with_capacity(256 + slots.len() * 96);
+    serde_json::to_writer(&mut body, &answer).map_err(ApiError::internal)?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
