@@ -1,5 +1,8 @@
 use clap::Parser;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // Answers from the database arrive from threads outside the runtime (sqlx runs every SQLite
     // connection on a thread of its own), so the tasks they wake wait in the runtime's global
