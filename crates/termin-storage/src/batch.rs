@@ -80,6 +80,13 @@ impl Batch {
     /// Runs every statement in order. An error stops the batch; the caller's transaction, which
     /// it then rolls back, holds whatever ran before.
     pub async fn execute(self, conn: &mut AnyConnection) -> Result<()> {
+        Ok(self.execute_raw(conn).await?)
+    }
+
+    pub(crate) async fn execute_raw(
+        self,
+        conn: &mut AnyConnection,
+    ) -> std::result::Result<(), sqlx::Error> {
         if self.statements.is_empty() {
             return Ok(());
         }
@@ -154,7 +161,11 @@ mod tests {
     #[test]
     fn renumbering_shifts_every_placeholder() {
         let mut out = String::new();
-        renumber("INSERT INTO t (a, b) VALUES ($1, $12) -- $ alone", 3, &mut out);
+        renumber(
+            "INSERT INTO t (a, b) VALUES ($1, $12) -- $ alone",
+            3,
+            &mut out,
+        );
         assert_eq!(out, "INSERT INTO t (a, b) VALUES ($4, $15) -- $ alone");
         assert_eq!(placeholder_count("SELECT $2, $10, $1"), 10);
         assert_eq!(placeholder_count("SELECT 1"), 0);

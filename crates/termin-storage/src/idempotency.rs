@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
 
-use crate::{ms, Result};
+use crate::{ms, Batch, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnswer {
@@ -32,23 +32,17 @@ pub async fn find(
     .transpose()
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
-    answer: &StoredAnswer,
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query(
+/// Adds the stored answer to `batch`, which the caller runs in the transaction that made it.
+pub fn insert(batch: &mut Batch, scope: &str, key: &str, answer: &StoredAnswer, now: Timestamp) {
+    batch.push(
         "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(&answer.request_hash)
-    .bind(i64::from(answer.status))
-    .bind(&answer.body)
-    .bind(ms(now))
-    .execute(conn)
-    .await?;
-    Ok(())
+        vec![
+            scope.into(),
+            key.into(),
+            answer.request_hash.as_str().into(),
+            i64::from(answer.status).into(),
+            answer.body.as_str().into(),
+            ms(now).into(),
+        ],
+    );
 }

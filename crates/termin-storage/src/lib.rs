@@ -34,16 +34,87 @@ pub use error::{Conflict, StorageError};
 pub use sqlx::AnyConnection as Connection;
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
-/// A write transaction. On SQLite it also holds this process's turn to write (see
-/// [`Db::begin_write`]); it derefs to the connection, so queries take `&mut tx`.
+/// A write transaction; it derefs to the connection, so queries take `&mut tx`.
+///
+/// On PostgreSQL it is sqlx's transaction. On SQLite it also holds this process's turn to write
+/// (see [`Db::begin_write`]), and termin sends `BEGIN IMMEDIATE` and `COMMIT` itself, so that
+/// [`Tx::commit_with`] can send the last writes and the `COMMIT` in one round trip. A SQLite
+/// transaction dropped without a commit is rolled back before the turn passes to the next
+/// writer.
 pub struct Tx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlx(sqlx::Transaction<'static, sqlx::Any>),
+    Sqlite {
+        /// `None` only after the commit or inside `drop`.
+        conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+        /// Until `COMMIT` succeeded; an open transaction is rolled back when dropped.
+        open: bool,
+    },
+    /// Only while `commit_with` hands sqlx's transaction its commit.
+    Dropped,
 }
 
 impl Tx {
     pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.commit_with(Batch::new()).await
+    }
+
+    /// Runs `batch` and commits: on SQLite in one round trip (the batch ends with `COMMIT`).
+    /// If any statement fails nothing is committed, and dropping the returned error's
+    /// transaction rolls everything back.
+    pub async fn commit_with(mut self, mut batch: Batch) -> std::result::Result<(), sqlx::Error> {
+        match &mut self.inner {
+            TxInner::Sqlite { conn, open, .. } => {
+                batch.push("COMMIT", Vec::new());
+                let conn = conn
+                    .as_mut()
+                    .expect("the connection is held until the commit");
+                batch.execute_raw(conn).await?;
+                *open = false;
+                Ok(())
+            }
+            TxInner::Sqlx(_) => {
+                batch.execute_raw(&mut self).await?;
+                match std::mem::replace(&mut self.inner, TxInner::Dropped) {
+                    TxInner::Sqlx(tx) => tx.commit().await,
+                    _ => unreachable!("matched above"),
+                }
+            }
+            TxInner::Dropped => unreachable!("a transaction is used only while it exists"),
+        }
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let TxInner::Sqlite { conn, turn, open } = &mut self.inner else {
+            return; // sqlx rolls its own transactions back
+        };
+        let (Some(mut conn), turn) = (conn.take(), turn.take()) else {
+            return;
+        };
+        if !*open {
+            return;
+        }
+        // Roll back before the next writer gets its turn, so it does not find the lock taken.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = conn.execute("ROLLBACK").await {
+                        tracing::warn!(%error, "rolling back a write transaction failed; closing its connection");
+                        drop(conn.detach());
+                    }
+                    drop(turn);
+                });
+            }
+            // No runtime to run the rollback on (the process is ending): closing the
+            // connection rolls the transaction back.
+            Err(_) => drop(conn.detach()),
+        }
     }
 }
 
@@ -51,13 +122,21 @@ impl std::ops::Deref for Tx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match &self.inner {
+            TxInner::Sqlx(tx) => tx,
+            TxInner::Sqlite { conn, .. } => conn.as_ref().expect("held until the commit"),
+            TxInner::Dropped => unreachable!("a transaction is used only while it exists"),
+        }
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match &mut self.inner {
+            TxInner::Sqlx(tx) => &mut *tx,
+            TxInner::Sqlite { conn, .. } => conn.as_mut().expect("held until the commit"),
+            TxInner::Dropped => unreachable!("a transaction is used only while it exists"),
+        }
     }
 }
 
@@ -175,14 +254,18 @@ impl Db {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.writers.clone().lock_owned().await;
+                let mut conn = self.pool.acquire().await?;
+                conn.execute("BEGIN IMMEDIATE").await?;
                 Tx {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _turn: Some(turn),
+                    inner: TxInner::Sqlite {
+                        conn: Some(conn),
+                        turn: Some(turn),
+                        open: true,
+                    },
                 }
             }
             Backend::Postgres => Tx {
-                tx: self.pool.begin().await?,
-                _turn: None,
+                inner: TxInner::Sqlx(self.pool.begin().await?),
             },
         })
     }

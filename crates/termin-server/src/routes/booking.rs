@@ -7,8 +7,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use jiff::tz::TimeZone;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,7 +95,10 @@ fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
     let year = dt.year();
     if !(0..=9999).contains(&year) {
         // Outside four-digit years (never a bookable time); let jiff write it.
-        let text = t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        let text = t
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
         return (dt.date(), text);
     }
     let mut out = *b"0000-00-00T00:00:00+00:00";
@@ -180,8 +183,7 @@ async fn booking_availability(
 
     let mut conn = state.db.conn().await?;
     let (mt, own_availability) =
-        meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated"))
-            .await?;
+        meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated")).await?;
     let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
     // The default zone is the (first) host's; authentication already read the caller's.
     let tz_name = match (tz_name, known) {
@@ -464,9 +466,17 @@ mod tests {
         let cases = [
             ("UTC", "2030-03-31T00:59:30+00:00", "2030-03-31"),
             ("Europe/Berlin", "2030-03-31T01:59:30+01:00", "2030-03-31"),
-            ("America/St_Johns", "2030-03-30T22:29:30-02:30", "2030-03-30"),
+            (
+                "America/St_Johns",
+                "2030-03-30T22:29:30-02:30",
+                "2030-03-30",
+            ),
             ("Asia/Kathmandu", "2030-03-31T06:44:30+05:45", "2030-03-31"),
-            ("Pacific/Kiritimati", "2030-03-31T14:59:30+14:00", "2030-03-31"),
+            (
+                "Pacific/Kiritimati",
+                "2030-03-31T14:59:30+14:00",
+                "2030-03-31",
+            ),
         ];
         for (zone, text, date) in cases {
             let tz = TimeZone::get(zone).unwrap();

@@ -286,8 +286,7 @@ pub async fn book(
     // moment before a concurrent edit of them (none of those edits reads appointments).
     let mut conn = db.conn().await?;
     let (mt, own_availability) =
-        super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id)
-            .await?;
+        super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
     if !mt.is_bookable() {
         return Err(ApiError::conflict(SLOT_TAKEN));
     }
@@ -417,17 +416,6 @@ pub async fn book(
         &attendee,
         SecretHash::of(&secret),
     );
-    batch.execute(&mut tx).await?;
-    if subscribed {
-        webhooks::appointment_event(
-            &mut tx,
-            caller.company_id,
-            EventType::BookingCreated,
-            appointment_id,
-            json!({}),
-        )
-        .await?;
-    }
     let booked = Booked {
         appointment_id,
         secret,
@@ -438,9 +426,22 @@ pub async fn book(
             status: 201,
             body: serde_json::to_string(&booked).map_err(ApiError::internal)?,
         };
-        idempotency::insert(&mut tx, &idem.scope, idem.key, &answer, at).await?;
+        idempotency::insert(&mut batch, &idem.scope, idem.key, &answer, at);
     }
-    tx.commit().await.map_err(StorageError::from)?;
+    if subscribed {
+        // The event is built from the appointment as written.
+        batch.execute(&mut tx).await?;
+        batch = Batch::new();
+        webhooks::appointment_event(
+            &mut tx,
+            caller.company_id,
+            EventType::BookingCreated,
+            appointment_id,
+            json!({}),
+        )
+        .await?;
+    }
+    tx.commit_with(batch).await.map_err(StorageError::from)?;
     Ok(booked)
 }
 
@@ -595,10 +596,7 @@ pub async fn reschedule(
             ignore: Some(id),
             now: at,
         };
-        if slot_at(&mut tx, &request, start)
-            .await?
-            .is_none()
-        {
+        if slot_at(&mut tx, &request, start).await?.is_none() {
             return Err(ApiError::conflict(SLOT_TAKEN));
         }
     }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use termin_domain::principal::Principal;
 use termin_domain::validate::Slug;
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
-use termin_storage::meeting_types::{self, MeetingTypeRecord};
 use termin_storage::availabilities::AvailabilityRecord;
+use termin_storage::meeting_types::{self, MeetingTypeRecord};
 use termin_storage::{availabilities, users, Connection, Db, StorageError};
 use utoipa::ToSchema;
 
@@ -467,11 +467,10 @@ pub async fn get_with_availability(
     caller: &Principal,
     id: MeetingTypeId,
 ) -> ApiResult<(MeetingType, Option<AvailabilityRecord>)> {
-    let (record, availability) =
-        meeting_types::find_with_availability(conn, caller.company_id, id)
-            .await?
-            .filter(|(m, _)| visible(caller, m))
-            .ok_or_else(|| ApiError::not_found("Meeting type not found"))?;
+    let (record, availability) = meeting_types::find_with_availability(conn, caller.company_id, id)
+        .await?
+        .filter(|(m, _)| visible(caller, m))
+        .ok_or_else(|| ApiError::not_found("Meeting type not found"))?;
     Ok((MeetingType::from_record(record)?, availability))
 }
 

@@ -1,0 +1,70 @@
+//! Write transactions on SQLite, where termin sends BEGIN, COMMIT and ROLLBACK itself.
+
+use jiff::Timestamp;
+use termin_storage::idempotency::{self, StoredAnswer};
+use termin_storage::{Batch, Db};
+
+async fn fresh_db() -> (Db, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("termin-tx-{}.db", uuid::Uuid::new_v4()));
+    let db = Db::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("the database opens");
+    (db, path)
+}
+
+fn answer() -> StoredAnswer {
+    StoredAnswer {
+        request_hash: "h".into(),
+        status: 201,
+        body: "{}".into(),
+    }
+}
+
+async fn stored(db: &Db, key: &str) -> Option<StoredAnswer> {
+    idempotency::find(&mut db.conn().await.unwrap(), "scope", key)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_rolled_back_before_the_next_writer_starts() {
+    let (db, path) = fresh_db().await;
+    let mut tx = db.begin_write().await.unwrap();
+    let mut batch = Batch::new();
+    idempotency::insert(&mut batch, "scope", "dropped", &answer(), Timestamp::now());
+    batch.execute(&mut tx).await.unwrap();
+    drop(tx);
+
+    // The next writer gets the turn only after the rollback, so BEGIN IMMEDIATE succeeds at
+    // once instead of waiting on the busy timeout.
+    let started = std::time::Instant::now();
+    let tx = db.begin_write().await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let mut batch = Batch::new();
+    idempotency::insert(&mut batch, "scope", "kept", &answer(), Timestamp::now());
+    tx.commit_with(batch).await.unwrap();
+
+    assert_eq!(stored(&db, "dropped").await, None);
+    assert_eq!(stored(&db, "kept").await, Some(answer()));
+    db.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_half_way_commits_nothing() {
+    let (db, path) = fresh_db().await;
+    let tx = db.begin_write().await.unwrap();
+    let mut batch = Batch::new();
+    idempotency::insert(&mut batch, "scope", "first", &answer(), Timestamp::now());
+    idempotency::insert(&mut batch, "scope", "twice", &answer(), Timestamp::now());
+    // The same primary key again: this statement fails, after two that succeeded.
+    idempotency::insert(&mut batch, "scope", "twice", &answer(), Timestamp::now());
+    assert!(tx.commit_with(batch).await.is_err());
+
+    let tx = db.begin_write().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stored(&db, "first").await, None);
+    assert_eq!(stored(&db, "twice").await, None);
+    db.close().await;
+    let _ = std::fs::remove_file(path);
+}
