@@ -4,14 +4,17 @@
 # Builds a release binary, starts `termin serve` on a fresh SQLite file (and, where PostgreSQL's
 # server binaries are installed, on a throwaway PostgreSQL cluster), and measures with wrk:
 #   - GET /health, GET /v4/user/me (PAT), GET /v4/booking-availability (14-day window), each as
-#     requests/s and as a ratio of /health measured in the same run;
+#     requests/s and as a ratio of /health measured in the same round;
 #   - POST /v4/booking for non-conflicting slots, bookings/s, on SQLite and PostgreSQL.
+# A shared machine is noisy, so each of those runs ROUNDS times (default 3): the table shows the
+# median requests/s and the median of the rounds' ratios.
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
 # ONLY=webhooks runs just the webhook part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
 THREADS=2
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p termin-server
@@ -81,17 +84,49 @@ book() {
 
 p50() { awk '/ 50%/ {print $2}' "$WORK/wrk.txt"; }
 
+# bookings_per_second DAYS_AHEAD: counts the appointments one SECS-long run adds.
 bookings_per_second() {
   local before after
   before=$(appointments_total)
-  book 2
+  book "$1"
   after=$(appointments_total)
   python3 -c "print(f'{($after - $before) / $SECS:.0f}')"
 }
 
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
+ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }
+
+# measure_reads NAME_SUFFIX URL...: ROUNDS rounds of /health then each authenticated URL; adds a
+# row per URL with the median req/s and the median ratio to /health.
+measure_reads() {
+  local suffix=$1; shift
+  local -a health=() ; local -A got=() ratios=() p99s=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    local h; h=$(rps "$BASE/health"); health+=("$h"); p99s[health]+=" $(p99)"
+    for url in "$@"; do
+      local r; r=$(rps "$url" -H "Authorization: Bearer $TOKEN")
+      got[$url]+=" $r"; ratios[$url]+=" $(ratio "$r" "$h")"; p99s[$url]+=" $(p99)"
+    done
+  done
+  add_row "GET /health ($suffix)" "$(median "${health[@]}")" "1.00" "${p99s[health]##* }"
+  for url in "$@"; do
+    # shellcheck disable=SC2086
+    local label=${url#"$BASE"}; label=${label%%\?*}
+    [[ $label == */booking-availability ]] && label="$label 14d"
+    add_row "GET $label ($suffix)" "$(median ${got[$url]})" "$(median ${ratios[$url]})" "${p99s[$url]##* }"
+  done
+}
+
+# measure_bookings NAME_SUFFIX: ROUNDS runs, each on its own stretch of days; the median.
+measure_bookings() {
+  local -a runs=()
+  for i in $(seq 1 "$ROUNDS"); do runs+=("$(bookings_per_second $(( 2 + (i - 1) * 90 )))"); done
+  add_row "POST /v4/booking, bookings/s ($1; runs: ${runs[*]})" "$(median "${runs[@]}")" "" ""
+}
+
 rows=()
 add_row() {
-  rows+=("$(printf '%-48s %12s %10s %8s' "$1" "$2" "$3" "$4")")
+  rows+=("$(printf '%-60s %12s %10s %8s' "$1" "$2" "$3" "$4")")
   echo "${rows[-1]}" >&2
 }
 
@@ -102,13 +137,8 @@ seed "$DB"
 start_server "$DB"
 make_meeting_types
 day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
-health=$(rps "$BASE/health"); health_p99=$(p99)
-me=$(rps "$BASE/v4/user/me" -H "Authorization: Bearer $TOKEN"); me_p99=$(p99)
-slots=$(rps "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14" -H "Authorization: Bearer $TOKEN"); slots_p99=$(p99)
-add_row "GET /health (sqlite)" "$health" "1.00" "$health_p99"
-add_row "GET /v4/user/me (sqlite)" "$me" "$(python3 -c "print(f'{$me/$health:.2f}')")" "$me_p99"
-add_row "GET /v4/booking-availability 14d (sqlite)" "$slots" "$(python3 -c "print(f'{$slots/$health:.2f}')")" "$slots_p99"
-add_row "POST /v4/booking, bookings/s (sqlite)" "$(bookings_per_second)" "" ""
+measure_reads sqlite "$BASE/v4/user/me" "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
+measure_bookings sqlite
 stop_server
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -131,11 +161,8 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
   seed "$PGURL"
   start_server "$PGURL"
   make_meeting_types
-  health=$(rps "$BASE/health")
-  me=$(rps "$BASE/v4/user/me" -H "Authorization: Bearer $TOKEN")
-  add_row "GET /health (postgres)" "$health" "1.00" "$(p99)"
-  add_row "GET /v4/user/me (postgres)" "$me" "$(python3 -c "print(f'{$me/$health:.2f}')")" ""
-  add_row "POST /v4/booking, bookings/s (postgres)" "$(bookings_per_second)" "" ""
+  measure_reads postgres "$BASE/v4/user/me"
+  measure_bookings postgres
   stop_server
 fi
 
@@ -188,6 +215,6 @@ stop_server
 engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
 
 echo
-printf '%-48s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99"
+printf '%-60s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99"
 printf '%s\n' "${rows[@]}"
 echo "$engine"

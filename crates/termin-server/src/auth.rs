@@ -12,7 +12,10 @@ use axum::http::{header, HeaderMap, Method};
 use termin_domain::principal::{Credential, Principal};
 
 use crate::error::ApiError;
-use crate::service::authenticate::{authenticate, ActingUserRule, Presented, SessionLimits};
+use crate::service::authenticate::{
+    authenticate, ActingUserRule, Authenticated, Presented, SessionLimits,
+};
+use termin_storage::PooledConnection;
 use crate::state::AppState;
 
 pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
@@ -68,6 +71,19 @@ async fn principal(
     state: &AppState,
     owner_fallback: bool,
 ) -> Result<Principal, ApiError> {
+    let a = authenticated(parts, state, owner_fallback).await?;
+    if let Some(user) = a.user {
+        parts.extensions.insert(ActingUserRecord(user));
+    }
+    // `a.conn` goes back to the pool here: most routes read a body or write next.
+    Ok(a.principal)
+}
+
+async fn authenticated(
+    parts: &mut Parts,
+    state: &AppState,
+    owner_fallback: bool,
+) -> Result<Authenticated, ApiError> {
     let presented = presented(&parts.headers, &parts.method)?;
     let acting = parts
         .headers
@@ -84,10 +100,7 @@ async fn principal(
         },
     )
     .await?;
-    if let Some(user) = authenticated.user {
-        parts.extensions.insert(ActingUserRecord(user));
-    }
-    Ok(authenticated.principal)
+    Ok(authenticated)
 }
 
 /// The authenticated caller of a route where an API key must name the acting user.
@@ -98,6 +111,31 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         principal(parts, state, false).await.map(Caller)
+    }
+}
+
+/// [`Caller`], plus the database connection authentication used, for read-only `GET` routes
+/// that go on reading: they save borrowing a second connection, and the round trip to the
+/// database that returning each one to the pool costs. Take it only in routes without a body
+/// (the connection would be held while the body arrives) and that borrow no other connection
+/// (holding one while waiting for another can exhaust the pool).
+pub struct ConnectedCaller {
+    pub caller: Principal,
+    /// The acting user's record, when authentication read it (PATs and API keys).
+    pub user: Option<termin_storage::users::UserRecord>,
+    pub conn: PooledConnection,
+}
+
+impl FromRequestParts<AppState> for ConnectedCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let a = authenticated(parts, state, false).await?;
+        Ok(ConnectedCaller {
+            caller: a.principal,
+            user: a.user,
+            conn: a.conn,
+        })
     }
 }
 

@@ -32,6 +32,8 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use batch::Batch;
 pub use error::{Conflict, StorageError};
 pub use sqlx::AnyConnection as Connection;
+/// A connection borrowed from [`Db`]'s pool; it goes back when dropped.
+pub type PooledConnection = sqlx::pool::PoolConnection<sqlx::Any>;
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 /// A write transaction; it derefs to the connection, so queries take `&mut tx`.
@@ -243,7 +245,7 @@ impl Db {
         &self.pool
     }
 
-    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+    pub async fn conn(&self) -> Result<PooledConnection> {
         Ok(self.pool.acquire().await?)
     }
 

@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -23,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::query::{parse_instant, Params};
-use crate::auth::{ActingUserRecord, Caller};
+use crate::auth::{Caller, ConnectedCaller};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::extract::{parse_json, JsonBytes};
 use crate::service::appointments::{self, Booked, BookingRequest, Idempotency, NewAttendee};
@@ -133,9 +133,11 @@ fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
     responses((status = 200, body = BookingAvailability), (status = 400, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 async fn booking_availability(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    known: Option<Extension<ActingUserRecord>>,
+    ConnectedCaller {
+        caller,
+        user: known,
+        mut conn,
+    }: ConnectedCaller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     caller.require_scope(ScopeGroup::Scheduling)?;
@@ -181,14 +183,13 @@ async fn booking_availability(
     }
     v.finish()?;
 
-    let mut conn = state.db.conn().await?;
     let (mt, own_availability) =
         meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated")).await?;
     let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
     // The default zone is the (first) host's; authentication already read the caller's.
     let tz_name = match (tz_name, known) {
         (Some(tz), _) => tz.as_str().to_owned(),
-        (None, Some(Extension(ActingUserRecord(me)))) if me.id == hosts[0] => me.timezone,
+        (None, Some(me)) if me.id == hosts[0] => me.timezone,
         (None, _) => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])
             .await?
             .map(|u| u.timezone)

@@ -11,17 +11,20 @@ use termin_domain::credential::{
 };
 use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
 use termin_domain::UserId;
-use termin_storage::{api_keys, sessions, tokens, users, Db};
+use termin_storage::{api_keys, sessions, tokens, users, Db, PooledConnection};
 
 use super::now;
 use crate::error::{ApiError, ApiResult};
 
 /// Who a request acts as, and (where authentication read it anyway) the acting user's record,
 /// so that a handler that needs it does not read it again.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Authenticated {
     pub principal: Principal,
     pub user: Option<users::UserRecord>,
+    /// The connection authentication read with; a read-only route may go on with it instead of
+    /// borrowing a second one (each borrow ends in a round trip to the database).
+    pub conn: PooledConnection,
 }
 
 /// The credential material of a request.
@@ -136,6 +139,7 @@ async fn bearer(
             Ok(Authenticated {
                 principal,
                 user: Some(found.user),
+                conn,
             })
         }
         BearerCredential::ApiKey(key) => {
@@ -178,6 +182,7 @@ async fn bearer(
                     credential: Credential::ApiKey { id: k.id },
                 },
                 user: Some(acting),
+                conn,
             })
         }
     }
@@ -251,5 +256,6 @@ async fn session(
             credential: Credential::Session { id: found.id },
         },
         user: None,
+        conn,
     })
 }
