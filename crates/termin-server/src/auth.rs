@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::service::authenticate::{
     authenticate, ActingUserRule, Authenticated, Presented, SessionLimits,
 };
-use termin_storage::PooledConnection;
 use crate::state::AppState;
+use termin_storage::PooledConnection;
 
 pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
 pub const CSRF_HEADER: &str = "x-csrf-token";
