@@ -65,7 +65,9 @@ impl Batch {
     }
 
     pub(crate) fn push(&mut self, sql: &'static str, values: Vec<Value>) {
-        debug_assert_eq!(
+        // A mismatch would shift every later statement's values (SQLite binds NULL for a
+        // missing one, silently), so it is checked in release builds too; it costs a scan.
+        assert_eq!(
             placeholder_count(sql),
             values.len(),
             "a statement binds exactly the values it numbers: {sql}"

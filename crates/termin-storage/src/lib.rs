@@ -106,9 +106,14 @@ impl Drop for Tx {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if let Err(error) = conn.execute("ROLLBACK").await {
-                        tracing::warn!(%error, "rolling back a write transaction failed; closing its connection");
-                        drop(conn.detach());
+                    match conn.execute("ROLLBACK").await {
+                        Ok(_) => {}
+                        // Dropped just after its COMMIT or before its BEGIN ran: nothing open.
+                        Err(e) if no_transaction(&e) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "rolling back a write transaction failed; closing its connection");
+                            drop(conn.detach());
+                        }
                     }
                     drop(turn);
                 });
@@ -118,6 +123,11 @@ impl Drop for Tx {
             Err(_) => drop(conn.detach()),
         }
     }
+}
+
+fn no_transaction(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.message().contains("no transaction is active"))
 }
 
 impl std::ops::Deref for Tx {
@@ -256,15 +266,23 @@ impl Db {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.writers.clone().lock_owned().await;
-                let mut conn = self.pool.acquire().await?;
-                conn.execute("BEGIN IMMEDIATE").await?;
-                Tx {
+                let conn = self.pool.acquire().await?;
+                // The guard exists before BEGIN is sent: if this future is dropped while BEGIN
+                // is on its way, the guard rolls back whatever it started.
+                let mut tx = Tx {
                     inner: TxInner::Sqlite {
                         conn: Some(conn),
                         turn: Some(turn),
                         open: true,
                     },
+                };
+                if let Err(e) = tx.execute("BEGIN IMMEDIATE").await {
+                    if let TxInner::Sqlite { open, .. } = &mut tx.inner {
+                        *open = false; // BEGIN failed: there is nothing to roll back
+                    }
+                    return Err(e.into());
                 }
+                tx
             }
             Backend::Postgres => Tx {
                 inner: TxInner::Sqlx(self.pool.begin().await?),

@@ -68,3 +68,48 @@ async fn a_batch_that_fails_half_way_commits_nothing() {
     db.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+#[tokio::test]
+async fn a_begin_cancelled_while_waiting_for_the_lock_leaves_nothing_open() {
+    use sqlx::{Connection, Executor};
+    let (db, path) = fresh_db().await;
+    // Another process holds SQLite's write lock, so termin's BEGIN IMMEDIATE waits inside
+    // SQLite (on the busy timeout) ...
+    let url = format!("sqlite://{}", path.display());
+    let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    // ... and the caller gives up while it waits.
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_millis(300), db.begin_write()).await;
+    assert!(
+        waited.is_err(),
+        "BEGIN cannot succeed while the lock is held"
+    );
+    other.execute("COMMIT").await.unwrap();
+
+    // The abandoned BEGIN runs once the lock is free and is rolled back at once: the other
+    // process can take the lock again (before, a pooled connection kept it for good).
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        other.execute("BEGIN IMMEDIATE"),
+    )
+    .await
+    .expect("no connection of termin's pool still holds the write lock")
+    .unwrap();
+    other.execute("ROLLBACK").await.unwrap();
+
+    // termin's next writer starts at once and its commit sticks.
+    let started = std::time::Instant::now();
+    let tx = tokio::time::timeout(std::time::Duration::from_secs(5), db.begin_write())
+        .await
+        .expect("no connection was left holding the write lock")
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let mut batch = Batch::new();
+    idempotency::insert(&mut batch, "scope", "after", &answer(), Timestamp::now());
+    tx.commit_with(batch).await.unwrap();
+    assert_eq!(stored(&db, "after").await, Some(answer()));
+    other.close().await.unwrap();
+    db.close().await;
+    let _ = std::fs::remove_file(path);
+}
