@@ -66,8 +66,8 @@ impl Tx {
     }
 
     /// Runs `batch` and commits: on SQLite in one round trip (the batch ends with `COMMIT`).
-    /// If any statement fails nothing is committed, and dropping the returned error's
-    /// transaction rolls everything back.
+    /// If any statement fails, nothing is committed: the transaction is rolled back as it is
+    /// dropped on the way out.
     pub async fn commit_with(mut self, mut batch: Batch) -> std::result::Result<(), sqlx::Error> {
         match &mut self.inner {
             TxInner::Sqlite { conn, open, .. } => {
