@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{CompanyId, DeliveryId, EventId, WebhookId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Backend, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Backend, Batch, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookRecord {
@@ -149,42 +149,47 @@ pub async fn subscribers(
         .collect())
 }
 
-/// Records an event and one pending delivery per active webhook of the company subscribed to it,
-/// inside the caller's transaction. Returns how many deliveries were queued.
+/// Records an event and one pending delivery per webhook in `subscribers` (as [`subscribers`]
+/// found them in the same transaction), inside the caller's transaction, in one batch.
+/// Returns how many deliveries were queued.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     company: CompanyId,
     event_type: &str,
+    subscribers: &[String],
     payload: &str,
     now: Timestamp,
 ) -> Result<usize> {
-    let subscribed = subscribers(&mut *conn, company, event_type).await?;
-    if subscribed.is_empty() {
+    if subscribers.is_empty() {
         return Ok(0);
     }
-    let event = EventId::new();
-    sqlx::query("INSERT INTO webhook_events (id, company_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(event.to_string())
-        .bind(company.to_string())
-        .bind(event_type)
-        .bind(payload)
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await?;
-    for webhook in &subscribed {
-        sqlx::query(
+    let event = EventId::new().to_string();
+    let mut batch = Batch::new();
+    batch.push(
+        "INSERT INTO webhook_events (id, company_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![
+            event.as_str().into(),
+            company.to_string().into(),
+            event_type.into(),
+            payload.into(),
+            ms(now).into(),
+        ],
+    );
+    for webhook in subscribers {
+        batch.push(
             "INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, attempts, next_attempt_at, locked_until, \
              last_status_code, last_error, created_at, updated_at, delivered_at) \
              VALUES ($1, $2, $3, 'pending', 0, $4, NULL, NULL, NULL, $4, $4, NULL)",
-        )
-        .bind(DeliveryId::new().to_string())
-        .bind(webhook)
-        .bind(event.to_string())
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await?;
+            vec![
+                DeliveryId::new().to_string().into(),
+                webhook.as_str().into(),
+                event.as_str().into(),
+                ms(now).into(),
+            ],
+        );
     }
-    Ok(subscribed.len())
+    batch.execute(conn).await?;
+    Ok(subscribers.len())
 }
 
 /// A delivery a worker has claimed, with everything needed to send it.

@@ -124,11 +124,10 @@ fn write_answer(
     tz_name: &str,
     tz: &TimeZone,
     (start, end): (Timestamp, Timestamp),
-    spots: impl Iterator<Item = (Timestamp, Option<SpotAppointment>)>,
-    count: usize,
+    spots: impl ExactSizeIterator<Item = (Timestamp, Option<SpotAppointment>)>,
 ) -> ApiResult<Vec<u8>> {
     use std::io::Write;
-    let mut out = Vec::with_capacity(256 + count * 80);
+    let mut out = Vec::with_capacity(256 + spots.len() * 80);
     out.extend_from_slice(b"{\"timezone\":");
     serde_json::to_writer(&mut out, tz_name).map_err(ApiError::internal)?;
     out.extend_from_slice(b",\"timeframes\":[{\"start\":\"");
@@ -326,7 +325,7 @@ async fn booking_availability(
         });
         (slot.start, appointment)
     });
-    let body = write_answer(&tz_name, &tz, (start, end), spots, slots.len())?;
+    let body = write_answer(&tz_name, &tz, (start, end), spots)?;
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -556,7 +555,6 @@ mod tests {
                 spots
                     .iter()
                     .map(|(at, a)| (*at, a.as_ref().map(|a| SpotAppointment { ..*a }))),
-                spots.len(),
             )
             .unwrap();
             let expected = with_serde("America/New_York", &tz, window, &spots);

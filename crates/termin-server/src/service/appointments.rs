@@ -430,8 +430,7 @@ pub async fn book(
     }
     if subscribed {
         // The event is built from the appointment as written.
-        batch.execute(&mut tx).await?;
-        batch = Batch::new();
+        std::mem::take(&mut batch).execute(&mut tx).await?;
         webhooks::appointment_event(
             &mut tx,
             caller.company_id,

@@ -361,7 +361,8 @@ pub async fn appointment_event(
     extra: Value,
 ) -> ApiResult<()> {
     // Most companies subscribe to nothing: then there is no payload to build.
-    if !subscribed(conn, company, event).await? {
+    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
+    if subscribers.is_empty() {
         return Ok(());
     }
     let record = appointments::find(conn, company, id)
@@ -387,7 +388,7 @@ pub async fn appointment_event(
         body.extend(extra);
     }
     body["webhookType"] = json!(event.as_str());
-    enqueue(conn, company, event, &body).await
+    enqueue(conn, company, event, &subscribers, &body).await
 }
 
 /// Records a `new_employee` event.
@@ -396,18 +397,24 @@ pub async fn user_event(
     company: CompanyId,
     user: &UserView,
 ) -> ApiResult<()> {
+    let event = EventType::NewEmployee;
+    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
+    if subscribers.is_empty() {
+        return Ok(());
+    }
     let mut body = serde_json::to_value(user).map_err(ApiError::internal)?;
-    body["webhookType"] = json!(EventType::NewEmployee.as_str());
-    enqueue(conn, company, EventType::NewEmployee, &body).await
+    body["webhookType"] = json!(event.as_str());
+    enqueue(conn, company, event, &subscribers, &body).await
 }
 
 async fn enqueue(
     conn: &mut Connection,
     company: CompanyId,
     event: EventType,
+    subscribers: &[String],
     body: &Value,
 ) -> ApiResult<()> {
     let payload = serde_json::to_string(body).map_err(ApiError::internal)?;
-    webhooks::enqueue(conn, company, event.as_str(), &payload, now()).await?;
+    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, now()).await?;
     Ok(())
 }
