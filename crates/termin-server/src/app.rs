@@ -12,23 +12,23 @@ use termin_storage::Db;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::extract::MAX_BODY_BYTES;
-use crate::routes;
+use crate::http;
+use crate::http::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
 
 /// The complete HTTP application for `state`.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = routes::api().split_for_parts();
+    let (api, openapi) = http::api().split_for_parts();
     let limited = api
-        .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed)
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::rate_limit::enforce,
+            crate::http::rate_limit::enforce,
         ));
     // The documentation is static and not rate limited.
     Router::new()
-        .merge(routes::docs::router(Arc::new(openapi)))
+        .merge(http::docs::router(Arc::new(openapi)))
         .merge(limited)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(run_to_completion))
@@ -47,15 +47,14 @@ async fn run_to_completion(
 ) -> axum::response::Response {
     match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
-        Err(e) => {
-            crate::error::ApiError::internal(format!("request task failed: {e}")).into_response()
-        }
+        Err(e) => crate::http::error::ApiError::internal(format!("request task failed: {e}"))
+            .into_response(),
     }
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::api().split_for_parts().1
+    http::api().split_for_parts().1
 }
 
 pub struct Application {
@@ -97,7 +96,7 @@ impl Application {
         let db = self.state.db.clone();
         // The webhook delivery worker runs beside the server and stops with it.
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::webhooks::worker::run(self.state.clone(), stopped));
+        let worker = tokio::spawn(crate::jobs::webhooks::run(self.state.clone(), stopped));
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

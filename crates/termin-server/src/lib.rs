@@ -1,16 +1,10 @@
-//! termin's server: the HTTP API, dashboard sessions, and the operator CLI, over the storage
-//! and domain crates.
+//! termin's server: thin doors over the service crate. `http/` is the REST API (one module per
+//! resource), `jobs/` the background work every node runs, `cli/` the `termin` command.
 
 pub mod app;
-pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod demo;
-pub mod error;
-pub mod extract;
-pub mod rate_limit;
-pub mod routes;
-pub mod service;
+pub mod http;
+pub mod jobs;
 pub mod state;
 pub mod telemetry;
-pub mod webhooks;

@@ -4,8 +4,8 @@ use termin_storage::Db;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::rate_limit::RateLimiter;
-use crate::webhooks::guard::{NameLookup, SystemLookup, TargetGuard};
+use crate::http::rate_limit::RateLimiter;
+use termin_service::guard::{NameLookup, SystemLookup, TargetGuard};
 
 /// What every handler can reach.
 #[derive(Clone)]

@@ -5,7 +5,7 @@ use axum::http::{header, Method};
 use serde_json::json;
 use termin_domain::credential::{ScopeGroup, Scopes};
 use termin_domain::tenancy::{Plan, Role};
-use termin_server::service::{companies, credentials, users};
+use termin_service::{companies, credentials, users};
 
 use crate::helpers::{Auth, TestApp};
 

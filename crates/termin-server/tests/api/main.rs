@@ -9,6 +9,7 @@ mod appointments;
 mod binary;
 
 mod contacts;
+mod corrections;
 mod credentials;
 mod errors;
 mod matrix;

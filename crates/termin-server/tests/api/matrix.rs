@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use termin_domain::credential::{PlainPat, ScopeGroup, Scopes};
 use termin_domain::tenancy::{Plan, Role};
 use termin_domain::UserId;
-use termin_server::service::{credentials, users};
+use termin_service::{credentials, users};
 
 use crate::helpers::{Auth, Company, TestApp};
 
@@ -449,8 +449,9 @@ async fn request(
             || r.starts_with("GET /webhooks/") =>
         {
             clear_webhooks(app, w).await;
-            let created = termin_server::webhooks::create(
-                &app.state,
+            let created = termin_service::webhooks::create(
+                &app.state.db,
+                &app.state.webhook_guard,
                 &admin_of(w),
                 &serde_json::from_value(webhook_body()).unwrap(),
             )

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use serde_json::{json, Value};
 use termin_domain::tenancy::Plan;
 use termin_server::config::Config;
-use termin_server::webhooks::worker;
+use termin_server::jobs::webhooks as worker;
 
 use crate::helpers::{test_config, Auth, Company, TestApp};
 use crate::receiver::Receiver;

@@ -1,0 +1,438 @@
+//! The `termin` command: `serve`, and operator commands for self-hosters. Every operator command
+//! works against the same database URL as `serve`, also while a server runs, and prints JSON with
+//! `--json`.
+
+pub mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use termin_domain::tenancy::{Plan, Role, UserType};
+use termin_domain::validate::{Email, Language, PersonName, TimeZoneName};
+use termin_domain::{CompanyId, TokenId};
+use termin_storage::Db;
+
+use crate::app::{shutdown_signal, Application};
+use crate::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use termin_service::credentials::{self, ApiKeyView, TokenView};
+use termin_service::users::{NewUser, UserView};
+use termin_service::{companies, users};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "termin",
+    version,
+    about = "A self-hosted scheduling server, wire-compatible with the meetergo API v4"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created on first use) or postgres://...
+    #[arg(long, global = true, env = "TERMIN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Print results as JSON, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Manage companies (workspaces).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage Personal Access Tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage Platform API Keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TERMIN_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Public base URL of this server (for booking links); defaults to http://LISTEN.
+    #[arg(long, env = "TERMIN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// On an empty database, create a demo company with an owner, an admin and a member, each
+    /// with a password and a Personal Access Token, and print them.
+    #[arg(long)]
+    pub demo: bool,
+    /// Sustained requests per minute per credential.
+    #[arg(long, env = "TERMIN_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
+    pub rate_limit_per_minute: u32,
+    /// Requests allowed in a burst per credential.
+    #[arg(long, env = "TERMIN_RATE_LIMIT_BURST", default_value_t = 200)]
+    pub rate_limit_burst: u32,
+    /// Send the session cookie without the Secure attribute (only for plain-HTTP deployments
+    /// on a host other than localhost).
+    #[arg(long, env = "TERMIN_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+    /// Allow webhook endpoints on loopback, private and link-local networks (LAN receivers, tests).
+    #[arg(long, env = "TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")]
+    pub webhooks_allow_private_networks: bool,
+    /// How often this node looks for due webhook deliveries, in milliseconds.
+    #[arg(long, env = "TERMIN_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+    /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
+    #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+    /// How long one delivery may take, in seconds.
+    #[arg(long, env = "TERMIN_WEBHOOK_TIMEOUT_SECS", default_value_t = 30)]
+    pub webhook_timeout_secs: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CompanyCommand {
+    /// Create a company and its owner.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long, default_value = "platform")]
+        plan: String,
+        #[arg(long, default_value = "Owner")]
+        owner_given_name: String,
+        #[arg(long, default_value = "")]
+        owner_family_name: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Read the owner's dashboard password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a company's plan.
+    SetPlan { id: CompanyId, plan: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user in a company.
+    Create {
+        #[arg(long)]
+        company: CompanyId,
+        #[arg(long)]
+        email: String,
+        /// admin or member.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "New")]
+        given_name: String,
+        #[arg(long, default_value = "User")]
+        family_name: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Read the user's dashboard password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Deactivate a user: their credentials and sessions stop working at once.
+    Deactivate { user: String },
+    /// Reactivate a deactivated user.
+    Reactivate { user: String },
+    /// Remove a user from their company for good (never the owner).
+    Remove { user: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a Personal Access Token and print it once.
+    Create {
+        /// The owner, by email or id.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+        /// Limit to scope groups: scheduling, contacts, account (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Revoke a Personal Access Token by id.
+    Revoke { id: TokenId },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a Platform API Key and print it once.
+    Create {
+        #[arg(long)]
+        company: CompanyId,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        expires_in_days: i64,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Serve(args) = cli.command {
+        return serve(cli.database_url, args).await;
+    }
+    let db = Db::connect(&cli.database_url)
+        .await
+        .with_context(|| "could not open the database")?;
+    let out = Output { json: cli.json };
+    let result = match cli.command {
+        Command::Serve(_) => unreachable!("handled above"),
+        Command::Company(c) => company(&db, c, &out).await,
+        Command::User(c) => user(&db, c, &out).await,
+        Command::Token(c) => token(&db, c, &out).await,
+        Command::ApiKey(c) => api_key(&db, c, &out).await,
+    };
+    db.close().await;
+    result
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = Config::new(args.listen, database_url);
+    config.rate_limit.per_minute = args.rate_limit_per_minute;
+    config.rate_limit.burst = args.rate_limit_burst;
+    config.secure_cookies = !args.insecure_cookies;
+    config.webhooks.allow_private_networks = args.webhooks_allow_private_networks;
+    config.webhooks.poll_interval = std::time::Duration::from_millis(args.webhook_poll_ms.max(10));
+    if !(args.webhook_retry_scale > 0.0 && args.webhook_retry_scale <= 100.0) {
+        anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
+    }
+    config.webhooks.retry_scale = args.webhook_retry_scale;
+    config.webhooks.timeout =
+        std::time::Duration::from_secs(args.webhook_timeout_secs.clamp(1, 300));
+    if let Some(url) = args.public_url {
+        config.public_url = url;
+    }
+    let app = Application::build(config).await?;
+    let addr = app.local_addr()?;
+    let backend = app.state().db.backend().name();
+    if args.demo {
+        crate::cli::demo::seed_and_print(&app.state().db, &app.state().config.public_url).await?;
+    }
+    // Printed on stdout so scripts (and tests) can find the port when listening on port 0.
+    println!("termin listening on http://{addr} ({backend})");
+    tracing::info!(%addr, backend, "listening");
+    app.run_until(shutdown_signal()).await
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn print(&self, value: serde_json::Value, human: String) {
+        if self.json {
+            println!("{value}");
+        } else {
+            println!("{human}");
+        }
+    }
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<Option<String>> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let s = s.trim_end_matches(['\n', '\r']).to_owned();
+    if s.is_empty() {
+        bail!("--password-stdin given but standard input was empty");
+    }
+    Ok(Some(s))
+}
+
+fn parsed<T>(field: &str, r: Result<T, &'static str>) -> anyhow::Result<T> {
+    r.map_err(|m| anyhow::anyhow!("{field} {m}"))
+}
+
+fn parse_plan(s: &str) -> anyhow::Result<Plan> {
+    s.parse().map_err(|e| anyhow::anyhow!("plan {e}"))
+}
+
+async fn company(db: &Db, cmd: CompanyCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        CompanyCommand::Create {
+            name,
+            owner_email,
+            plan,
+            owner_given_name,
+            owner_family_name,
+            timezone,
+            password_stdin,
+        } => {
+            let owner = NewUser {
+                email: parsed("--owner-email", Email::parse(&owner_email))?,
+                given_name: parsed("--owner-given-name", PersonName::parse(&owner_given_name))?,
+                family_name: PersonName::parse(&owner_family_name)
+                    .unwrap_or_else(|_| PersonName::parse("-").expect("valid")),
+                timezone: parsed("--timezone", TimeZoneName::parse(&timezone))?,
+                language: Language::parse("en").expect("valid"),
+                role: Role::Owner,
+                user_type: UserType::Standard,
+                password: read_password(password_stdin)?,
+            };
+            let (company, owner) =
+                companies::create_company(db, &name, parse_plan(&plan)?, owner).await?;
+            out.print(
+                json!({"companyId": company.id, "name": company.name, "plan": company.plan, "ownerId": owner.id, "ownerEmail": owner.email}),
+                format!("created company {} ({}) on the {} plan; owner {} ({})", company.name, company.id, company.plan, owner.email, owner.id),
+            );
+        }
+        CompanyCommand::SetPlan { id, plan } => {
+            let company = companies::set_plan(db, id, parse_plan(&plan)?).await?;
+            out.print(
+                json!({"companyId": company.id, "plan": company.plan}),
+                format!("company {} is now on the {} plan", company.id, company.plan),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create {
+            company,
+            email,
+            role,
+            given_name,
+            family_name,
+            timezone,
+            password_stdin,
+        } => {
+            let role = match role.as_str() {
+                "admin" => Role::Admin,
+                "member" => Role::Member,
+                other => bail!("--role must be admin or member, not {other:?}"),
+            };
+            companies::get_company(db, company).await?;
+            let new = NewUser {
+                email: parsed("--email", Email::parse(&email))?,
+                given_name: parsed("--given-name", PersonName::parse(&given_name))?,
+                family_name: parsed("--family-name", PersonName::parse(&family_name))?,
+                timezone: parsed("--timezone", TimeZoneName::parse(&timezone))?,
+                language: Language::parse("en").expect("valid"),
+                role,
+                user_type: UserType::Standard,
+                password: read_password(password_stdin)?,
+            };
+            let user = users::create_user(db, company, &new).await?;
+            let view = UserView::from(user);
+            out.print(
+                serde_json::to_value(&view)?,
+                format!(
+                    "created {} {} ({}) in company {}",
+                    view.role, view.email, view.id, view.company_id
+                ),
+            );
+        }
+        UserCommand::Deactivate { user } => set_active(db, &user, false, out).await?,
+        UserCommand::Reactivate { user } => set_active(db, &user, true, out).await?,
+        UserCommand::Remove { user } => {
+            let found = users::find_by_email_or_id(db, &user).await?;
+            users::remove_user(db, found.company_id, found.id).await?;
+            out.print(
+                json!({"userId": found.id, "removed": true}),
+                format!("removed {} ({})", found.email, found.id),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn set_active(db: &Db, key: &str, active: bool, out: &Output) -> anyhow::Result<()> {
+    let found = users::find_by_email_or_id(db, key).await?;
+    let user = users::set_deactivated(db, found.id, !active).await?;
+    out.print(
+        json!({"userId": user.id, "deactivated": user.deactivated_at.is_some()}),
+        format!(
+            "{} {} ({})",
+            if active { "reactivated" } else { "deactivated" },
+            user.email,
+            user.id
+        ),
+    );
+    Ok(())
+}
+
+async fn token(db: &Db, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create {
+            user,
+            name,
+            expires_in_days,
+            scopes,
+        } => {
+            let owner = users::find_by_email_or_id(db, &user).await?;
+            let plan = companies::get_company(db, owner.company_id).await?.plan;
+            if !plan.allows_personal_access_tokens() {
+                bail!("personal access tokens require the essentials plan or above; the company is on the {plan} plan");
+            }
+            let scopes = credentials::parse_scopes(&scopes)?;
+            let (record, plain) =
+                credentials::create_pat(db, owner.id, &name, expires_in_days, scopes).await?;
+            let view = TokenView::new(record, termin_service::now());
+            let mut value = serde_json::to_value(&view)?;
+            value["secret"] = json!(plain.expose());
+            value["userId"] = json!(owner.id);
+            out.print(
+                value,
+                format!(
+                    "created token {} ({}) for {}\n\n    {}\n\nIt is shown only this once: store it now.",
+                    view.name,
+                    view.id,
+                    owner.email,
+                    plain.expose()
+                ),
+            );
+        }
+        TokenCommand::Revoke { id } => {
+            let view = credentials::revoke_pat(db, id, None).await?;
+            out.print(
+                serde_json::to_value(&view)?,
+                format!("revoked token {} ({})", view.name, view.id),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(db: &Db, cmd: ApiKeyCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        ApiKeyCommand::Create {
+            company,
+            name,
+            expires_in_days,
+        } => {
+            let owner = termin_storage::users::owner_of(&mut *db.conn().await?, company)
+                .await?
+                .with_context(|| format!("no company {company}"))?;
+            let (record, plain) =
+                credentials::create_api_key(db, company, owner.id, &name, expires_in_days).await?;
+            let view = ApiKeyView::new(record, termin_service::now());
+            let mut value = serde_json::to_value(&view)?;
+            value["secret"] = json!(plain.expose());
+            out.print(
+                value,
+                format!(
+                    "created API key {} ({}), expires {}\n\n    {}\n\nIt is shown only this once: store it now.",
+                    view.name,
+                    view.id,
+                    view.expires_at,
+                    plain.expose()
+                ),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,380 @@
+//! `/v4/appointment`: listing, reading, cancelling, rescheduling, guests, notes, calendar file.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use termin_domain::credential::ScopeGroup;
+use termin_domain::validate::Email;
+use termin_domain::{AppointmentId, AttendeeId, MeetingTypeId, UserId};
+use termin_storage::appointments::{self as rows, ListFilter, Status};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::query::{parse_instant, Params};
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use termin_service::appointments::{self, load_many, load_visible, AppointmentView};
+use termin_service::now;
+use termin_service::Validator;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_appointments))
+        .routes(routes!(todays_appointments))
+        .routes(routes!(get_appointment))
+        .routes(routes!(cancel_appointment))
+        .routes(routes!(reschedule_appointment))
+        .routes(routes!(update_guest))
+        .routes(routes!(update_notes))
+        .routes(routes!(appointment_ics))
+}
+
+#[derive(Serialize, ToSchema)]
+struct AppointmentPage {
+    appointments: Vec<AppointmentView>,
+    total: i64,
+}
+
+/// A page of appointments: the acting user's, or (admins) another user's via `userId`.
+#[utoipa::path(get, path = "/v4/appointment/paginated", tag = "appointments",
+    params(
+        ("page" = Option<i64>, Query, description = "0-based"),
+        ("pageSize" = Option<i64>, Query, description = "1 to 100, default 10"),
+        ("start" = Option<String>, Query), ("end" = Option<String>, Query),
+        ("search" = Option<String>, Query), ("status" = Option<String>, Query, description = "upcoming | past | cancelled"),
+        ("meetingTypeId" = Option<String>, Query), ("userId" = Option<String>, Query, description = "admins only"),
+        ("sortBy" = Option<String>, Query, description = "appointment.start | appointment.createdAt"),
+        ("sortDirection" = Option<String>, Query, description = "ASC | DESC"),
+        ("updatedSince" = Option<String>, Query, description = "RFC 3339; for incremental sync"),
+    ),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentPage), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 403, body = crate::http::error::ErrorBody)))]
+async fn list_appointments(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<AppointmentPage>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let q = Params::parse(raw.as_deref())?;
+    let mut v = Validator::new();
+    let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(0);
+    let size: i64 = q.parsed(&mut v, "pageSize", "a whole number").unwrap_or(10);
+    if page < 0 {
+        v.fail("page", "must not be negative");
+    }
+    if !(1..=100).contains(&size) {
+        v.fail("pageSize", "must be between 1 and 100");
+    }
+    let user: Option<UserId> = q.parsed(&mut v, "userId", "a UUID");
+    let meeting_type: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
+    let tz = TimeZone::UTC;
+    let start = v.check_opt(
+        "start",
+        q.one("start").map(|s| parse_instant(s, &tz, false)),
+    );
+    let end = v.check_opt(
+        "end",
+        q.one("end").map(|s| parse_instant(s, &tz, s.len() == 10)),
+    );
+    let updated_since = v.check_opt(
+        "updatedSince",
+        q.one("updatedSince").map(|s| {
+            s.parse::<Timestamp>()
+                .map_err(|_| "must be an RFC 3339 timestamp")
+        }),
+    );
+    let status = match q.one("status") {
+        None => None,
+        Some("upcoming") => Some(Status::Upcoming),
+        Some("past") => Some(Status::Past),
+        Some("cancelled") => Some(Status::Cancelled),
+        Some(_) => {
+            v.fail("status", "must be one of: upcoming, past, cancelled");
+            None
+        }
+    };
+    let sort_by_created = match q.one("sortBy") {
+        None | Some("appointment.start") => false,
+        Some("appointment.createdAt") => true,
+        Some(_) => {
+            v.fail(
+                "sortBy",
+                "must be one of: appointment.start, appointment.createdAt",
+            );
+            false
+        }
+    };
+    let descending = match q
+        .one("sortDirection")
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        None | Some("ASC") => false,
+        Some("DESC") => true,
+        Some(_) => {
+            v.fail("sortDirection", "must be one of: ASC, DESC");
+            false
+        }
+    };
+    let search = q
+        .one("search")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        v.fail("search", "must be at most 200 characters");
+    }
+    v.finish()?;
+    let host = match user {
+        Some(u) if u != caller.user_id => {
+            caller.require_admin()?;
+            u
+        }
+        _ => caller.user_id,
+    };
+    let filter = ListFilter {
+        company: Some(caller.company_id),
+        host: Some(host),
+        start_from: start,
+        start_before: end,
+        status,
+        now: Some(now()),
+        meeting_type,
+        search,
+        updated_since,
+        sort_by_created,
+        descending,
+        limit: size,
+        offset: page.saturating_mul(size),
+    };
+    let mut conn = state.db.conn().await?;
+    let (records, total) = rows::list(&mut conn, &filter).await?;
+    let appointments = load_many(&mut conn, records)
+        .await?
+        .into_iter()
+        .map(|l| l.view())
+        .collect();
+    Ok(Json(AppointmentPage {
+        appointments,
+        total,
+    }))
+}
+
+/// The acting user's appointments today, in their time zone.
+#[utoipa::path(get, path = "/v4/appointment/today", tag = "appointments", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<AppointmentView>)))]
+async fn todays_appointments(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Vec<AppointmentView>>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut conn = state.db.conn().await?;
+    let user = termin_storage::users::find_present(&mut conn, caller.company_id, caller.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User not found"))?;
+    let tz = TimeZone::get(&user.timezone).unwrap_or(TimeZone::UTC);
+    let (start, end) = appointments::today_bounds(&tz, now())?;
+    let filter = ListFilter {
+        company: Some(caller.company_id),
+        host: Some(caller.user_id),
+        start_from: Some(start),
+        start_before: Some(end),
+        limit: 500,
+        ..ListFilter::default()
+    };
+    let (records, _) = rows::list(&mut conn, &filter).await?;
+    Ok(Json(
+        load_many(&mut conn, records)
+            .await?
+            .into_iter()
+            .map(|l| l.view())
+            .collect(),
+    ))
+}
+
+/// One appointment.
+#[utoipa::path(get, path = "/v4/appointment/{id}", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn get_appointment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+) -> ApiResult<Json<AppointmentView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    Ok(Json(
+        load_visible(&mut *state.db.conn().await?, &caller, id)
+            .await?
+            .view(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+struct CancelInput {
+    /// At most 500 characters.
+    reason: Option<String>,
+    /// For a group meeting: cancel only this attendee.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    attendee_id: Option<AttendeeId>,
+    /// For a group meeting: cancel it for everyone.
+    cancel_all: Option<bool>,
+}
+
+/// Cancels an appointment (or one attendee of a group meeting).
+#[utoipa::path(post, path = "/v4/appointment/{id}/cancel", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    request_body = CancelInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody)))]
+async fn cancel_appointment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> ApiResult<Json<AppointmentView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    if input
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 500)
+    {
+        return Err(ApiError::field("reason", "must be at most 500 characters"));
+    }
+    let view = appointments::cancel(
+        &state.db,
+        &caller,
+        id,
+        input.reason.as_deref(),
+        input.attendee_id,
+        input.cancel_all.unwrap_or(false),
+    )
+    .await?;
+    state.webhook_wakeup.notify_one();
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct RescheduleInput {
+    start: String,
+    /// Skip availability, notice and grid checks; overlaps are still refused.
+    ignore_availability: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Rescheduled {
+    appointment: AppointmentView,
+    #[schema(value_type = String)]
+    previous_start: Timestamp,
+}
+
+/// Moves an appointment; 409 if the new time is not bookable.
+#[utoipa::path(post, path = "/v4/appointment/{id}/reschedule", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    request_body = RescheduleInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Rescheduled), (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody)))]
+async fn reschedule_appointment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+    ApiJson(input): ApiJson<RescheduleInput>,
+) -> ApiResult<Json<Rescheduled>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let start: Timestamp = input
+        .start
+        .parse()
+        .map_err(|_| ApiError::field("start", "must be an RFC 3339 timestamp with an offset"))?;
+    let (appointment, previous_start) = appointments::reschedule(
+        &state.db,
+        &caller,
+        id,
+        start,
+        input.ignore_availability.unwrap_or(false),
+    )
+    .await?;
+    state.webhook_wakeup.notify_one();
+    Ok(Json(Rescheduled {
+        appointment,
+        previous_start,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct GuestInput {
+    #[schema(value_type = String, format = Uuid)]
+    attendee_id: AttendeeId,
+    email: String,
+}
+
+/// Changes an attendee's email address.
+#[utoipa::path(patch, path = "/v4/appointment/{id}/guest", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    request_body = GuestInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn update_guest(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+    ApiJson(input): ApiJson<GuestInput>,
+) -> ApiResult<Json<AppointmentView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let email = Email::parse(&input.email).map_err(|m| ApiError::field("email", m))?;
+    Ok(Json(
+        appointments::set_guest_email(&state.db, &caller, id, input.attendee_id, email.as_str())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NotesInput {
+    note: String,
+}
+
+/// Replaces the host's notes on an appointment.
+#[utoipa::path(patch, path = "/v4/appointment/{id}/notes", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    request_body = NotesInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn update_notes(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+    ApiJson(input): ApiJson<NotesInput>,
+) -> ApiResult<Json<AppointmentView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    if input.note.chars().count() > 10_000 {
+        return Err(ApiError::field("note", "must be at most 10000 characters"));
+    }
+    Ok(Json(
+        appointments::set_notes(&state.db, &caller, id, &input.note).await?,
+    ))
+}
+
+/// The appointment as an RFC 5545 calendar file.
+#[utoipa::path(get, path = "/v4/appointment/{id}/ics", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn appointment_ics(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+) -> ApiResult<Response> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let view = load_visible(&mut *state.db.conn().await?, &caller, id)
+        .await?
+        .view();
+    let mut response = appointments::ics(&view).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,170 @@
+//! Extractors that give a handler its caller. Which one a handler takes is its authentication
+//! rule, visible in its signature:
+//!
+//! - [`Caller`]: any credential; an API key must name the acting user in the header.
+//! - [`CallerOrOwner`]: any credential; an API key without the header acts as the company owner
+//!   (the contract lists these routes: `/v4/user...`, GDPR, `/webhooks`).
+//! - [`DashboardSession`]: a dashboard session cookie only; a bearer credential gets 403.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use termin_domain::principal::{Credential, Principal};
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use termin_service::authenticate::{
+    authenticate, ActingUserRule, Authenticated, Presented, SessionLimits,
+};
+use termin_storage::PooledConnection;
+
+pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const SESSION_COOKIE: &str = "termin_session";
+
+/// Reads the credential material of a request without judging it.
+pub fn presented<'a>(headers: &'a HeaderMap, method: &Method) -> Result<Presented<'a>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("Invalid authorization header"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("Invalid authorization header: expected 'Bearer <token>'")
+            })?;
+        return Ok(Presented::Bearer(token));
+    }
+    if let Some(cookie) = session_cookie(headers) {
+        let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        return Ok(Presented::Session {
+            cookie,
+            csrf,
+            unsafe_method,
+        });
+    }
+    Ok(Presented::Nothing)
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// The acting user's record, when authentication already read it (PATs and API keys); handlers
+/// take it as `Option<Extension<ActingUserRecord>>` after their caller extractor.
+#[derive(Clone, Debug)]
+pub struct ActingUserRecord(pub termin_storage::users::UserRecord);
+
+async fn principal(
+    parts: &mut Parts,
+    state: &AppState,
+    owner_fallback: bool,
+) -> Result<Principal, ApiError> {
+    let a = authenticated(parts, state, owner_fallback).await?;
+    if let Some(user) = a.user {
+        parts.extensions.insert(ActingUserRecord(user));
+    }
+    // `a.conn` goes back to the pool here: most routes read a body or write next.
+    Ok(a.principal)
+}
+
+async fn authenticated(
+    parts: &mut Parts,
+    state: &AppState,
+    owner_fallback: bool,
+) -> Result<Authenticated, ApiError> {
+    let presented = presented(&parts.headers, &parts.method)?;
+    let acting = parts
+        .headers
+        .get(ACTING_USER_HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let authenticated = authenticate(
+        &state.db,
+        presented,
+        acting,
+        ActingUserRule { owner_fallback },
+        SessionLimits {
+            idle: state.config.session_idle_timeout,
+            absolute: state.config.session_absolute_timeout,
+        },
+    )
+    .await?;
+    Ok(authenticated)
+}
+
+/// The authenticated caller of a route where an API key must name the acting user.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state, false).await.map(Caller)
+    }
+}
+
+/// [`Caller`], plus the database connection authentication used, for read-only `GET` routes
+/// that go on reading: they save borrowing a second connection, and the round trip to the
+/// database that returning each one to the pool costs. Take it only in routes without a body
+/// (the connection would be held while the body arrives) and that borrow no other connection
+/// (holding one while waiting for another can exhaust the pool).
+pub struct ConnectedCaller {
+    pub caller: Principal,
+    /// The acting user's record, when authentication read it (PATs and API keys).
+    pub user: Option<termin_storage::users::UserRecord>,
+    pub conn: PooledConnection,
+}
+
+impl FromRequestParts<AppState> for ConnectedCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let a = authenticated(parts, state, false).await?;
+        Ok(ConnectedCaller {
+            caller: a.principal,
+            user: a.user,
+            conn: a.conn,
+        })
+    }
+}
+
+/// The authenticated caller of a route where an API key without the header acts as the owner.
+pub struct CallerOrOwner(pub Principal);
+
+impl FromRequestParts<AppState> for CallerOrOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state, true).await.map(CallerOrOwner)
+    }
+}
+
+/// A logged-in dashboard user. Credential management lives behind this: a PAT or API key can
+/// never create, list or revoke credentials.
+pub struct DashboardSession(pub Principal);
+
+impl FromRequestParts<AppState> for DashboardSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Presented::Bearer(_) = presented(&parts.headers, &parts.method)? {
+            return Err(ApiError::forbidden(
+                "This endpoint is only available from a dashboard session, not with a token or API key",
+            ));
+        }
+        let p = principal(parts, state, false).await?;
+        debug_assert!(matches!(p.credential, Credential::Session { .. }));
+        Ok(DashboardSession(p))
+    }
+}

@@ -1,0 +1,599 @@
+//! `GET /v4/booking-availability` and `POST /v4/booking`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use termin_domain::credential::ScopeGroup;
+use termin_domain::principal::Credential;
+use termin_domain::slots::Method;
+use termin_domain::validate::{Email, Language, TimeZoneName};
+use termin_domain::{AppointmentId, MeetingTypeId, UserId};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::query::{parse_instant, Params};
+use crate::http::auth::{Caller, ConnectedCaller};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{parse_json, JsonBytes};
+use crate::state::AppState;
+use termin_service::appointments::{self, Booked, BookingRequest, Idempotency, NewAttendee};
+use termin_service::booking::{
+    compute_slots, load_availabilities, resolve_hosts, SlotRequest, MAX_WINDOW_DAYS,
+};
+use termin_service::Validator;
+use termin_service::{meeting_types, now};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(booking_availability))
+        .routes(routes!(create_booking))
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Timeframe {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct SpotAppointment {
+    #[schema(value_type = String, format = Uuid)]
+    id: AppointmentId,
+    total_spots: i64,
+    taken_spots: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Spot {
+    start_time: String,
+    #[schema(value_type = Vec<Object>)]
+    unavailability_events: Vec<Value>,
+    appointment: Option<SpotAppointment>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct DateSpots {
+    date: String,
+    spots: Vec<Spot>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BookingAvailability {
+    timezone: String,
+    timeframes: Vec<Timeframe>,
+    dates: Vec<DateSpots>,
+    earliest_available_date: Option<String>,
+}
+
+/// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
+/// a 14-day answer renders hundreds of these, and building a `Zoned` and running a strftime
+/// format (or `format!`) for each was a visible share of the request.
+fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
+    fn two(out: &mut [u8], at: usize, n: u32) {
+        out[at] = b'0' + (n / 10 % 10) as u8;
+        out[at + 1] = b'0' + (n % 10) as u8;
+    }
+    let offset = tz.to_offset(t);
+    let dt = offset.to_datetime(t);
+    let seconds = offset.seconds();
+    let minutes = seconds.unsigned_abs() / 60;
+    let year = dt.year();
+    if !(0..=9999).contains(&year) {
+        // Outside four-digit years (never a bookable time); let jiff write it.
+        let text = t
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
+        return (dt.date(), text);
+    }
+    let mut out = *b"0000-00-00T00:00:00+00:00";
+    let year = year as u32;
+    two(&mut out, 0, year / 100);
+    two(&mut out, 2, year % 100);
+    two(&mut out, 5, dt.month() as u32);
+    two(&mut out, 8, dt.day() as u32);
+    two(&mut out, 11, dt.hour() as u32);
+    two(&mut out, 14, dt.minute() as u32);
+    two(&mut out, 17, dt.second() as u32);
+    out[19] = if seconds < 0 { b'-' } else { b'+' };
+    two(&mut out, 20, minutes / 60);
+    two(&mut out, 23, minutes % 60);
+    let text = String::from_utf8(out.to_vec()).expect("ASCII digits and signs");
+    (dt.date(), text)
+}
+
+/// The JSON of a [`BookingAvailability`], written by hand: with the database round trips
+/// done, serialising hundreds of spots through serde was the largest share of the request.
+/// A unit test checks it byte for byte against serde's rendering of the same answer.
+fn write_answer(
+    tz_name: &str,
+    tz: &TimeZone,
+    (start, end): (Timestamp, Timestamp),
+    spots: impl ExactSizeIterator<Item = (Timestamp, Option<SpotAppointment>)>,
+) -> ApiResult<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(256 + spots.len() * 80);
+    out.extend_from_slice(b"{\"timezone\":");
+    serde_json::to_writer(&mut out, tz_name).map_err(ApiError::internal)?;
+    out.extend_from_slice(b",\"timeframes\":[{\"start\":\"");
+    out.extend_from_slice(render(start, tz).1.as_bytes());
+    out.extend_from_slice(b"\",\"end\":\"");
+    out.extend_from_slice(render(end, tz).1.as_bytes());
+    out.extend_from_slice(b"\"}],\"dates\":[");
+    let mut first_date: Option<Date> = None;
+    let mut last_date: Option<Date> = None;
+    for (at, appointment) in spots {
+        let (date, text) = render(at, tz);
+        if last_date != Some(date) {
+            if last_date.is_some() {
+                out.extend_from_slice(b"]},");
+            }
+            write!(out, "{{\"date\":\"{date}\",\"spots\":[").map_err(ApiError::internal)?;
+            first_date.get_or_insert(date);
+            last_date = Some(date);
+        } else {
+            out.push(b',');
+        }
+        // Slot times and ids are ASCII without quotes or backslashes: nothing to escape.
+        out.extend_from_slice(b"{\"startTime\":\"");
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"\",\"unavailabilityEvents\":[],\"appointment\":");
+        match appointment {
+            None => out.extend_from_slice(b"null}"),
+            Some(a) => write!(
+                out,
+                "{{\"id\":\"{}\",\"totalSpots\":{},\"takenSpots\":{}}}}}",
+                a.id, a.total_spots, a.taken_spots
+            )
+            .map_err(ApiError::internal)?,
+        }
+    }
+    if last_date.is_some() {
+        out.extend_from_slice(b"]}");
+    }
+    out.extend_from_slice(b"],\"earliestAvailableDate\":");
+    match first_date {
+        Some(d) => write!(out, "\"{d}\"").map_err(ApiError::internal)?,
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
+/// Bookable start times of a meeting type, rendered in `timezone` (default: the host's).
+#[utoipa::path(get, path = "/v4/booking-availability", tag = "booking",
+    params(
+        ("meetingTypeId" = String, Query, format = Uuid),
+        ("start" = String, Query, description = "A date (2026-12-01) or RFC 3339 timestamp"),
+        ("end" = String, Query, description = "A date (inclusive) or RFC 3339 timestamp; at most 62 days after start"),
+        ("hostIds" = Option<Vec<String>>, Query, description = "Repeated or comma-separated; default: the meeting type's host"),
+        ("calculationMethod" = Option<String>, Query, description = "anyone (default) or everyone"),
+        ("timezone" = Option<String>, Query),
+        ("meetingDuration" = Option<i64>, Query),
+        ("existingAppointmentId" = Option<String>, Query, description = "Ignore this appointment (rescheduling)"),
+    ),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = BookingAvailability), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn booking_availability(
+    ConnectedCaller {
+        caller,
+        user: known,
+        mut conn,
+    }: ConnectedCaller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let q = Params::parse(raw.as_deref())?;
+    let mut v = Validator::new();
+    let mt_id: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
+    if q.one("meetingTypeId").is_none() {
+        v.fail("meetingTypeId", "is required");
+    }
+    if q.one("queueId").is_some() {
+        v.fail(
+            "queueId",
+            "routing queues are not supported by this server; pass hostIds",
+        );
+    }
+    let host_ids: Vec<UserId> = q
+        .many("hostIds")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            v.check(
+                &format!("hostIds[{i}]"),
+                h.parse::<UserId>().map_err(|_| "must be a UUID"),
+            )
+        })
+        .collect();
+    let method = match q.one("calculationMethod") {
+        None | Some("anyone") => Method::Anyone,
+        Some("everyone") => Method::Everyone,
+        Some(_) => {
+            v.fail("calculationMethod", "must be one of: anyone, everyone");
+            Method::Anyone
+        }
+    };
+    let tz_name = v.check_opt("timezone", q.one("timezone").map(TimeZoneName::parse));
+    let duration: Option<i64> = q.parsed(&mut v, "meetingDuration", "a whole number of minutes");
+    let ignore: Option<AppointmentId> = q.parsed(&mut v, "existingAppointmentId", "a UUID");
+    if q.one("start").is_none() {
+        v.fail("start", "is required");
+    }
+    if q.one("end").is_none() {
+        v.fail("end", "is required");
+    }
+    v.finish()?;
+
+    let (mt, own_availability) =
+        meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated")).await?;
+    let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
+    // The default zone is the (first) host's; authentication already read the caller's.
+    let tz_name = match (tz_name, known) {
+        (Some(tz), _) => tz.as_str().to_owned(),
+        (None, Some(me)) if me.id == hosts[0] => me.timezone,
+        (None, _) => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])
+            .await?
+            .map(|u| u.timezone)
+            .unwrap_or_else(|| "UTC".into()),
+    };
+    let tz = TimeZone::get(&tz_name)
+        .map_err(|_| ApiError::field("timezone", "is not a known time zone"))?;
+    let mut v = Validator::new();
+    let start = v.check(
+        "start",
+        parse_instant(q.one("start").unwrap_or_default(), &tz, false),
+    );
+    let end = v.check(
+        "end",
+        parse_instant(
+            q.one("end").unwrap_or_default(),
+            &tz,
+            q.one("end").is_some_and(|e| e.len() == 10),
+        ),
+    );
+    let duration = duration.unwrap_or(mt.settings.meeting_info.duration);
+    if duration != mt.settings.meeting_info.duration
+        && !mt
+            .settings
+            .meeting_options
+            .allowed_durations
+            .contains(&duration)
+    {
+        v.fail(
+            "meetingDuration",
+            "is not one of the meeting type's durations",
+        );
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            v.fail("end", "must be after start");
+        } else if e.duration_since(s) > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
+            v.fail(
+                "end",
+                format!("must be at most {MAX_WINDOW_DAYS} days after start"),
+            );
+        }
+    }
+    v.finish()?;
+    let (start, end) = (start.expect("validated"), end.expect("validated"));
+    let availabilities = load_availabilities(
+        &mut conn,
+        caller.company_id,
+        &mt,
+        own_availability.as_ref(),
+        &hosts,
+    )
+    .await?;
+    let request = SlotRequest {
+        meeting_type: &mt,
+        hosts: &hosts,
+        availabilities: &availabilities,
+        window_start: start,
+        window_end: end,
+        duration_minutes: duration,
+        method,
+        ignore,
+        now: now(),
+    };
+    let (slots, busy) = compute_slots(&mut conn, &request).await?;
+    let spots = slots.iter().map(|slot| {
+        let appointment = slot.joins.and_then(|_| {
+            busy.iter()
+                .find(|b| b.start_at == slot.start && b.meeting_type_id == mt.record.id)
+                .map(|b| SpotAppointment {
+                    id: b.appointment_id,
+                    total_spots: b.spots,
+                    taken_spots: b.taken_spots,
+                })
+        });
+        (slot.start, appointment)
+    });
+    let body = write_answer(&tz_name, &tz, (start, end), spots)?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+struct AttendeeInput {
+    email: Option<String>,
+    firstname: Option<String>,
+    lastname: Option<String>,
+    fullname: Option<String>,
+    phone: Option<String>,
+    timezone: Option<String>,
+    language: Option<String>,
+    receive_reminders: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    notes: Option<BTreeMap<String, Value>>,
+    bringalong_emails: Option<Vec<String>>,
+    data_policy_accepted: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BookingInput {
+    #[schema(value_type = String, format = Uuid)]
+    meeting_type_id: Option<MeetingTypeId>,
+    start: Option<String>,
+    duration: Option<i64>,
+    #[schema(value_type = Option<Vec<String>>)]
+    host_ids: Option<Vec<UserId>>,
+    channel: Option<String>,
+    location: Option<String>,
+    attendee: Option<AttendeeInput>,
+}
+
+fn optional_text(
+    v: &mut Validator,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+) -> Option<String> {
+    let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    if value.chars().count() > max {
+        v.fail(field, format!("must be at most {max} characters"));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// Books a slot the engine offers. `Idempotency-Key` makes a retry return the first answer.
+#[utoipa::path(post, path = "/v4/booking", tag = "booking", request_body = BookingInput,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = Booked), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 409, description = "Slot no longer available", body = crate::http::error::ErrorBody)))]
+async fn create_booking(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<(StatusCode, Json<Booked>)> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    // The raw body is kept: an Idempotency-Key is bound to exactly this request.
+    let input: BookingInput = parse_json(&body)?;
+    let mut v = Validator::new();
+    if input.meeting_type_id.is_none() {
+        v.fail("meetingTypeId", "is required");
+    }
+    let start = v.require("start", input.start.as_deref()).and_then(|s| {
+        v.check(
+            "start",
+            s.parse::<Timestamp>()
+                .map_err(|_| "must be an RFC 3339 timestamp with an offset"),
+        )
+    });
+    if input.attendee.is_none() {
+        v.fail("attendee", "is required");
+    }
+    let a = input.attendee.unwrap_or_default();
+    let email = v
+        .require("attendee.email", a.email.as_deref())
+        .and_then(|e| v.check("attendee.email", Email::parse(e)));
+    let timezone = v.check_opt(
+        "attendee.timezone",
+        a.timezone.as_deref().map(TimeZoneName::parse),
+    );
+    let language = v.check_opt(
+        "attendee.language",
+        a.language.as_deref().map(Language::parse),
+    );
+    let bringalong = a.bringalong_emails.unwrap_or_default();
+    if bringalong.len() > 5 {
+        v.fail("attendee.bringalongEmails", "must have at most 5 addresses");
+    }
+    let bringalong: Vec<String> = bringalong
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| v.check(&format!("attendee.bringalongEmails[{i}]"), Email::parse(e)))
+        .map(|e| e.as_str().to_owned())
+        .collect();
+    let attendee = NewAttendee {
+        email: email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+        firstname: optional_text(&mut v, "attendee.firstname", &a.firstname, 100),
+        lastname: optional_text(&mut v, "attendee.lastname", &a.lastname, 100),
+        fullname: optional_text(&mut v, "attendee.fullname", &a.fullname, 200),
+        phone: optional_text(&mut v, "attendee.phone", &a.phone, 40),
+        timezone: timezone.map(|t| t.as_str().to_owned()),
+        language: language.map(|l| l.as_str().to_owned()),
+        receive_reminders: a.receive_reminders.unwrap_or(true),
+        notes: a.notes.unwrap_or_default(),
+        bringalong_emails: bringalong,
+    };
+    let _ = a.data_policy_accepted;
+    let channel = input.channel.clone();
+    if let Some(c) = &channel {
+        if !meeting_types::CHANNELS.contains(&c.as_str()) {
+            v.fail("channel", "is not a known channel");
+        }
+    }
+    let location = optional_text(&mut v, "location", &input.location, 500);
+    v.finish()?;
+    let request = BookingRequest {
+        meeting_type_id: input.meeting_type_id.expect("validated"),
+        start: start.expect("validated"),
+        duration: input.duration,
+        host_ids: input.host_ids,
+        channel,
+        location,
+        attendee,
+    };
+    let key = headers
+        .get("idempotency-key")
+        .map(|k| {
+            k.to_str()
+                .map_err(|_| ApiError::field("Idempotency-Key", "must be visible ASCII"))
+        })
+        .transpose()?;
+    if key.is_some_and(|k| k.is_empty() || k.len() > 255) {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "must be 1 to 255 characters",
+        ));
+    }
+    let scope = match &caller.credential {
+        Credential::Pat { id, .. } => format!("pat:{id}"),
+        Credential::ApiKey { id } => format!("key:{id}:{}", caller.user_id),
+        Credential::Session { .. } => format!("user:{}", caller.user_id),
+    };
+    let idem = key.map(|key| Idempotency {
+        scope,
+        key,
+        request_hash: Sha256::digest(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    });
+    let booked = appointments::book(&state.db, &caller, &request, idem.as_ref()).await?;
+    state.webhook_wakeup.notify_one();
+    Ok((StatusCode::CREATED, Json(booked)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same answer through serde's derive, as the schema documents it.
+    fn with_serde(
+        tz_name: &str,
+        tz: &TimeZone,
+        (start, end): (Timestamp, Timestamp),
+        spots: &[(Timestamp, Option<SpotAppointment>)],
+    ) -> Vec<u8> {
+        let mut dates: Vec<DateSpots> = Vec::new();
+        for (at, appointment) in spots {
+            let (date, start_time) = render(*at, tz);
+            let spot = Spot {
+                start_time,
+                unavailability_events: Vec::new(),
+                appointment: appointment.as_ref().map(|a| SpotAppointment { ..*a }),
+            };
+            match dates.last_mut() {
+                Some(d) if d.date == date.to_string() => d.spots.push(spot),
+                _ => dates.push(DateSpots {
+                    date: date.to_string(),
+                    spots: vec![spot],
+                }),
+            }
+        }
+        serde_json::to_vec(&BookingAvailability {
+            earliest_available_date: dates.first().map(|d| d.date.clone()),
+            timezone: tz_name.to_owned(),
+            timeframes: vec![Timeframe {
+                start: render(start, tz).1,
+                end: render(end, tz).1,
+            }],
+            dates,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_hand_written_answer_is_what_serde_writes() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let window = (t("2030-03-09T05:00:00Z"), t("2030-03-12T04:00:00Z"));
+        let group = SpotAppointment {
+            id: "01a22519-61bd-7500-9bf0-c19eb2177386".parse().unwrap(),
+            total_spots: 5,
+            taken_spots: 2,
+        };
+        let cases: Vec<Vec<(Timestamp, Option<SpotAppointment>)>> = vec![
+            vec![],
+            vec![(t("2030-03-09T14:00:00Z"), None)],
+            vec![
+                (t("2030-03-09T14:00:00Z"), None),
+                (t("2030-03-09T14:30:00Z"), Some(SpotAppointment { ..group })),
+                // Across the March change: 09:00 local is 13:00 UTC from the 10th.
+                (t("2030-03-10T13:00:00Z"), None),
+                (t("2030-03-11T13:00:00Z"), Some(SpotAppointment { ..group })),
+                (t("2030-03-11T13:30:00Z"), None),
+            ],
+        ];
+        for spots in cases {
+            let by_hand = write_answer(
+                "America/New_York",
+                &tz,
+                window,
+                spots
+                    .iter()
+                    .map(|(at, a)| (*at, a.as_ref().map(|a| SpotAppointment { ..*a }))),
+            )
+            .unwrap();
+            let expected = with_serde("America/New_York", &tz, window, &spots);
+            assert_eq!(
+                String::from_utf8(by_hand).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn render_writes_the_local_time_with_its_offset() {
+        let t: Timestamp = "2030-03-31T00:59:30Z".parse().unwrap();
+        let cases = [
+            ("UTC", "2030-03-31T00:59:30+00:00", "2030-03-31"),
+            ("Europe/Berlin", "2030-03-31T01:59:30+01:00", "2030-03-31"),
+            (
+                "America/St_Johns",
+                "2030-03-30T22:29:30-02:30",
+                "2030-03-30",
+            ),
+            ("Asia/Kathmandu", "2030-03-31T06:44:30+05:45", "2030-03-31"),
+            (
+                "Pacific/Kiritimati",
+                "2030-03-31T14:59:30+14:00",
+                "2030-03-31",
+            ),
+        ];
+        for (zone, text, date) in cases {
+            let tz = TimeZone::get(zone).unwrap();
+            let (d, s) = render(t, &tz);
+            assert_eq!(s, text, "{zone}");
+            assert_eq!(d.to_string(), date, "{zone}");
+            // The same text jiff's own formatter gives.
+            assert_eq!(
+                s,
+                t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+            );
+        }
+    }
+}

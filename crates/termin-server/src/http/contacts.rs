@@ -1,0 +1,275 @@
+//! `/crm` (at the host root, as in meetergo): the company's contacts. Members reach the
+//! contacts they own; owners and admins the whole company's.
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use termin_domain::credential::ScopeGroup;
+use termin_domain::{AttendeeId, ContactId};
+use termin_storage::contacts::SortBy;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::query::Params;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use termin_service::contacts::{
+    self, parse_tag, BulkInput, ContactDetails, ContactInput, ContactItem, ContactPage,
+    ContactView, ListQuery, Lookup, MAX_BULK, MAX_TAGS,
+};
+use termin_service::{FieldError, Validator};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(contact_details))
+        .routes(routes!(bulk_create_contacts))
+        .routes(routes!(update_contact, delete_contact))
+}
+
+fn list_query(q: &Params) -> ApiResult<ListQuery> {
+    let mut v = Validator::new();
+    let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(1);
+    let limit: i64 = q.parsed(&mut v, "limit", "a whole number").unwrap_or(20);
+    if page < 1 {
+        v.fail("page", "must be at least 1");
+    }
+    if !(1..=100).contains(&limit) {
+        v.fail("limit", "must be between 1 and 100");
+    }
+    let search = q
+        .one("searchTerm")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        v.fail("searchTerm", "must be at most 200 characters");
+    }
+    let tags: Vec<String> = q
+        .many("tags")
+        .into_iter()
+        .filter_map(|t| v.check("tags", parse_tag(t)))
+        .collect();
+    if tags.len() > MAX_TAGS {
+        v.fail("tags", "must have at most 50 entries");
+    }
+    let sort_by = match q.one("sortBy") {
+        None | Some("createdAt") => SortBy::CreatedAt,
+        Some("updatedAt") => SortBy::UpdatedAt,
+        Some("firstName") => SortBy::FirstName,
+        Some("lastName") => SortBy::LastName,
+        Some("email") => SortBy::Email,
+        Some(_) => {
+            v.fail(
+                "sortBy",
+                "must be one of: createdAt, updatedAt, firstName, lastName, email",
+            );
+            SortBy::CreatedAt
+        }
+    };
+    let descending = match q.one("sortOrder").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => {
+            v.fail("sortOrder", "must be one of: asc, desc");
+            true
+        }
+    };
+    v.finish()?;
+    Ok(ListQuery {
+        search,
+        tags,
+        sort_by,
+        descending,
+        page,
+        limit,
+    })
+}
+
+/// A page of contacts with their appointments: the acting user's own, or for an owner or admin
+/// the whole company's.
+#[utoipa::path(get, path = "/crm", tag = "contacts",
+    params(
+        ("searchTerm" = Option<String>, Query, description = "Matches email, first and last name, full name and phone number, case-insensitively"),
+        ("tags" = Option<Vec<String>>, Query, description = "Contacts having every one of these tags; repeated or comma-separated"),
+        ("sortBy" = Option<String>, Query, description = "createdAt (default) | updatedAt | firstName | lastName | email"),
+        ("sortOrder" = Option<String>, Query, description = "asc | desc (default)"),
+        ("page" = Option<i64>, Query, description = "1-based, default 1"),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20"),
+    ),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ContactPage), (status = 400, body = crate::http::error::ErrorBody)))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ContactPage>> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let query = list_query(&Params::parse(raw.as_deref())?)?;
+    Ok(Json(contacts::list(&state.db, &caller, &query).await?))
+}
+
+/// One contact with their appointments, named by its id or by an attendee linked to it.
+#[utoipa::path(get, path = "/crm/details", tag = "contacts",
+    params(
+        ("contactId" = Option<String>, Query, format = Uuid, description = "Exactly one of contactId and attendeeId"),
+        ("attendeeId" = Option<String>, Query, format = Uuid),
+    ),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ContactDetails), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn contact_details(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ContactDetails>> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let q = Params::parse(raw.as_deref())?;
+    let mut v = Validator::new();
+    let contact: Option<ContactId> = q.parsed(&mut v, "contactId", "a UUID");
+    let attendee: Option<AttendeeId> = q.parsed(&mut v, "attendeeId", "a UUID");
+    v.finish()?;
+    let lookup = match (contact, attendee) {
+        (Some(c), None) => Lookup::Contact(c),
+        (None, Some(a)) => Lookup::Attendee(a),
+        _ => {
+            let error = |field: &str| FieldError {
+                field: field.to_owned(),
+                message: "exactly one of contactId and attendeeId is required".to_owned(),
+            };
+            return Err(ApiError::validation(vec![
+                error("contactId"),
+                error("attendeeId"),
+            ]));
+        }
+    };
+    Ok(Json(contacts::details(&state.db, &caller, lookup).await?))
+}
+
+/// Creates a contact owned by the acting user. Email or phone number is required; an email is
+/// unique in the company (409).
+#[utoipa::path(post, path = "/crm", tag = "contacts", request_body = ContactInput,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = ContactItem), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody)))]
+async fn create_contact(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> ApiResult<(StatusCode, Json<ContactItem>)> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let item = contacts::create(&state.db, &caller, &input).await?;
+    Ok((StatusCode::CREATED, Json(ContactItem { item })))
+}
+
+/// Creates up to 1000 contacts, each on its own: the answer says per row whether it was created
+/// or why not, and one bad row does not stop the others.
+#[utoipa::path(post, path = "/crm/bulk", tag = "contacts", request_body = BulkInput,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = BulkResult), (status = 400, body = crate::http::error::ErrorBody)))]
+async fn bulk_create_contacts(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> ApiResult<Json<BulkResult>> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let rows = input
+        .contacts
+        .ok_or_else(|| ApiError::field("contacts", "is required"))?;
+    if rows.is_empty() || rows.len() > MAX_BULK {
+        return Err(ApiError::field(
+            "contacts",
+            format!("must have 1 to {MAX_BULK} entries"),
+        ));
+    }
+    let outcomes = contacts::bulk(&state.db, &caller, &rows).await?;
+    let results: Vec<BulkRow> = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| match outcome {
+            Ok(item) => BulkRow {
+                index,
+                status: BulkStatus::Created,
+                item: Some(item),
+                error: None,
+            },
+            Err(e) => BulkRow {
+                index,
+                status: BulkStatus::Error,
+                item: None,
+                error: Some(ApiError::from(e).body()),
+            },
+        })
+        .collect();
+    let created = results
+        .iter()
+        .filter(|r| r.status == BulkStatus::Created)
+        .count();
+    Ok(Json(BulkResult {
+        created,
+        failed: results.len() - created,
+        results,
+    }))
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum BulkStatus {
+    Created,
+    Error,
+}
+
+/// The outcome of one row of a bulk import.
+#[derive(Debug, Serialize, ToSchema)]
+struct BulkRow {
+    /// The row's position in `contacts`, from 0.
+    index: usize,
+    status: BulkStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<ContactView>,
+    /// The error the row would have got from `POST /crm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody>,
+}
+
+/// The answer of `POST /crm/bulk`.
+#[derive(Debug, Serialize, ToSchema)]
+struct BulkResult {
+    created: usize,
+    failed: usize,
+    results: Vec<BulkRow>,
+}
+
+/// Changes a contact: absent fields stay, null clears.
+#[utoipa::path(patch, path = "/crm/{id}", tag = "contacts", params(("id" = String, Path, format = Uuid)),
+    request_body = ContactInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ContactItem), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody)))]
+async fn update_contact(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<ContactId>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> ApiResult<Json<ContactItem>> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let item = contacts::update(&state.db, &caller, id, &input).await?;
+    Ok(Json(ContactItem { item }))
+}
+
+/// Deletes a contact; its attendees stay in their appointments, unlinked. 200 with an empty body.
+#[utoipa::path(delete, path = "/crm/{id}", tag = "contacts", params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Deleted; empty body"), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn delete_contact(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<ContactId>,
+) -> ApiResult<StatusCode> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    contacts::delete(&state.db, &caller, id).await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,110 @@
+//! `/v4/meeting-type`: what can be booked.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use termin_domain::credential::ScopeGroup;
+use termin_domain::principal::Principal;
+use termin_domain::MeetingTypeId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::auth::Caller;
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use termin_service::meeting_types::{self, MeetingType, MeetingTypeInput, MeetingTypeView};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_meeting_types, create_meeting_type))
+        .routes(routes!(
+            get_meeting_type,
+            update_meeting_type,
+            delete_meeting_type
+        ))
+}
+
+async fn view(state: &AppState, caller: &Principal, mt: MeetingType) -> ApiResult<MeetingTypeView> {
+    let slug = meeting_types::user_slug(
+        &mut *state.db.conn().await?,
+        caller.company_id,
+        mt.record.user_id,
+    )
+    .await?;
+    Ok(mt.view(&state.config.public_url, &slug))
+}
+
+/// The acting user's meeting types.
+#[utoipa::path(get, path = "/v4/meeting-type", tag = "meeting types", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<MeetingTypeView>)))]
+async fn list_meeting_types(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Vec<MeetingTypeView>>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut out = Vec::new();
+    for mt in meeting_types::list(&state.db, caller.user_id).await? {
+        out.push(view(&state, &caller, mt).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Creates a meeting type for the acting user.
+#[utoipa::path(post, path = "/v4/meeting-type", tag = "meeting types", request_body = MeetingTypeInput,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = MeetingTypeView), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody)))]
+async fn create_meeting_type(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(input): ApiJson<MeetingTypeInput>,
+) -> ApiResult<(StatusCode, Json<MeetingTypeView>)> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mt = meeting_types::create(&state.db, &caller, &input).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, mt).await?)))
+}
+
+/// One meeting type (its host's, or any in the company for an admin).
+#[utoipa::path(get, path = "/v4/meeting-type/{id}", tag = "meeting types", params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MeetingTypeView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn get_meeting_type(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<MeetingTypeId>,
+) -> ApiResult<Json<MeetingTypeView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mt = meeting_types::get(&mut *state.db.conn().await?, &caller, id).await?;
+    Ok(Json(view(&state, &caller, mt).await?))
+}
+
+/// Changes a meeting type; nested objects are merged field by field.
+#[utoipa::path(patch, path = "/v4/meeting-type/{id}", tag = "meeting types", params(("id" = String, Path, format = Uuid)),
+    request_body = MeetingTypeInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MeetingTypeView), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn update_meeting_type(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<MeetingTypeId>,
+    ApiJson(input): ApiJson<MeetingTypeInput>,
+) -> ApiResult<Json<MeetingTypeView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mt = meeting_types::update(&state.db, &caller, id, &input).await?;
+    Ok(Json(view(&state, &caller, mt).await?))
+}
+
+/// Soft-deletes a meeting type: existing appointments stay, booking stops. 200 with an empty body.
+#[utoipa::path(delete, path = "/v4/meeting-type/{id}", tag = "meeting types", params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Deleted; empty body"), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn delete_meeting_type(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<MeetingTypeId>,
+) -> ApiResult<StatusCode> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    meeting_types::delete(&state.db, &caller, id).await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,104 @@
+//! A dashboard user's own Personal Access Tokens. Session only: no token can manage tokens.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use termin_domain::TokenId;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::auth::DashboardSession;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use termin_service::companies;
+use termin_service::credentials::{self, TokenView};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+/// The logged-in user's tokens (never their secrets).
+#[utoipa::path(get, path = "/auth/tokens", tag = "dashboard", security(("session" = [])),
+    responses((status = 200, body = Vec<TokenView>), (status = 403, body = crate::http::error::ErrorBody)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    DashboardSession(caller): DashboardSession,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    Ok(Json(
+        credentials::list_pats(&state.db, caller.user_id).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CreateTokenBody {
+    name: String,
+    /// Days until the token expires; omit for a token that never expires.
+    expires_in_days: Option<i64>,
+    /// Limit the token to these groups: `scheduling`, `contacts`, `account`. Omit for all.
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    token: TokenView,
+    /// The token itself. Shown this once; store it now.
+    secret: String,
+}
+
+/// Creates a Personal Access Token for the logged-in user.
+#[utoipa::path(post, path = "/auth/tokens", tag = "dashboard", security(("session" = [])),
+    request_body = CreateTokenBody,
+    responses((status = 201, body = CreatedToken), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 403, body = crate::http::error::ErrorBody)))]
+async fn create_token(
+    State(state): State<AppState>,
+    DashboardSession(caller): DashboardSession,
+    ApiJson(body): ApiJson<CreateTokenBody>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let plan = companies::get_company(&state.db, caller.company_id)
+        .await?
+        .plan;
+    if !plan.allows_personal_access_tokens() {
+        return Err(ApiError::forbidden(format!(
+            "Personal access tokens require the Essentials plan or above; this workspace is on the {plan} plan"
+        )));
+    }
+    let scopes = credentials::parse_scopes(&body.scopes)?;
+    let (record, plain) = credentials::create_pat(
+        &state.db,
+        caller.user_id,
+        &body.name,
+        body.expires_in_days,
+        scopes,
+    )
+    .await?;
+    let now = termin_service::now();
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: TokenView::new(record, now),
+            secret: plain.expose().to_owned(),
+        }),
+    ))
+}
+
+/// Revokes one of the logged-in user's tokens. It stops working with the next request.
+#[utoipa::path(delete, path = "/auth/tokens/{id}", tag = "dashboard", security(("session" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = TokenView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    DashboardSession(caller): DashboardSession,
+    ApiPath(id): ApiPath<TokenId>,
+) -> ApiResult<Json<TokenView>> {
+    Ok(Json(
+        credentials::revoke_pat(&state.db, id, Some(caller.user_id)).await?,
+    ))
+}

@@ -1,0 +1,303 @@
+//! `/v4/user`: the acting user, the company's users, and (Platform API Key or dashboard) the
+//! user lifecycle.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use termin_domain::credential::ScopeGroup;
+use termin_domain::principal::Credential;
+use termin_domain::tenancy::{Role, UserType};
+use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
+use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::auth::{ActingUserRecord, CallerOrOwner};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use termin_service::availability::AvailabilityInput;
+use termin_service::meeting_types::{MeetingInfoInput, MeetingTypeInput};
+use termin_service::users::{self, NewUser, ProfileChanges, StarterKit, UserView};
+use termin_service::Validator;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_me))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user, delete_user))
+}
+
+/// The acting user.
+#[utoipa::path(get, path = "/v4/user/me", tag = "users",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = crate::http::error::ErrorBody)))]
+async fn get_me(
+    State(state): State<AppState>,
+    CallerOrOwner(caller): CallerOrOwner,
+    known: Option<Extension<ActingUserRecord>>,
+) -> ApiResult<Json<UserView>> {
+    caller.require_scope(ScopeGroup::Account)?;
+    // Authentication read the acting user in the same query as the credential (PATs, API
+    // keys); only a dashboard session needs another read.
+    let user = match known {
+        Some(Extension(ActingUserRecord(user))) => user,
+        None => users::get_user(&state.db, caller.company_id, caller.user_id).await?,
+    };
+    Ok(Json(user.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+struct ListUsersQuery {
+    #[param(value_type = Option<String>, example = "standard")]
+    user_type: Option<UserType>,
+    /// 1 to 100, default 20.
+    limit: Option<i64>,
+    /// Default 0.
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct UserList {
+    users: Vec<UserView>,
+    total: i64,
+    count: usize,
+    offset: i64,
+}
+
+/// The company's users (owner or admin only).
+#[utoipa::path(get, path = "/v4/user", tag = "users", params(ListUsersQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = UserList), (status = 403, body = crate::http::error::ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    CallerOrOwner(caller): CallerOrOwner,
+    ApiQuery(q): ApiQuery<ListUsersQuery>,
+) -> ApiResult<Json<UserList>> {
+    caller.require_unlimited()?;
+    caller.require_admin()?;
+    let mut v = Validator::new();
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        v.fail("limit", "must be between 1 and 100");
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        v.fail("offset", "must not be negative");
+    }
+    v.finish()?;
+    let (records, total) = termin_storage::users::list(
+        &mut *state.db.conn().await?,
+        caller.company_id,
+        q.user_type,
+        limit,
+        offset,
+    )
+    .await?;
+    let users: Vec<UserView> = records.into_iter().map(Into::into).collect();
+    Ok(Json(UserList {
+        count: users.len(),
+        users,
+        total,
+        offset,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CreateUserBody {
+    email: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    timezone: Option<String>,
+    language: Option<String>,
+    /// `admin` or `member` (default).
+    role: Option<String>,
+    /// Shapes the user's default availability (`{name, timezone, schedule}`).
+    availability: Option<AvailabilityInput>,
+    /// Shapes the user's default meeting type (`{name, duration, slug, channel}`).
+    meeting_type: Option<StarterMeetingType>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct StarterMeetingType {
+    name: Option<String>,
+    duration: Option<i64>,
+    slug: Option<String>,
+    channel: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CreatedUser {
+    #[schema(value_type = String, format = Uuid)]
+    user_id: UserId,
+    #[schema(value_type = String, format = Uuid)]
+    availability_id: AvailabilityId,
+    #[schema(value_type = String, format = Uuid)]
+    meeting_type_id: MeetingTypeId,
+    booking_url: String,
+    #[schema(value_type = String, format = Uuid)]
+    company_id: CompanyId,
+}
+
+/// Creates a user (Platform API Key, or an owner's or admin's dashboard session).
+#[utoipa::path(post, path = "/v4/user", tag = "users", request_body = CreateUserBody,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = CreatedUser), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 403, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    CallerOrOwner(caller): CallerOrOwner,
+    ApiJson(body): ApiJson<CreateUserBody>,
+) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+    caller.require_user_lifecycle()?;
+    let mut v = Validator::new();
+    let email = v
+        .require("email", body.email.as_deref())
+        .and_then(|e| v.check("email", Email::parse(e)));
+    let given = v
+        .require("givenName", body.given_name.as_deref())
+        .and_then(|n| v.check("givenName", PersonName::parse(n)));
+    let family = v
+        .require("familyName", body.family_name.as_deref())
+        .and_then(|n| v.check("familyName", PersonName::parse(n)));
+    let timezone = v
+        .require("timezone", body.timezone.as_deref())
+        .and_then(|t| v.check("timezone", TimeZoneName::parse(t)));
+    let language = v.check_opt("language", body.language.as_deref().map(Language::parse));
+    let role = match body.role.as_deref() {
+        None | Some("member") => Some(Role::Member),
+        Some("admin") => Some(Role::Admin),
+        Some(_) => {
+            v.fail("role", "must be one of: admin, member");
+            None
+        }
+    };
+    v.finish()?;
+    let (Some(email), Some(given), Some(family), Some(timezone), Some(role)) =
+        (email, given, family, timezone, role)
+    else {
+        return Err(ApiError::internal("validator passed with a missing field"));
+    };
+    let user_type = match caller.credential {
+        Credential::ApiKey { .. } => UserType::ApiPlatform,
+        _ => UserType::Standard,
+    };
+    let new = NewUser {
+        email,
+        given_name: given,
+        family_name: family,
+        timezone,
+        language: language.unwrap_or_else(|| Language::parse("en").expect("en is a language")),
+        role,
+        user_type,
+        password: None,
+    };
+    let kit = StarterKit {
+        availability: body.availability.unwrap_or_default(),
+        meeting_type: body
+            .meeting_type
+            .map(|m| MeetingTypeInput {
+                meeting_info: Some(MeetingInfoInput {
+                    name: m.name,
+                    duration: m.duration,
+                    channel: m.channel,
+                    ..Default::default()
+                }),
+                slug: m.slug,
+                ..Default::default()
+            })
+            .unwrap_or_default(),
+    };
+    let created = users::create_user_with(&state.db, caller.company_id, &new, &kit).await?;
+    state.webhook_wakeup.notify_one();
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            user_id: created.user.id,
+            availability_id: created.availability_id,
+            meeting_type_id: created.meeting_type_id,
+            booking_url: format!(
+                "{}/{}/{}",
+                state.config.public_url.trim_end_matches('/'),
+                created.user.slug,
+                created.meeting_type_slug
+            ),
+            company_id: created.user.company_id,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct UpdateUserBody {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    /// At least 5 characters; normalised to lower-case letters, digits and dashes.
+    slug: Option<String>,
+    timezone: Option<String>,
+    language: Option<String>,
+}
+
+/// Updates a user's profile (Platform API Key, an admin's dashboard session, or a dashboard
+/// user editing themself).
+#[utoipa::path(patch, path = "/v4/user/{id}", tag = "users", request_body = UpdateUserBody,
+    params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    CallerOrOwner(caller): CallerOrOwner,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(body): ApiJson<UpdateUserBody>,
+) -> ApiResult<Json<UserView>> {
+    let editing_self =
+        matches!(caller.credential, Credential::Session { .. }) && id == caller.user_id;
+    if !editing_self {
+        caller.require_user_lifecycle()?;
+    }
+    let mut v = Validator::new();
+    let changes = ProfileChanges {
+        given_name: v.check_opt(
+            "givenName",
+            body.given_name.as_deref().map(PersonName::parse),
+        ),
+        family_name: v.check_opt(
+            "familyName",
+            body.family_name.as_deref().map(PersonName::parse),
+        ),
+        slug: v.check_opt("slug", body.slug.as_deref().map(Slug::parse)),
+        timezone: v.check_opt(
+            "timezone",
+            body.timezone.as_deref().map(TimeZoneName::parse),
+        ),
+        language: v.check_opt("language", body.language.as_deref().map(Language::parse)),
+    };
+    v.finish()?;
+    let user = users::update_profile(&state.db, caller.company_id, id, changes).await?;
+    Ok(Json(user.into()))
+}
+
+/// Removes a user from the company (never the owner). Their credentials stop working at once;
+/// nothing they hosted is deleted.
+#[utoipa::path(delete, path = "/v4/user/{id}", tag = "users",
+    params(("id" = String, Path, format = Uuid)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Removed; empty body"), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn delete_user(
+    State(state): State<AppState>,
+    CallerOrOwner(caller): CallerOrOwner,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<StatusCode> {
+    caller.require_user_lifecycle()?;
+    users::remove_user(&state.db, caller.company_id, id).await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,3 @@
+//! Background work every `termin serve` runs beside the HTTP server.
+
+pub mod webhooks;

@@ -1,0 +1,700 @@
+//! Appointments: booking, the appointment object, listing, cancelling, rescheduling.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use termin_domain::credential::{random_base62, SecretHash};
+use termin_domain::principal::Principal;
+use termin_domain::slots::Method;
+use termin_domain::webhook::EventType;
+use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
+use termin_storage::appointments::{
+    self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
+};
+use termin_storage::contacts::{self, BookingContact};
+use termin_storage::{idempotency, meeting_types, Batch, Connection, Db, StorageError};
+use utoipa::ToSchema;
+
+use super::booking::{load_availabilities, lock_hosts, resolve_hosts, slot_at, SlotRequest};
+use super::meeting_types::MeetingType;
+use crate::error::{ServiceError, ServiceResult};
+use crate::now;
+use crate::webhooks;
+
+pub const SLOT_TAKEN: &str = "Slot no longer available";
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub full_name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AttendeeId,
+    pub email: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub fullname: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: Option<String>,
+    pub language: Option<String>,
+    pub receive_reminders: bool,
+    #[schema(value_type = Object)]
+    pub notes: Value,
+    pub bringalong_emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelView {
+    pub action_source: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub action_at: Option<Timestamp>,
+    pub action_by: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentMeetingInfo {
+    pub name: String,
+    pub duration: i64,
+    pub channel: String,
+}
+
+/// The appointment object of the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AppointmentId,
+    #[schema(value_type = String, format = Uuid)]
+    pub meeting_type_id: MeetingTypeId,
+    #[schema(value_type = String, format = Uuid)]
+    pub company_id: CompanyId,
+    #[schema(value_type = String)]
+    pub start: Timestamp,
+    #[schema(value_type = String)]
+    pub end: Timestamp,
+    pub is_cancelled: bool,
+    pub cancel: Option<CancelView>,
+    #[schema(value_type = Option<String>)]
+    pub rescheduled_at: Option<Timestamp>,
+    pub reschedule_count: i64,
+    #[schema(value_type = Vec<String>)]
+    pub host_ids: Vec<UserId>,
+    pub hosts: Vec<HostView>,
+    pub attendees: Vec<AttendeeView>,
+    pub meeting_info: AppointmentMeetingInfo,
+    pub location: Option<String>,
+    pub notes: Option<String>,
+    pub total_spots: i64,
+    pub taken_spots: i64,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String)]
+    pub updated_at: Timestamp,
+}
+
+/// An appointment with its hosts and attendees, as read.
+pub struct Loaded {
+    pub record: AppointmentRecord,
+    pub hosts: Vec<HostRow>,
+    pub attendees: Vec<AttendeeRecord>,
+}
+
+impl Loaded {
+    pub fn host_ids(&self) -> Vec<UserId> {
+        self.hosts.iter().map(|h| h.user_id).collect()
+    }
+
+    pub fn view(self) -> AppointmentView {
+        let r = self.record;
+        AppointmentView {
+            host_ids: self.hosts.iter().map(|h| h.user_id).collect(),
+            hosts: self
+                .hosts
+                .into_iter()
+                .map(|h| HostView {
+                    full_name: format!("{} {}", h.given_name, h.family_name)
+                        .trim()
+                        .to_owned(),
+                    id: h.user_id,
+                    email: h.email,
+                    given_name: h.given_name,
+                    family_name: h.family_name,
+                    slug: h.slug,
+                })
+                .collect(),
+            attendees: self
+                .attendees
+                .into_iter()
+                .filter(|a| r.cancelled_at.is_some() || a.cancelled_at.is_none())
+                .map(|a| AttendeeView {
+                    id: a.id,
+                    email: a.email,
+                    firstname: a.firstname,
+                    lastname: a.lastname,
+                    fullname: a.fullname,
+                    phone: a.phone,
+                    timezone: a.timezone,
+                    language: a.language,
+                    receive_reminders: a.receive_reminders,
+                    notes: serde_json::from_str(&a.notes).unwrap_or(Value::Null),
+                    bringalong_emails: serde_json::from_str(&a.bringalong_emails)
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            is_cancelled: r.cancelled_at.is_some(),
+            cancel: r.cancelled_at.map(|at| CancelView {
+                action_source: r.cancel_source.clone(),
+                action_at: Some(at),
+                action_by: r.cancelled_by.clone(),
+                reason: r.cancel_reason.clone(),
+            }),
+            meeting_info: AppointmentMeetingInfo {
+                name: r.meeting_name,
+                duration: r.end_at.duration_since(r.start_at).as_mins(),
+                channel: r.channel,
+            },
+            id: r.id,
+            meeting_type_id: r.meeting_type_id,
+            company_id: r.company_id,
+            start: r.start_at,
+            end: r.end_at,
+            rescheduled_at: r.rescheduled_at,
+            reschedule_count: r.reschedule_count,
+            location: r.location,
+            notes: r.notes,
+            total_spots: r.spots,
+            taken_spots: r.taken_spots,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Loads appointments with their hosts and attendees, in the order given.
+pub async fn load_many(
+    conn: &mut Connection,
+    records: Vec<AppointmentRecord>,
+) -> ServiceResult<Vec<Loaded>> {
+    let ids: Vec<AppointmentId> = records.iter().map(|r| r.id).collect();
+    let hosts = appointments::hosts_of(conn, &ids).await?;
+    let attendees = appointments::attendees_of(conn, &ids).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| Loaded {
+            hosts: hosts
+                .iter()
+                .filter(|h| h.appointment_id == record.id)
+                .cloned()
+                .collect(),
+            attendees: attendees
+                .iter()
+                .filter(|a| a.appointment_id == record.id)
+                .cloned()
+                .collect(),
+            record,
+        })
+        .collect())
+}
+
+/// An appointment the caller may see: one they host, or any in the company for an admin.
+pub async fn load_visible(
+    conn: &mut Connection,
+    caller: &Principal,
+    id: AppointmentId,
+) -> ServiceResult<Loaded> {
+    let record = appointments::find(conn, caller.company_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("Appointment not found"))?;
+    let loaded = load_many(conn, vec![record])
+        .await?
+        .pop()
+        .expect("one record in, one out");
+    if !caller.is_admin() && !loaded.hosts.iter().any(|h| h.user_id == caller.user_id) {
+        return Err(ServiceError::not_found("Appointment not found"));
+    }
+    Ok(loaded)
+}
+
+/// A validated attendee of a booking.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttendee {
+    pub email: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub fullname: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: Option<String>,
+    pub language: Option<String>,
+    pub receive_reminders: bool,
+    pub notes: BTreeMap<String, Value>,
+    pub bringalong_emails: Vec<String>,
+}
+
+/// A validated booking request.
+pub struct BookingRequest {
+    pub meeting_type_id: MeetingTypeId,
+    pub start: Timestamp,
+    pub duration: Option<i64>,
+    pub host_ids: Option<Vec<UserId>>,
+    pub channel: Option<String>,
+    pub location: Option<String>,
+    pub attendee: NewAttendee,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Booked {
+    #[schema(value_type = String, format = Uuid)]
+    pub appointment_id: AppointmentId,
+    /// Lets the attendee see, cancel and reschedule without an account. Shown once.
+    pub secret: String,
+}
+
+/// An `Idempotency-Key` and what it protects.
+pub struct Idempotency<'a> {
+    pub scope: String,
+    pub key: &'a str,
+    pub request_hash: String,
+}
+
+/// Books a slot. Either everything is written (appointment, host rows, attendee, contact,
+/// idempotency record) or nothing is.
+pub async fn book(
+    db: &Db,
+    caller: &Principal,
+    req: &BookingRequest,
+    idem: Option<&Idempotency<'_>>,
+) -> ServiceResult<Booked> {
+    // What a booking only reads is read before it takes the write lock, which is held just for
+    // the decision that must be serialised: is the slot still free, and taking it. Reading the
+    // meeting type, hosts, schedules and webhook subscriptions first is the same as booking a
+    // moment before a concurrent edit of them (none of those edits reads appointments).
+    let mut conn = db.conn().await?;
+    let (mt, own_availability) =
+        super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
+    if !mt.is_bookable() {
+        return Err(ServiceError::conflict(SLOT_TAKEN));
+    }
+    let duration = match req.duration {
+        None => mt.settings.meeting_info.duration,
+        Some(d)
+            if d == mt.settings.meeting_info.duration
+                || mt.settings.meeting_options.allowed_durations.contains(&d) =>
+        {
+            d
+        }
+        Some(_) => {
+            return Err(ServiceError::field(
+                "duration",
+                "is not one of the meeting type's durations",
+            ))
+        }
+    };
+    let hosts = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
+    let availabilities = load_availabilities(
+        &mut conn,
+        caller.company_id,
+        &mt,
+        own_availability.as_ref(),
+        &hosts,
+    )
+    .await?;
+    let subscribed =
+        webhooks::subscribed(&mut conn, caller.company_id, EventType::BookingCreated).await?;
+    drop(conn);
+
+    let mut tx = db.begin_write().await?;
+    lock_hosts(&mut tx, db, &hosts).await?;
+    if let Some(idem) = idem {
+        if let Some(stored) = idempotency::find(&mut tx, &idem.scope, idem.key).await? {
+            return replay(stored, idem);
+        }
+    }
+    let at = now();
+    let request = SlotRequest {
+        meeting_type: &mt,
+        hosts: &hosts,
+        availabilities: &availabilities,
+        window_start: req.start,
+        window_end: req.start,
+        duration_minutes: duration,
+        method: Method::Anyone,
+        ignore: None,
+        now: at,
+    };
+    let slot = slot_at(&mut tx, &request, req.start)
+        .await?
+        .ok_or_else(|| ServiceError::conflict(SLOT_TAKEN))?;
+    let host = hosts[*slot
+        .free_hosts
+        .first()
+        .ok_or_else(|| ServiceError::conflict(SLOT_TAKEN))?];
+    // Joining a group appointment, or a new appointment for one free host (the first listed).
+    let joined = match slot.joins {
+        Some(_) => appointments::busy_for_hosts(&mut tx, &[host], slot.start, slot.end, None)
+            .await?
+            .into_iter()
+            .find(|b| {
+                b.meeting_type_id == mt.record.id
+                    && b.start_at == slot.start
+                    && b.taken_spots < b.spots
+            }),
+        None => None,
+    };
+    // The writes go to the database together (one round trip on SQLite; see `Batch`).
+    let mut batch = Batch::new();
+    let appointment_id = match &joined {
+        Some(b) => {
+            appointments::add_taken_spots(&mut tx, b.appointment_id, 1, at).await?;
+            b.appointment_id
+        }
+        None => {
+            let record = AppointmentRecord {
+                id: AppointmentId::new(),
+                company_id: caller.company_id,
+                meeting_type_id: mt.record.id,
+                start_at: slot.start,
+                end_at: slot.start + SignedDuration::from_mins(duration),
+                meeting_name: mt.settings.meeting_info.name.clone(),
+                channel: req
+                    .channel
+                    .clone()
+                    .unwrap_or_else(|| mt.settings.meeting_info.channel.clone()),
+                location: req.location.clone(),
+                notes: None,
+                spots: mt.settings.spots,
+                taken_spots: 1,
+                cancelled_at: None,
+                cancel_reason: None,
+                cancel_source: None,
+                cancelled_by: None,
+                rescheduled_at: None,
+                reschedule_count: 0,
+                created_at: at,
+                updated_at: at,
+            };
+            appointments::insert(&mut batch, &record);
+            appointments::insert_host(&mut batch, &record, host);
+            record.id
+        }
+    };
+    let a = &req.attendee;
+    contacts::upsert_for_booking(
+        &mut batch,
+        &BookingContact {
+            company_id: caller.company_id,
+            owner: host,
+            email: &a.email,
+            first_name: a.firstname.as_deref(),
+            last_name: a.lastname.as_deref(),
+            phone: a.phone.as_deref(),
+            language: a.language.as_deref(),
+        },
+        at,
+    );
+    let secret = random_base62(32);
+    // No contact id: the attendee is linked to the contact just upserted, by email.
+    let attendee = attendee_record(appointment_id, None, a, at)?;
+    appointments::insert_attendee(
+        &mut batch,
+        caller.company_id,
+        &attendee,
+        SecretHash::of(&secret),
+    );
+    let booked = Booked {
+        appointment_id,
+        secret,
+    };
+    if let Some(idem) = idem {
+        let answer = idempotency::StoredAnswer {
+            request_hash: idem.request_hash.clone(),
+            status: 201,
+            body: serde_json::to_string(&booked).map_err(ServiceError::internal)?,
+        };
+        idempotency::insert(&mut batch, &idem.scope, idem.key, &answer, at);
+    }
+    if subscribed {
+        // The event is built from the appointment as written.
+        std::mem::take(&mut batch).execute(&mut tx).await?;
+        webhooks::appointment_event(
+            &mut tx,
+            caller.company_id,
+            EventType::BookingCreated,
+            appointment_id,
+            json!({}),
+        )
+        .await?;
+    }
+    tx.commit_with(batch).await.map_err(StorageError::from)?;
+    Ok(booked)
+}
+
+fn replay(stored: idempotency::StoredAnswer, idem: &Idempotency<'_>) -> ServiceResult<Booked> {
+    if stored.request_hash != idem.request_hash {
+        return Err(ServiceError::conflict(
+            "This Idempotency-Key was already used with a different request",
+        ));
+    }
+    serde_json::from_str(&stored.body).map_err(ServiceError::internal)
+}
+
+fn attendee_record(
+    appointment: AppointmentId,
+    contact: Option<ContactId>,
+    a: &NewAttendee,
+    at: Timestamp,
+) -> ServiceResult<AttendeeRecord> {
+    Ok(AttendeeRecord {
+        id: AttendeeId::new(),
+        appointment_id: appointment,
+        contact_id: contact,
+        email: a.email.clone(),
+        firstname: a.firstname.clone(),
+        lastname: a.lastname.clone(),
+        fullname: a.fullname.clone().or_else(|| {
+            let joined = format!(
+                "{} {}",
+                a.firstname.as_deref().unwrap_or(""),
+                a.lastname.as_deref().unwrap_or("")
+            );
+            let joined = joined.trim();
+            (!joined.is_empty()).then(|| joined.to_owned())
+        }),
+        phone: a.phone.clone(),
+        timezone: a.timezone.clone(),
+        language: a.language.clone(),
+        receive_reminders: a.receive_reminders,
+        notes: serde_json::to_string(&a.notes).map_err(ServiceError::internal)?,
+        bringalong_emails: serde_json::to_string(&a.bringalong_emails)
+            .map_err(ServiceError::internal)?,
+        cancelled_at: None,
+        created_at: at,
+    })
+}
+
+/// Cancels a whole appointment, or for a group meeting one attendee.
+pub async fn cancel(
+    db: &Db,
+    caller: &Principal,
+    id: AppointmentId,
+    reason: Option<&str>,
+    attendee: Option<AttendeeId>,
+    cancel_all: bool,
+) -> ServiceResult<AppointmentView> {
+    let mut tx = db.begin_write().await?;
+    let loaded = load_visible(&mut tx, caller, id).await?;
+    if loaded.record.cancelled_at.is_some() {
+        return Err(ServiceError::conflict("Appointment is already cancelled"));
+    }
+    let at = now();
+    let by = caller.user_id.to_string();
+    let whole = Cancellation {
+        reason,
+        source: "api",
+        by: Some(&by),
+    };
+    match attendee {
+        Some(attendee) if !cancel_all && loaded.record.spots > 1 => {
+            if !appointments::cancel_attendee(&mut tx, id, attendee, at).await? {
+                return Err(ServiceError::not_found(
+                    "Attendee not found in this appointment",
+                ));
+            }
+            let remaining = loaded
+                .attendees
+                .iter()
+                .filter(|a| a.cancelled_at.is_none() && a.id != attendee)
+                .count();
+            if remaining == 0 {
+                appointments::cancel(&mut tx, id, &whole, at).await?;
+            }
+            let extra = json!({"cancelledAttendeeId": attendee});
+            webhooks::appointment_event(
+                &mut tx,
+                caller.company_id,
+                EventType::BookingCancelled,
+                id,
+                extra,
+            )
+            .await?;
+        }
+        _ => {
+            appointments::cancel(&mut tx, id, &whole, at).await?;
+            webhooks::appointment_event(
+                &mut tx,
+                caller.company_id,
+                EventType::BookingCancelled,
+                id,
+                json!({}),
+            )
+            .await?;
+        }
+    }
+    let view = load_visible(&mut tx, caller, id).await?.view();
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(view)
+}
+
+/// Moves an appointment to `start`, under the same rules as booking.
+pub async fn reschedule(
+    db: &Db,
+    caller: &Principal,
+    id: AppointmentId,
+    start: Timestamp,
+    ignore_availability: bool,
+) -> ServiceResult<(AppointmentView, Timestamp)> {
+    let mut tx = db.begin_write().await?;
+    let loaded = load_visible(&mut tx, caller, id).await?;
+    if loaded.record.cancelled_at.is_some() {
+        return Err(ServiceError::conflict(
+            "A cancelled appointment cannot be rescheduled",
+        ));
+    }
+    let hosts = loaded.host_ids();
+    lock_hosts(&mut tx, db, &hosts).await?;
+    let mt_record = meeting_types::find(&mut tx, caller.company_id, loaded.record.meeting_type_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("Meeting type not found"))?;
+    let mt = MeetingType::from_record(mt_record)?;
+    let duration = loaded.record.end_at.duration_since(loaded.record.start_at);
+    let end = start + duration;
+    let at = now();
+    if ignore_availability {
+        // Availability, notice and grid may be overridden; another appointment never.
+        let overlapping =
+            appointments::busy_for_hosts(&mut tx, &hosts, start, end, Some(id)).await?;
+        if !overlapping.is_empty() {
+            return Err(ServiceError::conflict(SLOT_TAKEN));
+        }
+    } else {
+        let availabilities =
+            load_availabilities(&mut tx, caller.company_id, &mt, None, &hosts).await?;
+        let request = SlotRequest {
+            meeting_type: &mt,
+            hosts: &hosts,
+            availabilities: &availabilities,
+            window_start: start,
+            window_end: start,
+            duration_minutes: duration.as_mins(),
+            method: Method::Everyone,
+            ignore: Some(id),
+            now: at,
+        };
+        if slot_at(&mut tx, &request, start).await?.is_none() {
+            return Err(ServiceError::conflict(SLOT_TAKEN));
+        }
+    }
+    let previous = loaded.record.start_at;
+    appointments::reschedule(&mut tx, id, start, end, at).await?;
+    let extra = json!({"previousStart": previous});
+    webhooks::appointment_event(
+        &mut tx,
+        caller.company_id,
+        EventType::BookingRescheduled,
+        id,
+        extra,
+    )
+    .await?;
+    let view = load_visible(&mut tx, caller, id).await?.view();
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok((view, previous))
+}
+
+pub async fn set_notes(
+    db: &Db,
+    caller: &Principal,
+    id: AppointmentId,
+    note: &str,
+) -> ServiceResult<AppointmentView> {
+    let mut tx = db.begin_write().await?;
+    load_visible(&mut tx, caller, id).await?;
+    appointments::set_notes(&mut tx, id, note, now()).await?;
+    let view = load_visible(&mut tx, caller, id).await?.view();
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(view)
+}
+
+pub async fn set_guest_email(
+    db: &Db,
+    caller: &Principal,
+    id: AppointmentId,
+    attendee: AttendeeId,
+    email: &str,
+) -> ServiceResult<AppointmentView> {
+    let mut tx = db.begin_write().await?;
+    load_visible(&mut tx, caller, id).await?;
+    if !appointments::set_attendee_email(&mut tx, id, attendee, email, now()).await? {
+        return Err(ServiceError::not_found(
+            "Attendee not found in this appointment",
+        ));
+    }
+    let view = load_visible(&mut tx, caller, id).await?.view();
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(view)
+}
+
+/// An RFC 5545 calendar with the appointment as its one event.
+pub fn ics(view: &AppointmentView) -> String {
+    use icalendar::{Calendar, Component, Event, EventLike};
+    fn stamp(t: Timestamp) -> String {
+        t.strftime("%Y%m%dT%H%M%SZ").to_string()
+    }
+    let mut event = Event::new();
+    event
+        .uid(&format!("{}@termin", view.id))
+        .summary(&view.meeting_info.name)
+        .add_property("DTSTAMP", stamp(view.updated_at))
+        .add_property("DTSTART", stamp(view.start))
+        .add_property("DTEND", stamp(view.end))
+        .add_property("SEQUENCE", view.reschedule_count.to_string())
+        .add_property(
+            "STATUS",
+            if view.is_cancelled {
+                "CANCELLED"
+            } else {
+                "CONFIRMED"
+            },
+        );
+    if let Some(location) = &view.location {
+        event.location(location);
+    }
+    if let Some(host) = view.hosts.first() {
+        event.add_property("ORGANIZER", format!("mailto:{}", host.email));
+    }
+    for a in &view.attendees {
+        event.add_multi_property("ATTENDEE", &format!("mailto:{}", a.email));
+    }
+    let mut calendar = Calendar::new();
+    calendar.push(event.done());
+    calendar.done().to_string()
+}
+
+/// Today's bounds in the given zone.
+pub fn today_bounds(
+    tz: &jiff::tz::TimeZone,
+    at: Timestamp,
+) -> ServiceResult<(Timestamp, Timestamp)> {
+    let today = at.to_zoned(tz.clone()).date();
+    let start = today.to_zoned(tz.clone()).map_err(ServiceError::internal)?;
+    let end = today
+        .tomorrow()
+        .map_err(ServiceError::internal)?
+        .to_zoned(tz.clone())
+        .map_err(ServiceError::internal)?;
+    Ok((start.timestamp(), end.timestamp()))
+}

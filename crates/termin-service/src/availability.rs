@@ -1,0 +1,244 @@
+//! Weekly availability schedules with date exceptions, in an IANA time zone.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use termin_domain::availability::{
+    validate_availability, Availability, DateException, RawDateException, RawWeeklySchedule,
+    WeeklySchedule,
+};
+use termin_domain::principal::Principal;
+use termin_domain::validate::TimeZoneName;
+use termin_domain::{AvailabilityId, CompanyId, UserId};
+use termin_storage::availabilities::{self, AvailabilityRecord};
+use termin_storage::{users, Connection, Db, StorageError};
+use utoipa::ToSchema;
+
+use super::meeting_types::MeetingType;
+use crate::error::{ServiceError, ServiceResult, Validator};
+use crate::now;
+
+/// An availability as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailabilityView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AvailabilityId,
+    #[schema(value_type = String, format = Uuid)]
+    pub user_id: UserId,
+    pub name: String,
+    pub timezone: String,
+    /// Keyed by weekday: `{"monday": {"enabled": true, "hours": [{"start": "09:00", "end": "17:00"}]}, ...}`.
+    #[schema(value_type = Object)]
+    pub schedule: WeeklySchedule,
+    /// Date overrides: `[{"date": "2026-12-24", "type": "blocked", "hours": []}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub exceptions: Vec<DateException>,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String)]
+    pub updated_at: Timestamp,
+}
+
+/// The body of POST (all optional but sensible defaults) and PATCH.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailabilityInput {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub schedule: Option<RawWeeklySchedule>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub exceptions: Option<Vec<RawDateException>>,
+}
+
+fn parse_stored(
+    record: &AvailabilityRecord,
+) -> ServiceResult<(WeeklySchedule, Vec<DateException>)> {
+    let weekly = serde_json::from_str(&record.schedule).map_err(ServiceError::internal)?;
+    let exceptions = serde_json::from_str(&record.exceptions).map_err(ServiceError::internal)?;
+    Ok((weekly, exceptions))
+}
+
+pub fn view(record: AvailabilityRecord) -> ServiceResult<AvailabilityView> {
+    let (schedule, exceptions) = parse_stored(&record)?;
+    Ok(AvailabilityView {
+        id: record.id,
+        user_id: record.user_id,
+        name: record.name,
+        timezone: record.timezone,
+        schedule,
+        exceptions,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    })
+}
+
+/// The engine's view of a stored availability.
+pub fn engine_availability(record: &AvailabilityRecord) -> ServiceResult<Availability> {
+    let (weekly, exceptions) = parse_stored(record)?;
+    let tz = TimeZone::get(&record.timezone).map_err(ServiceError::internal)?;
+    Ok(Availability::new(tz, weekly, exceptions))
+}
+
+/// The availability that governs `host` for a meeting type: the meeting type's own schedule for
+/// its owner, otherwise the host's default (first) schedule; a host without any is never free.
+pub async fn availability_for(
+    conn: &mut Connection,
+    company: CompanyId,
+    mt: &MeetingType,
+    host: UserId,
+) -> ServiceResult<Availability> {
+    let own = match mt.record.availability_id {
+        Some(id) if host == mt.record.user_id => availabilities::find(conn, company, id).await?,
+        _ => None,
+    };
+    let record = match own {
+        Some(r) => Some(r),
+        None => availabilities::default_for_user(conn, host).await?,
+    };
+    match record {
+        Some(r) => engine_availability(&r),
+        None => {
+            let tz = users::find_present(conn, company, host)
+                .await?
+                .and_then(|u| TimeZone::get(&u.timezone).ok())
+                .unwrap_or(TimeZone::UTC);
+            Ok(Availability::new(tz, WeeklySchedule::default(), Vec::new()))
+        }
+    }
+}
+
+/// Applies an input to a record, validating every field; one 400 names every problem.
+fn apply(record: &mut AvailabilityRecord, input: &AvailabilityInput) -> ServiceResult<()> {
+    let mut v = Validator::new();
+    if let Some(name) = &input.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            v.fail("name", "must be 1 to 100 characters");
+        }
+        record.name = name.to_owned();
+    }
+    if let Some(tz) = v.check_opt(
+        "timezone",
+        input.timezone.as_deref().map(TimeZoneName::parse),
+    ) {
+        record.timezone = tz.as_str().to_owned();
+    }
+    let (mut weekly, mut exceptions) = parse_stored(record)?;
+    if input.schedule.is_some() || input.exceptions.is_some() {
+        let schedule = input.schedule.clone().unwrap_or_default();
+        let raw_exceptions = input.exceptions.clone().unwrap_or_default();
+        match validate_availability(&schedule, &raw_exceptions) {
+            Ok((w, e)) => {
+                if input.schedule.is_some() {
+                    weekly = w;
+                }
+                if input.exceptions.is_some() {
+                    exceptions = e;
+                }
+            }
+            Err(errors) => {
+                for (field, message) in errors {
+                    v.fail(&field, message);
+                }
+            }
+        }
+    }
+    v.finish()?;
+    record.schedule = serde_json::to_string(&weekly).map_err(ServiceError::internal)?;
+    record.exceptions = serde_json::to_string(&exceptions).map_err(ServiceError::internal)?;
+    Ok(())
+}
+
+/// Inserts an availability for `user` inside the caller's transaction.
+pub async fn insert(
+    conn: &mut Connection,
+    company: CompanyId,
+    user: UserId,
+    default_tz: &str,
+    input: &AvailabilityInput,
+) -> ServiceResult<AvailabilityRecord> {
+    let at = now();
+    let mut record = AvailabilityRecord {
+        id: AvailabilityId::new(),
+        company_id: company,
+        user_id: user,
+        name: "Working hours".into(),
+        timezone: default_tz.to_owned(),
+        schedule: serde_json::to_string(&WeeklySchedule::default_business_hours())
+            .map_err(ServiceError::internal)?,
+        exceptions: "[]".into(),
+        created_at: at,
+        updated_at: at,
+    };
+    apply(&mut record, input)?;
+    availabilities::insert(conn, &record).await?;
+    Ok(record)
+}
+
+pub async fn create(
+    db: &Db,
+    caller: &Principal,
+    input: &AvailabilityInput,
+) -> ServiceResult<AvailabilityRecord> {
+    let mut tx = db.begin_write().await?;
+    let user = users::find_present(&mut tx, caller.company_id, caller.user_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    let record = insert(
+        &mut tx,
+        caller.company_id,
+        caller.user_id,
+        &user.timezone,
+        input,
+    )
+    .await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(record)
+}
+
+pub async fn list(db: &Db, user: UserId) -> ServiceResult<Vec<AvailabilityRecord>> {
+    Ok(availabilities::list_for_user(&mut *db.conn().await?, user).await?)
+}
+
+/// An availability the caller may manage (its user's, or any in the company for an admin).
+pub async fn get(
+    conn: &mut Connection,
+    caller: &Principal,
+    id: AvailabilityId,
+) -> ServiceResult<AvailabilityRecord> {
+    availabilities::find(conn, caller.company_id, id)
+        .await?
+        .filter(|a| caller.may_access_user(a.user_id))
+        .ok_or_else(|| ServiceError::not_found("Availability not found"))
+}
+
+pub async fn update(
+    db: &Db,
+    caller: &Principal,
+    id: AvailabilityId,
+    input: &AvailabilityInput,
+) -> ServiceResult<AvailabilityRecord> {
+    let mut tx = db.begin_write().await?;
+    let mut record = get(&mut tx, caller, id).await?;
+    apply(&mut record, input)?;
+    record.updated_at = now();
+    availabilities::update(&mut tx, &record).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(record)
+}
+
+/// Deletes an availability no live meeting type uses (409 otherwise).
+pub async fn delete(db: &Db, caller: &Principal, id: AvailabilityId) -> ServiceResult<()> {
+    let mut tx = db.begin_write().await?;
+    let record = get(&mut tx, caller, id).await?;
+    if availabilities::usage(&mut tx, record.id).await? > 0 {
+        return Err(ServiceError::conflict(
+            "This availability is used by a meeting type; assign another one first",
+        ));
+    }
+    availabilities::delete(&mut tx, record.id).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Dashboard passwords, hashed with argon2id.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::error::{ServiceError, ServiceResult};
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+pub fn validate(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if password.len() > 1024 {
+        return Err("must be at most 1024 bytes".into());
+    }
+    Ok(())
+}
+
+pub fn hash(password: &str) -> ServiceResult<String> {
+    // 24 base62 characters (18 bytes when decoded, no partial final group) are ~142 bits of
+    // salt, in the alphabet a PHC salt allows.
+    let salt = SaltString::from_b64(&termin_domain::credential::random_base62(24))
+        .map_err(ServiceError::internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(ServiceError::internal)
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Spends the same time as a real verification, so a login for an unknown email cannot be told
+/// apart from a wrong password by timing.
+pub fn verify_dummy(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = DUMMY.get_or_init(|| hash("dummy password for timing").unwrap_or_default());
+    let _ = verify(password, stored);
+}

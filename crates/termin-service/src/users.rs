@@ -1,0 +1,307 @@
+//! Users of a company: create, read, update, remove, deactivate.
+
+use serde::Serialize;
+use termin_domain::tenancy::{Role, UserType};
+use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
+use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
+use termin_storage::users::{self, UserRecord};
+use termin_storage::{sessions, Connection, Db};
+use utoipa::ToSchema;
+
+use super::availability::{self, AvailabilityInput};
+use super::meeting_types::{self, MeetingTypeInput};
+use super::{now, passwords};
+use crate::error::{ServiceError, ServiceResult};
+
+/// The user object of the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub full_name: String,
+    pub slug: String,
+    pub timezone: String,
+    pub language: String,
+    #[schema(value_type = String, example = "member")]
+    pub role: Role,
+    pub is_admin: bool,
+    #[schema(value_type = String, example = "standard")]
+    pub user_type: UserType,
+    #[schema(value_type = String, format = Uuid)]
+    pub company_id: CompanyId,
+    #[schema(value_type = String)]
+    pub created_at: jiff::Timestamp,
+    #[schema(value_type = String)]
+    pub updated_at: jiff::Timestamp,
+}
+
+impl From<UserRecord> for UserView {
+    fn from(u: UserRecord) -> Self {
+        let full_name = format!("{} {}", u.given_name, u.family_name)
+            .trim()
+            .to_owned();
+        Self {
+            id: u.id,
+            email: u.email,
+            given_name: u.given_name,
+            family_name: u.family_name,
+            full_name,
+            slug: u.slug,
+            timezone: u.timezone,
+            language: u.language,
+            role: u.role,
+            is_admin: u.role.is_admin(),
+            user_type: u.user_type,
+            company_id: u.company_id,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// A validated new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub timezone: TimeZoneName,
+    pub language: Language,
+    pub role: Role,
+    pub user_type: UserType,
+    pub password: Option<String>,
+}
+
+/// What a new user starts with besides their profile: a default availability and a default
+/// meeting type, each shaped by the optional inputs.
+#[derive(Debug, Clone, Default)]
+pub struct StarterKit {
+    pub availability: AvailabilityInput,
+    pub meeting_type: MeetingTypeInput,
+}
+
+/// The ids of what [`insert_user`] created.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: UserRecord,
+    pub availability_id: AvailabilityId,
+    pub meeting_type_id: MeetingTypeId,
+    pub meeting_type_slug: String,
+}
+
+/// Inserts a user inside the caller's transaction, choosing a free slug from the name, with a
+/// default availability (Mon-Fri 09:00-17:00 in the user's zone unless given) and a default
+/// 30-minute meeting type.
+pub async fn insert_user(
+    conn: &mut Connection,
+    company: CompanyId,
+    new: &NewUser,
+    kit: &StarterKit,
+) -> ServiceResult<CreatedUser> {
+    if let Some(password) = &new.password {
+        passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
+    }
+    let password_hash = new.password.as_deref().map(passwords::hash).transpose()?;
+    let base = Slug::derive(&format!(
+        "{} {}",
+        new.given_name.as_str(),
+        new.family_name.as_str()
+    ));
+    let slug = free_slug(conn, base.as_str()).await?;
+    let at = now();
+    let user = UserRecord {
+        id: UserId::new(),
+        company_id: company,
+        email: new.email.as_str().to_owned(),
+        given_name: new.given_name.as_str().to_owned(),
+        family_name: new.family_name.as_str().to_owned(),
+        slug,
+        timezone: new.timezone.as_str().to_owned(),
+        language: new.language.as_str().to_owned(),
+        role: new.role,
+        user_type: new.user_type,
+        created_at: at,
+        updated_at: at,
+        deactivated_at: None,
+        removed_at: None,
+    };
+    users::insert(conn, &user, password_hash.as_deref()).await?;
+    let availability =
+        availability::insert(conn, company, user.id, &user.timezone, &kit.availability).await?;
+    let mut mt_input = kit.meeting_type.clone();
+    let info = mt_input.meeting_info.get_or_insert_with(Default::default);
+    info.name
+        .get_or_insert_with(|| "30 minute meeting".to_owned());
+    info.duration.get_or_insert(30);
+    mt_input.slug.get_or_insert_with(|| "30min".to_owned());
+    mt_input.availability_id = Some(availability.id);
+    let meeting_type = meeting_types::insert(conn, company, user.id, &mt_input).await?;
+    Ok(CreatedUser {
+        user,
+        availability_id: availability.id,
+        meeting_type_id: meeting_type.record.id,
+        meeting_type_slug: meeting_type.record.slug,
+    })
+}
+
+/// The first of `base`, `base-2`, `base-3`, ... that no present user has.
+async fn free_slug(conn: &mut Connection, base: &str) -> ServiceResult<String> {
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}-{n}")
+        };
+        if !users::slug_taken(conn, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!("{base}-{}", UserId::new().as_uuid().simple()))
+}
+
+pub async fn create_user(db: &Db, company: CompanyId, new: &NewUser) -> ServiceResult<UserRecord> {
+    Ok(create_user_with(db, company, new, &StarterKit::default())
+        .await?
+        .user)
+}
+
+pub async fn create_user_with(
+    db: &Db,
+    company: CompanyId,
+    new: &NewUser,
+    kit: &StarterKit,
+) -> ServiceResult<CreatedUser> {
+    if new.role == Role::Owner {
+        return Err(ServiceError::bad_request(
+            "A company has exactly one owner; new users are admins or members",
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let created = insert_user(&mut tx, company, new, kit).await?;
+    crate::webhooks::user_event(&mut tx, company, &UserView::from(created.user.clone())).await?;
+    tx.commit()
+        .await
+        .map_err(termin_storage::StorageError::from)?;
+    Ok(created)
+}
+
+/// A present (not removed) user of the company, or 404.
+pub async fn get_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResult<UserRecord> {
+    users::find_present(&mut *db.conn().await?, company, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))
+}
+
+/// Finds a user by email or id, in any company (operator CLI).
+pub async fn find_by_email_or_id(db: &Db, key: &str) -> ServiceResult<UserRecord> {
+    let mut conn = db.conn().await?;
+    let found = match key.parse::<UserId>() {
+        Ok(id) => users::find_any(&mut conn, id)
+            .await?
+            .filter(|u| u.removed_at.is_none()),
+        Err(_) => users::find_present_by_email(&mut conn, &key.trim().to_lowercase()).await?,
+    };
+    found.ok_or_else(|| ServiceError::not_found(format!("No user {key}")))
+}
+
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub given_name: Option<PersonName>,
+    pub family_name: Option<PersonName>,
+    pub slug: Option<Slug>,
+    pub timezone: Option<TimeZoneName>,
+    pub language: Option<Language>,
+}
+
+pub async fn update_profile(
+    db: &Db,
+    company: CompanyId,
+    id: UserId,
+    changes: ProfileChanges,
+) -> ServiceResult<UserRecord> {
+    let mut tx = db.begin_write().await?;
+    let mut user = users::find_present(&mut tx, company, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    if let Some(v) = changes.given_name {
+        user.given_name = v.as_str().to_owned();
+    }
+    if let Some(v) = changes.family_name {
+        user.family_name = v.as_str().to_owned();
+    }
+    if let Some(v) = changes.slug {
+        if v.as_str() != user.slug && users::slug_taken(&mut tx, v.as_str()).await? {
+            return Err(ServiceError::conflict("This slug is already in use"));
+        }
+        user.slug = v.as_str().to_owned();
+    }
+    if let Some(v) = changes.timezone {
+        user.timezone = v.as_str().to_owned();
+    }
+    if let Some(v) = changes.language {
+        user.language = v.as_str().to_owned();
+    }
+    user.updated_at = now();
+    users::update_profile(&mut tx, &user).await?;
+    tx.commit()
+        .await
+        .map_err(termin_storage::StorageError::from)?;
+    Ok(user)
+}
+
+/// Removes a user from the company. Never the owner. Their credentials stop working with the
+/// next request (authentication reads the user's state every time) and their sessions end.
+pub async fn remove_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResult<()> {
+    let mut tx = db.begin_write().await?;
+    let user = users::find_present(&mut tx, company, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    if user.role == Role::Owner {
+        return Err(ServiceError::forbidden(
+            "The company owner cannot be removed",
+        ));
+    }
+    users::remove(&mut tx, id, now()).await?;
+    sessions::delete_for_user(&mut tx, id).await?;
+    tx.commit()
+        .await
+        .map_err(termin_storage::StorageError::from)?;
+    Ok(())
+}
+
+/// Deactivates or reactivates a user (operator CLI). Never the owner.
+pub async fn set_deactivated(db: &Db, id: UserId, deactivated: bool) -> ServiceResult<UserRecord> {
+    let mut tx = db.begin_write().await?;
+    let user = users::find_any(&mut tx, id)
+        .await?
+        .filter(|u| u.removed_at.is_none())
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    if deactivated && user.role == Role::Owner {
+        return Err(ServiceError::forbidden(
+            "The company owner cannot be deactivated",
+        ));
+    }
+    let at = now();
+    users::set_deactivated(&mut tx, id, deactivated.then_some(at), at).await?;
+    if deactivated {
+        sessions::delete_for_user(&mut tx, id).await?;
+    }
+    let user = users::find_any(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    tx.commit()
+        .await
+        .map_err(termin_storage::StorageError::from)?;
+    Ok(user)
+}
+
+pub async fn set_password(db: &Db, id: UserId, password: &str) -> ServiceResult<()> {
+    passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
+    let hash = passwords::hash(password)?;
+    users::set_password_hash(&mut *db.conn().await?, id, &hash).await?;
+    Ok(())
+}

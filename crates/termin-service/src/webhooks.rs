@@ -1,0 +1,423 @@
+//! Webhooks: subscriptions, and events written in the same transaction as their cause. The
+//! server's delivery job sends them.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use termin_domain::principal::Principal;
+use termin_domain::webhook::{EventType, SigningSecret};
+use termin_domain::{AppointmentId, CompanyId, DeliveryId, EventId, WebhookId};
+use termin_storage::webhooks::{self, DeliveryRecord, WebhookRecord};
+use termin_storage::{appointments, meeting_types, Connection, Db, StorageError};
+use utoipa::ToSchema;
+
+use crate::appointments::load_many;
+use crate::error::{ServiceError, ServiceResult, Validator};
+use crate::guard::TargetGuard;
+use crate::meeting_types::MeetingType;
+use crate::now;
+use crate::users::UserView;
+
+/// At most this many webhooks per company (the seventh answers 406).
+pub const MAX_WEBHOOKS: usize = 6;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: WebhookId,
+    pub endpoint: String,
+    pub event_types: Vec<String>,
+    pub description: Option<String>,
+    /// False once disabled (by the operator, or after deliveries kept failing).
+    pub enabled: bool,
+    /// Why the webhook was disabled.
+    pub disabled_reason: Option<String>,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String)]
+    pub updated_at: Timestamp,
+    /// The signing secret: only in the answers of create and rotate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl WebhookView {
+    pub fn new(w: WebhookRecord) -> Self {
+        Self {
+            id: w.id,
+            endpoint: w.endpoint,
+            event_types: serde_json::from_str(&w.event_types).unwrap_or_default(),
+            description: w.description,
+            enabled: w.disabled_at.is_none(),
+            disabled_reason: w.disabled_reason,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            secret: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookInput {
+    pub endpoint: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// PATCH only: `true` re-enables a disabled webhook, `false` disables it.
+    pub enabled: Option<bool>,
+}
+
+fn parse_event_types(v: &mut Validator, raw: &[String]) -> Option<String> {
+    if raw.is_empty() {
+        v.fail("eventTypes", "must name at least one event");
+        return None;
+    }
+    let mut set = BTreeSet::new();
+    for (i, e) in raw.iter().enumerate() {
+        match e.parse::<EventType>() {
+            Ok(t) => {
+                set.insert(t.as_str());
+            }
+            Err(err) => v.fail(&format!("eventTypes[{i}]"), err.to_string()),
+        }
+    }
+    serde_json::to_string(&set).ok()
+}
+
+async fn check_endpoint(guard: &TargetGuard, v: &mut Validator, raw: &str) -> Option<String> {
+    match guard.check_endpoint(raw).await {
+        Ok(url) => Some(url.to_string()),
+        Err(e) => {
+            v.fail("endpoint", e);
+            None
+        }
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    guard: &TargetGuard,
+    caller: &Principal,
+    input: &WebhookInput,
+) -> ServiceResult<WebhookView> {
+    let mut v = Validator::new();
+    let endpoint = match v.require("endpoint", input.endpoint.as_deref()) {
+        Some(raw) => check_endpoint(guard, &mut v, raw).await,
+        None => None,
+    };
+    let events = match &input.event_types {
+        Some(raw) => parse_event_types(&mut v, raw),
+        None => {
+            v.fail("eventTypes", "is required");
+            None
+        }
+    };
+    if input
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 500)
+    {
+        v.fail("description", "must be at most 500 characters");
+    }
+    v.finish()?;
+    let mut tx = db.begin_write().await?;
+    if webhooks::list(&mut tx, caller.company_id).await?.len() >= MAX_WEBHOOKS {
+        return Err(ServiceError::LimitReached(
+            format!("A company can have at most {MAX_WEBHOOKS} webhooks").into(),
+        ));
+    }
+    let secret = SigningSecret::generate();
+    let at = now();
+    let record = WebhookRecord {
+        id: WebhookId::new(),
+        company_id: caller.company_id,
+        endpoint: endpoint.expect("validated"),
+        event_types: events.expect("validated"),
+        description: input.description.clone(),
+        secret: secret.expose(),
+        consecutive_failures: 0,
+        disabled_at: None,
+        disabled_reason: None,
+        created_at: at,
+        updated_at: at,
+    };
+    webhooks::insert(&mut tx, &record).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(WebhookView {
+        secret: Some(secret.expose()),
+        ..WebhookView::new(record)
+    })
+}
+
+async fn get(
+    conn: &mut Connection,
+    caller: &Principal,
+    id: WebhookId,
+) -> ServiceResult<WebhookRecord> {
+    webhooks::find(conn, caller.company_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("Webhook not found"))
+}
+
+pub async fn list(db: &Db, caller: &Principal) -> ServiceResult<Vec<WebhookView>> {
+    Ok(webhooks::list(&mut *db.conn().await?, caller.company_id)
+        .await?
+        .into_iter()
+        .map(WebhookView::new)
+        .collect())
+}
+
+pub async fn update(
+    db: &Db,
+    guard: &TargetGuard,
+    caller: &Principal,
+    id: WebhookId,
+    input: &WebhookInput,
+) -> ServiceResult<WebhookView> {
+    let mut v = Validator::new();
+    let endpoint = match &input.endpoint {
+        Some(raw) => check_endpoint(guard, &mut v, raw).await,
+        None => None,
+    };
+    let events = input
+        .event_types
+        .as_ref()
+        .and_then(|raw| parse_event_types(&mut v, raw));
+    if input
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 500)
+    {
+        v.fail("description", "must be at most 500 characters");
+    }
+    v.finish()?;
+    let mut tx = db.begin_write().await?;
+    let mut w = get(&mut tx, caller, id).await?;
+    let at = now();
+    if let Some(e) = endpoint {
+        w.endpoint = e;
+    }
+    if let Some(e) = events {
+        w.event_types = e;
+    }
+    if input.description.is_some() {
+        w.description = input.description.clone();
+    }
+    match input.enabled {
+        Some(true) => {
+            w.disabled_at = None;
+            w.disabled_reason = None;
+            w.consecutive_failures = 0;
+        }
+        Some(false) if w.disabled_at.is_none() => {
+            w.disabled_at = Some(at);
+            w.disabled_reason = Some("disabled by a user".into());
+        }
+        _ => {}
+    }
+    w.updated_at = at;
+    webhooks::update(&mut tx, &w).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(WebhookView::new(w))
+}
+
+pub async fn delete(db: &Db, caller: &Principal, id: WebhookId) -> ServiceResult<()> {
+    let mut tx = db.begin_write().await?;
+    get(&mut tx, caller, id).await?;
+    webhooks::soft_delete(&mut tx, id, now()).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}
+
+/// Replaces the signing secret; the new one is returned once and used from the next delivery.
+pub async fn rotate_secret(
+    db: &Db,
+    caller: &Principal,
+    id: WebhookId,
+) -> ServiceResult<WebhookView> {
+    let mut tx = db.begin_write().await?;
+    let mut w = get(&mut tx, caller, id).await?;
+    let secret = SigningSecret::generate();
+    w.secret = secret.expose();
+    w.updated_at = now();
+    webhooks::update(&mut tx, &w).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(WebhookView {
+        secret: Some(secret.expose()),
+        ..WebhookView::new(w)
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    #[schema(value_type = String)]
+    pub attempted_at: Timestamp,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DeliveryId,
+    #[schema(value_type = String, format = Uuid)]
+    pub event_id: EventId,
+    pub event_type: String,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    #[schema(value_type = Option<String>)]
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>)]
+    pub delivered_at: Option<Timestamp>,
+    pub attempt_log: Vec<AttemptView>,
+}
+
+impl DeliveryView {
+    fn new(d: DeliveryRecord) -> Self {
+        Self {
+            next_attempt_at: (d.status == "pending").then_some(d.next_attempt_at),
+            id: d.id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            status: d.status,
+            attempts: d.attempts,
+            last_status_code: d.last_status_code,
+            last_error: d.last_error,
+            created_at: d.created_at,
+            delivered_at: d.delivered_at,
+            attempt_log: d
+                .attempt_log
+                .into_iter()
+                .map(|a| AttemptView {
+                    attempted_at: a.attempted_at,
+                    status_code: a.status_code,
+                    error: a.error,
+                    duration_ms: a.duration_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub async fn deliveries(
+    db: &Db,
+    caller: &Principal,
+    id: WebhookId,
+    limit: i64,
+) -> ServiceResult<Vec<DeliveryView>> {
+    let mut conn = db.conn().await?;
+    get(&mut conn, caller, id).await?;
+    Ok(webhooks::deliveries(&mut conn, id, limit)
+        .await?
+        .into_iter()
+        .map(DeliveryView::new)
+        .collect())
+}
+
+/// Schedules a delivery again now; the caller wakes its delivery worker.
+pub async fn retry(
+    db: &Db,
+    caller: &Principal,
+    id: WebhookId,
+    delivery: DeliveryId,
+) -> ServiceResult<DeliveryView> {
+    let mut conn = db.conn().await?;
+    get(&mut conn, caller, id).await?;
+    if !webhooks::retry(&mut conn, id, delivery, now()).await? {
+        return Err(ServiceError::not_found("Delivery not found"));
+    }
+    webhooks::delivery(&mut conn, id, delivery)
+        .await?
+        .map(DeliveryView::new)
+        .ok_or_else(|| ServiceError::not_found("Delivery not found"))
+}
+
+/// Whether any active webhook of the company subscribes to `event`.
+pub async fn subscribed(
+    conn: &mut Connection,
+    company: CompanyId,
+    event: EventType,
+) -> ServiceResult<bool> {
+    Ok(!webhooks::subscribers(conn, company, event.as_str())
+        .await?
+        .is_empty())
+}
+
+/// Records an appointment event for every subscribed webhook, inside the caller's transaction:
+/// the flat body is the appointment object plus `webhookType`, `meetingType` and `extra`.
+pub async fn appointment_event(
+    conn: &mut Connection,
+    company: CompanyId,
+    event: EventType,
+    id: AppointmentId,
+    extra: Value,
+) -> ServiceResult<()> {
+    // Most companies subscribe to nothing: then there is no payload to build.
+    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    let record = appointments::find(conn, company, id)
+        .await?
+        .ok_or_else(|| ServiceError::internal("appointment vanished inside its transaction"))?;
+    let mt = meeting_types::find(conn, company, record.meeting_type_id).await?;
+    let view = load_many(conn, vec![record])
+        .await?
+        .pop()
+        .expect("one in, one out")
+        .view();
+    let mut body = serde_json::to_value(&view).map_err(ServiceError::internal)?;
+    if let Some(mt) = mt {
+        let mt = MeetingType::from_record(mt)?;
+        body["meetingType"] = json!({
+            "id": mt.record.id,
+            "slug": mt.record.slug,
+            "meetingInfo": {"name": mt.settings.meeting_info.name, "duration": mt.settings.meeting_info.duration},
+            "metadata": mt.settings.metadata,
+        });
+    }
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    body["webhookType"] = json!(event.as_str());
+    enqueue(conn, company, event, &subscribers, &body).await
+}
+
+/// Records a `new_employee` event.
+pub async fn user_event(
+    conn: &mut Connection,
+    company: CompanyId,
+    user: &UserView,
+) -> ServiceResult<()> {
+    let event = EventType::NewEmployee;
+    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    let mut body = serde_json::to_value(user).map_err(ServiceError::internal)?;
+    body["webhookType"] = json!(event.as_str());
+    enqueue(conn, company, event, &subscribers, &body).await
+}
+
+async fn enqueue(
+    conn: &mut Connection,
+    company: CompanyId,
+    event: EventType,
+    subscribers: &[String],
+    body: &Value,
+) -> ServiceResult<()> {
+    let payload = serde_json::to_string(body).map_err(ServiceError::internal)?;
+    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, now()).await?;
+    Ok(())
+}
