@@ -16,6 +16,13 @@ crate::tenancy::wire_enum!(
         BookingCancelled = "booking_cancelled",
         BookingRescheduled = "booking_rescheduled",
         NewEmployee = "new_employee",
+        // Accepted and stored, as meetergo documents them; termin has no forms, reviews or
+        // signatures, and connects no external credentials, so these never fire (docs/webhooks.md).
+        FormSubmission = "form_submission",
+        CredentialError = "credential_error",
+        ReviewSubmitted = "review_submitted",
+        ReviewPublished = "review_published",
+        SignatureCompleted = "signature_completed",
     }
 );
 

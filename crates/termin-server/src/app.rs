@@ -10,6 +10,10 @@ use axum::response::IntoResponse;
 use axum::{middleware, Router};
 use termin_storage::Db;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::Config;
 use crate::http;
@@ -27,13 +31,24 @@ pub fn router(state: AppState) -> Router {
             crate::http::rate_limit::enforce,
         ));
     // The documentation is static and not rate limited.
-    Router::new()
+    let routed = Router::new()
         .merge(http::docs::router(Arc::new(openapi)))
         .merge(limited)
+        // axum's limit, not tower-http's: its 413 reaches the body extractors, which answer it
+        // in the contract's error shape.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn(crate::telemetry::log_requests))
-        .with_state(state)
+        .with_state(state);
+    // What runs before routing: `/path/` is served as `/path`; every request gets an id (the
+    // client's `x-request-id`, or a new one) that its log line and its response carry; JSON and
+    // pages are compressed for clients that ask.
+    let before_routing = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(CompressionLayer::new())
+        .layer(NormalizePathLayer::trim_trailing_slash());
+    Router::new().fallback_service(before_routing.service(routed))
 }
 
 /// Runs each request on its own task, so that a client hanging up cannot cancel the handler

@@ -32,11 +32,19 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "(unmatched)".to_owned());
+    // Set before routing (`x-request-id`), so a client's report can be found in the log.
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let response = next.run(request).await;
     tracing::info!(
         target: "termin::request",
         %method,
         route,
+        request_id,
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use termin_domain::credential::{random_base62, SecretHash};
 use termin_domain::principal::Principal;
 use termin_domain::slots::Method;
+use termin_domain::validate::Email;
 use termin_domain::webhook::EventType;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
 use termin_storage::appointments::{
@@ -17,13 +18,18 @@ use termin_storage::contacts::{self, BookingContact};
 use termin_storage::{idempotency, meeting_types, Batch, Connection, Db, StorageError};
 use utoipa::ToSchema;
 
-use super::booking::{load_availabilities, lock_hosts, resolve_hosts, slot_at, SlotRequest};
+use super::booking::{
+    load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, SlotRequest,
+};
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult};
 use crate::now;
 use crate::webhooks;
 
-pub const SLOT_TAKEN: &str = "Slot no longer available";
+pub use crate::error::SLOT_TAKEN;
+
+/// Guests one attendee may bring along (`bringalongEmails`).
+pub const MAX_GUESTS: usize = 5;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +66,7 @@ pub struct AttendeeView {
 pub struct CancelView {
     pub action_source: Option<String>,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub action_at: Option<Timestamp>,
     pub action_by: Option<String>,
     pub reason: Option<String>,
@@ -84,12 +91,15 @@ pub struct AppointmentView {
     #[schema(value_type = String, format = Uuid)]
     pub company_id: CompanyId,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub start: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub end: Timestamp,
     pub is_cancelled: bool,
     pub cancel: Option<CancelView>,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub rescheduled_at: Option<Timestamp>,
     pub reschedule_count: i64,
     #[schema(value_type = Vec<String>)]
@@ -102,8 +112,10 @@ pub struct AppointmentView {
     pub total_spots: i64,
     pub taken_spots: i64,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
 
@@ -287,25 +299,13 @@ pub async fn book(
     let mut conn = db.conn().await?;
     let (mt, own_availability) =
         super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
-    if !mt.is_bookable() {
-        return Err(ServiceError::conflict(SLOT_TAKEN));
+    let duration = super::booking::allowed_duration(&mt, req.duration)
+        .map_err(|m| ServiceError::field("duration", m))?;
+    let host_records = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
+    if let Some(reason) = why_not_bookable(&mt, &host_records) {
+        return Err(ServiceError::conflict(reason));
     }
-    let duration = match req.duration {
-        None => mt.settings.meeting_info.duration,
-        Some(d)
-            if d == mt.settings.meeting_info.duration
-                || mt.settings.meeting_options.allowed_durations.contains(&d) =>
-        {
-            d
-        }
-        Some(_) => {
-            return Err(ServiceError::field(
-                "duration",
-                "is not one of the meeting type's durations",
-            ))
-        }
-    };
-    let hosts = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
+    let hosts: Vec<UserId> = host_records.iter().map(|h| h.id).collect();
     let availabilities = load_availabilities(
         &mut conn,
         caller.company_id,
@@ -601,7 +601,7 @@ pub async fn reschedule(
     }
     let previous = loaded.record.start_at;
     appointments::reschedule(&mut tx, id, start, end, at).await?;
-    let extra = json!({"previousStart": previous});
+    let extra = json!({"previousStart": crate::wire_time::format(previous)});
     webhooks::appointment_event(
         &mut tx,
         caller.company_id,
@@ -629,19 +629,49 @@ pub async fn set_notes(
     Ok(view)
 }
 
-pub async fn set_guest_email(
+/// Adds a guest e-mail to an attendee's `bringalongEmails` (meetergo's "add guest"): kept once,
+/// at most [`MAX_GUESTS`] per attendee. `attendee` may be left out when the appointment has
+/// exactly one attendee. The attendee's own address never changes.
+pub async fn add_guest(
     db: &Db,
     caller: &Principal,
     id: AppointmentId,
-    attendee: AttendeeId,
-    email: &str,
+    attendee: Option<AttendeeId>,
+    email: &Email,
 ) -> ServiceResult<AppointmentView> {
     let mut tx = db.begin_write().await?;
-    load_visible(&mut tx, caller, id).await?;
-    if !appointments::set_attendee_email(&mut tx, id, attendee, email, now()).await? {
-        return Err(ServiceError::not_found(
-            "Attendee not found in this appointment",
-        ));
+    let loaded = load_visible(&mut tx, caller, id).await?;
+    let active: Vec<&AttendeeRecord> = loaded
+        .attendees
+        .iter()
+        .filter(|a| a.cancelled_at.is_none())
+        .collect();
+    let target = match attendee {
+        Some(wanted) => active.iter().find(|a| a.id == wanted).copied(),
+        None if active.len() == 1 => Some(active[0]),
+        None => {
+            return Err(ServiceError::field(
+                "attendeeId",
+                "is required when the appointment has several attendees",
+            ))
+        }
+    }
+    .ok_or_else(|| ServiceError::not_found("Attendee not found in this appointment"))?;
+    let mut guests: Vec<String> =
+        serde_json::from_str(&target.bringalong_emails).unwrap_or_default();
+    if !guests
+        .iter()
+        .any(|g| g.eq_ignore_ascii_case(email.as_str()))
+    {
+        if guests.len() >= MAX_GUESTS {
+            return Err(ServiceError::field(
+                "email",
+                format!("the attendee already brings {MAX_GUESTS} guests, the most allowed"),
+            ));
+        }
+        guests.push(email.as_str().to_owned());
+        let json = serde_json::to_string(&guests).map_err(ServiceError::internal)?;
+        appointments::set_bringalong_emails(&mut tx, id, target.id, &json, now()).await?;
     }
     let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
@@ -676,8 +706,13 @@ pub fn ics(view: &AppointmentView) -> String {
     if let Some(host) = view.hosts.first() {
         event.add_property("ORGANIZER", format!("mailto:{}", host.email));
     }
-    for a in &view.attendees {
-        event.add_multi_property("ATTENDEE", &format!("mailto:{}", a.email));
+    // The attendees and the guests they bring are all invited.
+    let invited = view
+        .attendees
+        .iter()
+        .flat_map(|a| std::iter::once(&a.email).chain(&a.bringalong_emails));
+    for email in invited {
+        event.add_multi_property("ATTENDEE", &format!("mailto:{email}"));
     }
     let mut calendar = Calendar::new();
     calendar.push(event.done());

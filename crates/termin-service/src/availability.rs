@@ -35,8 +35,10 @@ pub struct AvailabilityView {
     #[schema(value_type = Vec<Object>)]
     pub exceptions: Vec<DateException>,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
 

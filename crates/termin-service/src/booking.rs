@@ -9,18 +9,22 @@
 
 use std::collections::HashMap;
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use termin_domain::availability::Availability;
+use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::slots::{bookable_slots, Busy, Host, Method, Slot, SlotQuery};
-use termin_domain::{AppointmentId, CompanyId, UserId};
+use termin_domain::validate::TimeZoneName;
+use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
 use termin_storage::availabilities::AvailabilityRecord;
+use termin_storage::users::UserRecord;
 use termin_storage::{lock_users, users, Connection, Db};
 
 use super::availability::{availability_for, engine_availability};
 use super::meeting_types::MeetingType;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult, Validator};
 
 /// Longest window `GET /v4/booking-availability` computes at once.
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -40,7 +44,8 @@ pub struct SlotRequest<'a> {
     pub now: Timestamp,
 }
 
-/// The hosts of a request: the given ones (present users of the company) or the meeting type's.
+/// The hosts of a request, read in one query whatever their number: the given ones (present
+/// users of the company, in the order given) or the meeting type's own host.
 ///
 /// A member may name only themself (and the meeting type's host, whose type they reach);
 /// reaching colleagues' calendars takes an admin.
@@ -49,34 +54,64 @@ pub async fn resolve_hosts(
     caller: &Principal,
     mt: &MeetingType,
     given: Option<&[UserId]>,
-) -> ServiceResult<Vec<UserId>> {
+) -> ServiceResult<Vec<UserRecord>> {
     let company = caller.company_id;
-    let Some(given) = given.filter(|g| !g.is_empty()) else {
-        return Ok(vec![mt.record.user_id]);
-    };
-    let mut hosts = Vec::with_capacity(given.len());
-    for (i, id) in given.iter().enumerate() {
-        if *id != mt.record.user_id && !caller.may_access_user(*id) {
-            return Err(ServiceError::forbidden(format!(
-                "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
-            )));
-        }
-        let user = users::find_present(conn, company, *id).await?;
-        match user {
-            Some(u) if u.deactivated_at.is_none() => {
-                if !hosts.contains(&u.id) {
-                    hosts.push(u.id)
+    let wanted: Vec<UserId> = match given.filter(|g| !g.is_empty()) {
+        None => vec![mt.record.user_id],
+        Some(given) => {
+            for (i, id) in given.iter().enumerate() {
+                if *id != mt.record.user_id && !caller.may_access_user(*id) {
+                    return Err(ServiceError::forbidden(format!(
+                        "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
+                    )));
                 }
             }
-            _ => {
+            let mut unique = Vec::with_capacity(given.len());
+            for id in given {
+                if !unique.contains(id) {
+                    unique.push(*id);
+                }
+            }
+            unique
+        }
+    };
+    let mut found = users::find_present_many(conn, company, &wanted).await?;
+    let mut hosts = Vec::with_capacity(wanted.len());
+    for id in &wanted {
+        let at = found.iter().position(|u| u.id == *id);
+        match at {
+            Some(at) => hosts.push(found.swap_remove(at)),
+            None if given.is_some_and(|g| !g.is_empty()) => {
+                let i = given
+                    .into_iter()
+                    .flatten()
+                    .position(|g| g == id)
+                    .unwrap_or(0);
                 return Err(ServiceError::field(
                     &format!("hostIds[{i}]"),
                     "is not a user of this company",
-                ))
+                ));
             }
+            None => return Err(ServiceError::not_found("Meeting type not found")),
         }
     }
     Ok(hosts)
+}
+
+/// Why nobody can book this meeting type with these hosts now, or `None` when they can. The
+/// one rule behind both the bookable times (which list nothing then) and booking (which is
+/// refused with this reason).
+pub fn why_not_bookable(mt: &MeetingType, hosts: &[UserRecord]) -> Option<String> {
+    if mt.record.deleted_at.is_some() {
+        return Some("This meeting type has been deleted".into());
+    }
+    if !mt.record.enabled {
+        return Some("This meeting type is disabled and takes no bookings".into());
+    }
+    hosts
+        .iter()
+        .find(|h| h.deactivated_at.is_some())
+        .map(|h| format!("The host {} is deactivated and takes no bookings", h.email))
 }
 
 /// The availability each host is bookable in for a meeting type, in the order of `hosts`.
@@ -185,6 +220,184 @@ pub async fn slot_at(
     };
     let (slots, _) = compute_slots(conn, &narrow).await?;
     Ok(slots.into_iter().find(|s| s.start == start))
+}
+
+/// A time as a query names it: an exact instant, or a calendar date read in the answer's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePoint {
+    Instant(Timestamp),
+    Date(jiff::civil::Date),
+}
+
+impl std::str::FromStr for TimePoint {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if let Ok(t) = raw.parse::<Timestamp>() {
+            return Ok(Self::Instant(t));
+        }
+        raw.parse()
+            .map(Self::Date)
+            .map_err(|_| "must be a date (2026-12-01) or an RFC 3339 timestamp")
+    }
+}
+
+impl TimePoint {
+    /// The instant this names in `tz`: a date's first moment, or with `end_of_day` the first
+    /// moment of the next day (so a range of dates includes its last one).
+    pub fn resolve(self, tz: &TimeZone, end_of_day: bool) -> Result<Timestamp, &'static str> {
+        match self {
+            Self::Instant(t) => Ok(t),
+            Self::Date(date) => {
+                let date = if end_of_day {
+                    date.tomorrow().map_err(|_| "is out of range")?
+                } else {
+                    date
+                };
+                date.to_zoned(tz.clone())
+                    .map(|z| z.timestamp())
+                    .map_err(|_| "is out of range")
+            }
+        }
+    }
+}
+
+/// A validated bookable-times question.
+#[derive(Debug, Clone)]
+pub struct TimesQuery {
+    pub meeting_type_id: MeetingTypeId,
+    pub host_ids: Vec<UserId>,
+    pub method: Method,
+    /// The zone to answer in; default the (first) host's.
+    pub timezone: Option<TimeZoneName>,
+    pub duration: Option<i64>,
+    /// An appointment to ignore (rescheduling it).
+    pub ignore: Option<AppointmentId>,
+    pub start: TimePoint,
+    pub end: TimePoint,
+}
+
+/// A group appointment a bookable time would join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Joinable {
+    pub id: AppointmentId,
+    pub total_spots: i64,
+    pub taken_spots: i64,
+}
+
+/// The answer to a [`TimesQuery`].
+#[derive(Debug)]
+pub struct BookableTimes {
+    pub timezone: TimeZoneName,
+    pub tz: TimeZone,
+    pub window: (Timestamp, Timestamp),
+    /// Start times in order, with the group appointment each would join.
+    pub times: Vec<(Timestamp, Option<Joinable>)>,
+}
+
+/// The meeting type's duration, or one of its allowed others.
+pub fn allowed_duration(mt: &MeetingType, asked: Option<i64>) -> Result<i64, &'static str> {
+    let info = &mt.settings.meeting_info;
+    match asked {
+        None => Ok(info.duration),
+        Some(d)
+            if d == info.duration || mt.settings.meeting_options.allowed_durations.contains(&d) =>
+        {
+            Ok(d)
+        }
+        Some(_) => Err("is not one of the meeting type's durations"),
+    }
+}
+
+/// The bookable start times of a meeting type (`GET /v4/booking-availability`). The same rules
+/// as booking: a meeting type that takes no bookings ([`why_not_bookable`]) lists none.
+///
+/// `conn` is the connection authentication read with, and `me` the caller's record when it did.
+pub async fn bookable_times(
+    conn: &mut Connection,
+    caller: &Principal,
+    me: Option<&UserRecord>,
+    q: &TimesQuery,
+    now: Timestamp,
+) -> ServiceResult<BookableTimes> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let (mt, own_availability) =
+        super::meeting_types::get_with_availability(conn, caller, q.meeting_type_id).await?;
+    let hosts = resolve_hosts(conn, caller, &mt, Some(&q.host_ids)).await?;
+    let timezone = match &q.timezone {
+        Some(tz) => tz.clone(),
+        None => {
+            let first = &hosts[0];
+            let zone = me.filter(|me| me.id == first.id).unwrap_or(first);
+            TimeZoneName::parse(&zone.timezone).map_err(ServiceError::internal)?
+        }
+    };
+    let tz = TimeZone::get(timezone.as_str())
+        .map_err(|_| ServiceError::field("timezone", "is not a known time zone"))?;
+    let mut v = Validator::new();
+    let start = v.check("start", q.start.resolve(&tz, false));
+    let end_of_day = matches!(q.end, TimePoint::Date(_));
+    let end = v.check("end", q.end.resolve(&tz, end_of_day));
+    let duration = v.check("meetingDuration", allowed_duration(&mt, q.duration));
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            v.fail("end", "must be after start");
+        } else if e.duration_since(s) > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
+            v.fail(
+                "end",
+                format!("must be at most {MAX_WINDOW_DAYS} days after start"),
+            );
+        }
+    }
+    v.finish()?;
+    let (start, end) = (start.expect("validated"), end.expect("validated"));
+    let duration = duration.expect("validated");
+    let mut answer = BookableTimes {
+        timezone,
+        tz,
+        window: (start, end),
+        times: Vec::new(),
+    };
+    if why_not_bookable(&mt, &hosts).is_some() {
+        return Ok(answer);
+    }
+    let host_ids: Vec<UserId> = hosts.iter().map(|h| h.id).collect();
+    let availabilities = load_availabilities(
+        conn,
+        caller.company_id,
+        &mt,
+        own_availability.as_ref(),
+        &host_ids,
+    )
+    .await?;
+    let request = SlotRequest {
+        meeting_type: &mt,
+        hosts: &host_ids,
+        availabilities: &availabilities,
+        window_start: start,
+        window_end: end,
+        duration_minutes: duration,
+        method: q.method,
+        ignore: q.ignore,
+        now,
+    };
+    let (slots, busy) = compute_slots(conn, &request).await?;
+    answer.times = slots
+        .iter()
+        .map(|slot| {
+            let joins = slot.joins.and_then(|_| {
+                busy.iter()
+                    .find(|b| b.start_at == slot.start && b.meeting_type_id == mt.record.id)
+                    .map(|b| Joinable {
+                        id: b.appointment_id,
+                        total_spots: b.spots,
+                        taken_spots: b.taken_spots,
+                    })
+            });
+            (slot.start, joins)
+        })
+        .collect();
+    Ok(answer)
 }
 
 /// Locks the hosts for the rest of the transaction (PostgreSQL; SQLite holds its write lock).

@@ -50,8 +50,10 @@ pub struct ContactView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub account_owner_id: Option<UserId>,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
 
@@ -91,6 +93,7 @@ pub struct ContactDetails {
     pub appointments: Vec<AppointmentView>,
     /// Start of the next appointment that has not started yet and is not cancelled, or null.
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub next_appointment_iso: Option<Timestamp>,
 }
 

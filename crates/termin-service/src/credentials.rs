@@ -39,10 +39,13 @@ pub struct TokenView {
     /// Scope groups the token is limited to; empty means everything its owner may do.
     pub scopes: Vec<String>,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub expires_at: Option<Timestamp>,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_used_at: Option<Timestamp>,
     pub state: CredentialState,
 }
@@ -85,10 +88,13 @@ pub struct ApiKeyView {
     #[schema(value_type = String, format = Uuid)]
     pub created_by: UserId,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub expires_at: Timestamp,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_used_at: Option<Timestamp>,
     pub state: CredentialState,
 }

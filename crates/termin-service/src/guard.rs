@@ -99,8 +99,11 @@ impl TargetGuard {
     /// Checks an endpoint URL: http(s), a host, no credentials in it, an allowed address, and
     /// HTTPS for every public target.
     pub async fn check_endpoint(&self, raw: &str) -> Result<Url, String> {
-        let url = Url::parse(raw.trim())
-            .map_err(|_| "must be an absolute http or https URL".to_owned())?;
+        if raw.trim() != raw {
+            return Err("must not begin or end with spaces".into());
+        }
+        let url =
+            Url::parse(raw).map_err(|_| "must be an absolute http or https URL".to_owned())?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err("must be an http or https URL".into());
         }

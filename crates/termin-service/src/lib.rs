@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;
+pub mod wire_time;
 
 pub use error::{FieldError, ServiceError, ServiceResult, Validator, SLOT_TAKEN};
 

@@ -114,8 +114,10 @@ pub struct MeetingTypeView {
     pub metadata: BTreeMap<String, String>,
     pub booking_url: String,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
 
@@ -130,10 +132,6 @@ impl MeetingType {
     pub fn from_record(record: MeetingTypeRecord) -> ServiceResult<Self> {
         let settings = serde_json::from_str(&record.settings).map_err(ServiceError::internal)?;
         Ok(Self { record, settings })
-    }
-
-    pub fn is_bookable(&self) -> bool {
-        self.record.enabled && self.record.deleted_at.is_none()
     }
 
     pub fn view(self, public_url: &str, user_slug: &str) -> MeetingTypeView {

@@ -34,8 +34,10 @@ pub struct UserView {
     #[schema(value_type = String, format = Uuid)]
     pub company_id: CompanyId,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: jiff::Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: jiff::Timestamp,
 }
 

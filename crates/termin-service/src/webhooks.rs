@@ -36,8 +36,10 @@ pub struct WebhookView {
     /// Why the webhook was disabled.
     pub disabled_reason: Option<String>,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
     /// The signing secret: only in the answers of create and rotate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,7 +91,8 @@ fn parse_event_types(v: &mut Validator, raw: &[String]) -> Option<String> {
 
 async fn check_endpoint(guard: &TargetGuard, v: &mut Validator, raw: &str) -> Option<String> {
     match guard.check_endpoint(raw).await {
-        Ok(url) => Some(url.to_string()),
+        // Stored exactly as sent: clients compare it byte for byte with what they registered.
+        Ok(_) => Some(raw.to_owned()),
         Err(e) => {
             v.fail("endpoint", e);
             None
@@ -255,6 +258,7 @@ pub async fn rotate_secret(
 #[serde(rename_all = "camelCase")]
 pub struct AttemptView {
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub attempted_at: Timestamp,
     pub status_code: Option<i64>,
     pub error: Option<String>,
@@ -273,12 +277,15 @@ pub struct DeliveryView {
     pub status: String,
     pub attempts: i64,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub next_attempt_at: Option<Timestamp>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub delivered_at: Option<Timestamp>,
     pub attempt_log: Vec<AttemptView>,
 }

@@ -207,13 +207,6 @@ pub struct BusyRow {
     pub taken_spots: i64,
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub async fn busy_for_hosts(
     conn: &mut AnyConnection,
     hosts: &[UserId],
@@ -230,7 +223,7 @@ pub async fn busy_for_hosts(
          WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND h.start_at > $4 AND a.id <> $3 \
          AND h.user_id IN ({}) \
          ORDER BY h.start_at",
-        placeholders(5, hosts.len())
+        crate::placeholders(5, hosts.len())
     );
     let mut q = sqlx::query(&sql)
         .bind(ms(to))
@@ -291,7 +284,7 @@ pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result
     let sql = format!(
         "SELECT h.appointment_id, u.id, u.email, u.given_name, u.family_name, u.slug, u.timezone \
          FROM appointment_hosts h JOIN users u ON u.id = h.user_id WHERE h.appointment_id IN ({}) ORDER BY u.id",
-        placeholders(1, ids.len())
+        crate::placeholders(1, ids.len())
     );
     let mut q = sqlx::query(&sql);
     for id in ids {
@@ -323,7 +316,7 @@ pub async fn attendees_of(
     let sql = format!(
         "SELECT id, appointment_id, contact_id, email, firstname, lastname, fullname, phone, timezone, language, \
          receive_reminders, notes, bringalong_emails, cancelled_at, created_at FROM attendees WHERE appointment_id IN ({}) ORDER BY created_at, id",
-        placeholders(1, ids.len())
+        crate::placeholders(1, ids.len())
     );
     let mut q = sqlx::query(&sql);
     for id in ids {
@@ -570,25 +563,27 @@ pub async fn set_notes(
     Ok(())
 }
 
-pub async fn set_attendee_email(
-    conn: &mut AnyConnection,
+pub async fn set_bringalong_emails(
+    tx: &mut crate::Tx,
     appointment: AppointmentId,
     attendee: AttendeeId,
-    email: &str,
+    emails_json: &str,
     now: Timestamp,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE attendees SET email = $1 WHERE id = $2 AND appointment_id = $3")
-        .bind(email)
-        .bind(attendee.to_string())
-        .bind(appointment.to_string())
-        .execute(&mut *conn)
-        .await?;
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE attendees SET bringalong_emails = $1 WHERE id = $2 AND appointment_id = $3",
+    )
+    .bind(emails_json)
+    .bind(attendee.to_string())
+    .bind(appointment.to_string())
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE appointments SET updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(appointment.to_string())
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// Counts for tests and benchmarks: active attendees of one host at one start.

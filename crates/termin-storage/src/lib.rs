@@ -347,3 +347,11 @@ pub async fn lock_users(
     }
     Ok(())
 }
+
+/// `$from, $from+1, ...`: `n` numbered placeholders for an `IN (...)` list.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

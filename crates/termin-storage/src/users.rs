@@ -112,6 +112,27 @@ pub async fn find_present(
     row.as_ref().map(from_row).transpose()
 }
 
+/// The present (not removed) users of the company among `ids`, in one query; absent ids are
+/// left out, and the order is not `ids`'.
+pub async fn find_present_many(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    ids: &[UserId],
+) -> Result<Vec<UserRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND removed_at IS NULL AND id IN ({})",
+        crate::placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(company.to_string());
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    q.fetch_all(conn).await?.iter().map(from_row).collect()
+}
+
 /// Any user by id, in any company and state (for the operator CLI and the acting-user check).
 pub async fn find_any(conn: &mut AnyConnection, id: UserId) -> Result<Option<UserRecord>> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))

@@ -47,6 +47,7 @@ struct AppointmentPage {
     params(
         ("page" = Option<i64>, Query, description = "0-based"),
         ("pageSize" = Option<i64>, Query, description = "1 to 100, default 10"),
+        ("limit" = Option<i64>, Query, description = "Another name of pageSize"),
         ("start" = Option<String>, Query), ("end" = Option<String>, Query),
         ("search" = Option<String>, Query), ("status" = Option<String>, Query, description = "upcoming | past | cancelled"),
         ("meetingTypeId" = Option<String>, Query), ("userId" = Option<String>, Query, description = "admins only"),
@@ -66,12 +67,17 @@ async fn list_appointments(
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
     let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(0);
-    let size: i64 = q.parsed(&mut v, "pageSize", "a whole number").unwrap_or(10);
+    // `limit` is accepted as another name of `pageSize` (clients use both).
+    let size_name = match (q.one("pageSize"), q.one("limit")) {
+        (None, Some(_)) => "limit",
+        _ => "pageSize",
+    };
+    let size: i64 = q.parsed(&mut v, size_name, "a whole number").unwrap_or(10);
     if page < 0 {
         v.fail("page", "must not be negative");
     }
     if !(1..=100).contains(&size) {
-        v.fail("pageSize", "must be between 1 and 100");
+        v.fail(size_name, "must be between 1 and 100");
     }
     let user: Option<UserId> = q.parsed(&mut v, "userId", "a UUID");
     let meeting_type: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
@@ -274,6 +280,7 @@ struct RescheduleInput {
 struct Rescheduled {
     appointment: AppointmentView,
     #[schema(value_type = String)]
+    #[serde(serialize_with = "termin_service::wire_time::serialize")]
     previous_start: Timestamp,
 }
 
@@ -311,12 +318,15 @@ async fn reschedule_appointment(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GuestInput {
-    #[schema(value_type = String, format = Uuid)]
-    attendee_id: AttendeeId,
+    /// The attendee who brings the guest; may be left out when there is only one.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    attendee_id: Option<AttendeeId>,
+    /// The guest's e-mail address.
     email: String,
 }
 
-/// Changes an attendee's email address.
+/// Adds a guest e-mail to an attendee's `bringalongEmails` (kept once; at most 5 per attendee).
+/// The attendee's own address does not change.
 #[utoipa::path(patch, path = "/v4/appointment/{id}/guest", tag = "appointments", params(("id" = String, Path, format = Uuid)),
     request_body = GuestInput, security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody)))]
@@ -329,8 +339,7 @@ async fn update_guest(
     caller.require_scope(ScopeGroup::Scheduling)?;
     let email = Email::parse(&input.email).map_err(|m| ApiError::field("email", m))?;
     Ok(Json(
-        appointments::set_guest_email(&state.db, &caller, id, input.attendee_id, email.as_str())
-            .await?,
+        appointments::add_guest(&state.db, &caller, id, input.attendee_id, &email).await?,
     ))
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -22,15 +22,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::query::{parse_instant, Params};
+use super::query::Params;
 use crate::http::auth::{Caller, ConnectedCaller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_json, JsonBytes};
 use crate::state::AppState;
 use termin_service::appointments::{self, Booked, BookingRequest, Idempotency, NewAttendee};
-use termin_service::booking::{
-    compute_slots, load_availabilities, resolve_hosts, SlotRequest, MAX_WINDOW_DAYS,
-};
+use termin_service::booking::{self, TimePoint, TimesQuery};
 use termin_service::Validator;
 use termin_service::{meeting_types, now};
 
@@ -194,15 +192,14 @@ fn write_answer(
 async fn booking_availability(
     ConnectedCaller {
         caller,
-        user: known,
+        user: me,
         mut conn,
     }: ConnectedCaller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
-    let mt_id: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
+    let meeting_type_id: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
     if q.one("meetingTypeId").is_none() {
         v.fail("meetingTypeId", "is required");
     }
@@ -231,102 +228,36 @@ async fn booking_availability(
             Method::Anyone
         }
     };
-    let tz_name = v.check_opt("timezone", q.one("timezone").map(TimeZoneName::parse));
+    let timezone = v.check_opt("timezone", q.one("timezone").map(TimeZoneName::parse));
     let duration: Option<i64> = q.parsed(&mut v, "meetingDuration", "a whole number of minutes");
     let ignore: Option<AppointmentId> = q.parsed(&mut v, "existingAppointmentId", "a UUID");
-    if q.one("start").is_none() {
-        v.fail("start", "is required");
-    }
-    if q.one("end").is_none() {
-        v.fail("end", "is required");
-    }
+    let start = v
+        .require("start", q.one("start"))
+        .and_then(|s| v.check("start", s.parse::<TimePoint>()));
+    let end = v
+        .require("end", q.one("end"))
+        .and_then(|e| v.check("end", e.parse::<TimePoint>()));
     v.finish()?;
-
-    let (mt, own_availability) =
-        meeting_types::get_with_availability(&mut conn, &caller, mt_id.expect("validated")).await?;
-    let hosts = resolve_hosts(&mut conn, &caller, &mt, Some(&host_ids)).await?;
-    // The default zone is the (first) host's; authentication already read the caller's.
-    let tz_name = match (tz_name, known) {
-        (Some(tz), _) => tz.as_str().to_owned(),
-        (None, Some(me)) if me.id == hosts[0] => me.timezone,
-        (None, _) => termin_storage::users::find_present(&mut conn, caller.company_id, hosts[0])
-            .await?
-            .map(|u| u.timezone)
-            .unwrap_or_else(|| "UTC".into()),
-    };
-    let tz = TimeZone::get(&tz_name)
-        .map_err(|_| ApiError::field("timezone", "is not a known time zone"))?;
-    let mut v = Validator::new();
-    let start = v.check(
-        "start",
-        parse_instant(q.one("start").unwrap_or_default(), &tz, false),
-    );
-    let end = v.check(
-        "end",
-        parse_instant(
-            q.one("end").unwrap_or_default(),
-            &tz,
-            q.one("end").is_some_and(|e| e.len() == 10),
-        ),
-    );
-    let duration = duration.unwrap_or(mt.settings.meeting_info.duration);
-    if duration != mt.settings.meeting_info.duration
-        && !mt
-            .settings
-            .meeting_options
-            .allowed_durations
-            .contains(&duration)
-    {
-        v.fail(
-            "meetingDuration",
-            "is not one of the meeting type's durations",
-        );
-    }
-    if let (Some(s), Some(e)) = (start, end) {
-        if e <= s {
-            v.fail("end", "must be after start");
-        } else if e.duration_since(s) > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
-            v.fail(
-                "end",
-                format!("must be at most {MAX_WINDOW_DAYS} days after start"),
-            );
-        }
-    }
-    v.finish()?;
-    let (start, end) = (start.expect("validated"), end.expect("validated"));
-    let availabilities = load_availabilities(
-        &mut conn,
-        caller.company_id,
-        &mt,
-        own_availability.as_ref(),
-        &hosts,
-    )
-    .await?;
-    let request = SlotRequest {
-        meeting_type: &mt,
-        hosts: &hosts,
-        availabilities: &availabilities,
-        window_start: start,
-        window_end: end,
-        duration_minutes: duration,
+    let query = TimesQuery {
+        meeting_type_id: meeting_type_id.expect("validated"),
+        host_ids,
         method,
+        timezone,
+        duration,
         ignore,
-        now: now(),
+        start: start.expect("validated"),
+        end: end.expect("validated"),
     };
-    let (slots, busy) = compute_slots(&mut conn, &request).await?;
-    let spots = slots.iter().map(|slot| {
-        let appointment = slot.joins.and_then(|_| {
-            busy.iter()
-                .find(|b| b.start_at == slot.start && b.meeting_type_id == mt.record.id)
-                .map(|b| SpotAppointment {
-                    id: b.appointment_id,
-                    total_spots: b.spots,
-                    taken_spots: b.taken_spots,
-                })
+    let times = booking::bookable_times(&mut conn, &caller, me.as_ref(), &query, now()).await?;
+    let spots = times.times.into_iter().map(|(at, joins)| {
+        let appointment = joins.map(|j| SpotAppointment {
+            id: j.id,
+            total_spots: j.total_spots,
+            taken_spots: j.taken_spots,
         });
-        (slot.start, appointment)
+        (at, appointment)
     });
-    let body = write_answer(&tz_name, &tz, (start, end), spots)?;
+    let body = write_answer(times.timezone.as_str(), &times.tz, times.window, spots)?;
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -417,8 +348,11 @@ async fn create_booking(
         a.language.as_deref().map(Language::parse),
     );
     let bringalong = a.bringalong_emails.unwrap_or_default();
-    if bringalong.len() > 5 {
-        v.fail("attendee.bringalongEmails", "must have at most 5 addresses");
+    if bringalong.len() > appointments::MAX_GUESTS {
+        v.fail(
+            "attendee.bringalongEmails",
+            format!("must have at most {} addresses", appointments::MAX_GUESTS),
+        );
     }
     let bringalong: Vec<String> = bringalong
         .iter()

@@ -96,7 +96,24 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("Route not found")
 }
 
-pub async fn method_not_allowed() -> ApiError {
+/// A path some route serves, with a method it does not. When the path only matched through a
+/// parameter that is not an id (`GET /crm/deals` against `/crm/{id}`), no resource has that path,
+/// so the answer is 404, as for any other unknown path; 405 is kept for a real resource path.
+pub async fn method_not_allowed(
+    matched: Option<axum::extract::MatchedPath>,
+    uri: axum::http::Uri,
+) -> ApiError {
+    let names_a_resource = matched.is_none_or(|template| {
+        template
+            .as_str()
+            .split('/')
+            .zip(uri.path().split('/'))
+            .filter(|(t, _)| t.starts_with('{'))
+            .all(|(_, value)| uuid::Uuid::parse_str(value).is_ok())
+    });
+    if !names_a_resource {
+        return ApiError::not_found("Route not found");
+    }
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Method not allowed on this route",

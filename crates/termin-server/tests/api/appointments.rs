@@ -244,7 +244,12 @@ async fn guests_notes_and_calendar_files(app: TestApp) {
         )
         .await;
     r.assert_status(200);
-    assert_eq!(r.json()["attendees"][0]["email"], "new@example.com");
+    // A guest is added beside the attendee, whose own address stays.
+    assert_eq!(r.json()["attendees"][0]["email"], "old@example.com");
+    assert_eq!(
+        r.json()["attendees"][0]["bringalongEmails"],
+        json!(["new@example.com"])
+    );
     app.call(
         Method::PATCH,
         &format!("/v4/appointment/{id}/guest"),
@@ -269,7 +274,15 @@ async fn guests_notes_and_calendar_files(app: TestApp) {
         "DTEND:{}\r\n",
         (start + SignedDuration::from_mins(30)).strftime("%Y%m%dT%H%M%SZ")
     )));
-    assert!(text.contains("ATTENDEE:mailto:new@example.com\r\n"));
+    // The attendee and their guest are both invited.
+    assert!(
+        text.contains("ATTENDEE:mailto:old@example.com\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ATTENDEE:mailto:new@example.com\r\n"),
+        "{text}"
+    );
     assert!(text.trim_end().ends_with("END:VCALENDAR"));
 }
 
