@@ -4,7 +4,7 @@ use termin_storage::Db;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::http::rate_limit::RateLimiter;
+use crate::http::buckets::RateLimiter;
 use termin_service::guard::{NameLookup, SystemLookup, TargetGuard};
 
 /// What every handler can reach.

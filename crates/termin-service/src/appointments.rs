@@ -23,8 +23,8 @@ use super::booking::{
 };
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events;
 use crate::now;
-use crate::webhooks;
 
 pub use crate::error::SLOT_TAKEN;
 
@@ -314,8 +314,8 @@ pub async fn book(
         &hosts,
     )
     .await?;
-    let subscribed =
-        webhooks::subscribed(&mut conn, caller.company_id, EventType::BookingCreated).await?;
+    let subscribers =
+        events::subscribers(&mut conn, caller.company_id, EventType::BookingCreated).await?;
     drop(conn);
 
     let mut tx = db.begin_write().await?;
@@ -358,8 +358,18 @@ pub async fn book(
     };
     // The writes go to the database together (one round trip on SQLite; see `Batch`).
     let mut batch = Batch::new();
+    // The event's appointment, from what is in hand: the new record, or the joined one as it
+    // stood before this seat was taken.
+    let mut written: Option<Loaded> = None;
     let appointment_id = match &joined {
         Some(b) => {
+            if !subscribers.is_empty() {
+                let record =
+                    appointments::find(&mut tx, caller.company_id, b.appointment_id).await?;
+                written = load_many(&mut tx, record.into_iter().collect())
+                    .await?
+                    .pop();
+            }
             appointments::add_taken_spots(&mut tx, b.appointment_id, 1, at).await?;
             b.appointment_id
         }
@@ -390,7 +400,27 @@ pub async fn book(
             };
             appointments::insert(&mut batch, &record);
             appointments::insert_host(&mut batch, &record, host);
-            record.id
+            let id = record.id;
+            if !subscribers.is_empty() {
+                let h = host_records
+                    .iter()
+                    .find(|h| h.id == host)
+                    .expect("the host is one of the hosts");
+                written = Some(Loaded {
+                    record,
+                    hosts: vec![HostRow {
+                        appointment_id: id,
+                        user_id: h.id,
+                        email: h.email.clone(),
+                        given_name: h.given_name.clone(),
+                        family_name: h.family_name.clone(),
+                        slug: h.slug.clone(),
+                        timezone: h.timezone.clone(),
+                    }],
+                    attendees: Vec::new(),
+                });
+            }
+            id
         }
     };
     let a = &req.attendee;
@@ -416,6 +446,7 @@ pub async fn book(
         &attendee,
         SecretHash::of(&secret),
     );
+    let attendee_for_event = attendee;
     let booked = Booked {
         appointment_id,
         secret,
@@ -428,20 +459,76 @@ pub async fn book(
         };
         idempotency::insert(&mut batch, &idem.scope, idem.key, &answer, at);
     }
-    if subscribed {
-        // The event is built from the appointment as written.
+    if let Some(mut loaded) = written {
+        // The event is built from the values written, not read back.
+        loaded.record.taken_spots += i64::from(joined.is_some());
+        loaded.record.updated_at = at;
+        loaded.attendees.push(attendee_for_event);
         std::mem::take(&mut batch).execute(&mut tx).await?;
-        webhooks::appointment_event(
+        let body = appointment_payload(loaded.view(), &mt, json!({}))?;
+        events::record(
             &mut tx,
             caller.company_id,
             EventType::BookingCreated,
-            appointment_id,
-            json!({}),
+            &subscribers,
+            body,
         )
         .await?;
     }
     tx.commit_with(batch).await.map_err(StorageError::from)?;
     Ok(booked)
+}
+
+/// An appointment event's body: the appointment as the API shows it, its meeting type, and the
+/// event's own fields (`extra`).
+fn appointment_payload(
+    view: AppointmentView,
+    mt: &MeetingType,
+    extra: Value,
+) -> ServiceResult<Value> {
+    let mut body = serde_json::to_value(&view).map_err(ServiceError::internal)?;
+    body["meetingType"] = json!({
+        "id": mt.record.id,
+        "slug": mt.record.slug,
+        "meetingInfo": {"name": mt.settings.meeting_info.name, "duration": mt.settings.meeting_info.duration},
+        "metadata": mt.settings.metadata,
+    });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    Ok(body)
+}
+
+/// Records an appointment event for its subscribers, if any, inside the caller's transaction.
+/// `mt` is the meeting type when the caller holds it; otherwise it is read (only when someone
+/// subscribes).
+async fn appointment_event(
+    conn: &mut Connection,
+    company: CompanyId,
+    event: EventType,
+    view: &AppointmentView,
+    mt: Option<&MeetingType>,
+    extra: Value,
+) -> ServiceResult<()> {
+    let subscribers = events::subscribers(conn, company, event).await?;
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    let read;
+    let mt = match mt {
+        Some(mt) => mt,
+        None => {
+            let record = meeting_types::find(conn, company, view.meeting_type_id)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::internal("an appointment's meeting type is missing")
+                })?;
+            read = MeetingType::from_record(record)?;
+            &read
+        }
+    };
+    let body = appointment_payload(view.clone(), mt, extra)?;
+    events::record(conn, company, event, &subscribers, body).await
 }
 
 fn replay(stored: idempotency::StoredAnswer, idem: &Idempotency<'_>) -> ServiceResult<Booked> {
@@ -508,7 +595,7 @@ pub async fn cancel(
         source: "api",
         by: Some(&by),
     };
-    match attendee {
+    let extra = match attendee {
         Some(attendee) if !cancel_all && loaded.record.spots > 1 => {
             if !appointments::cancel_attendee(&mut tx, id, attendee, at).await? {
                 return Err(ServiceError::not_found(
@@ -523,29 +610,23 @@ pub async fn cancel(
             if remaining == 0 {
                 appointments::cancel(&mut tx, id, &whole, at).await?;
             }
-            let extra = json!({"cancelledAttendeeId": attendee});
-            webhooks::appointment_event(
-                &mut tx,
-                caller.company_id,
-                EventType::BookingCancelled,
-                id,
-                extra,
-            )
-            .await?;
+            json!({"cancelledAttendeeId": attendee})
         }
         _ => {
             appointments::cancel(&mut tx, id, &whole, at).await?;
-            webhooks::appointment_event(
-                &mut tx,
-                caller.company_id,
-                EventType::BookingCancelled,
-                id,
-                json!({}),
-            )
-            .await?;
+            json!({})
         }
-    }
+    };
     let view = load_visible(&mut tx, caller, id).await?.view();
+    appointment_event(
+        &mut tx,
+        caller.company_id,
+        EventType::BookingCancelled,
+        &view,
+        None,
+        extra,
+    )
+    .await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(view)
 }
@@ -601,16 +682,17 @@ pub async fn reschedule(
     }
     let previous = loaded.record.start_at;
     appointments::reschedule(&mut tx, id, start, end, at).await?;
+    let view = load_visible(&mut tx, caller, id).await?.view();
     let extra = json!({"previousStart": crate::wire_time::format(previous)});
-    webhooks::appointment_event(
+    appointment_event(
         &mut tx,
         caller.company_id,
         EventType::BookingRescheduled,
-        id,
+        &view,
+        Some(&mt),
         extra,
     )
     .await?;
-    let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
     Ok((view, previous))
 }

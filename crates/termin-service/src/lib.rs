@@ -10,6 +10,7 @@ pub mod companies;
 pub mod contacts;
 pub mod credentials;
 pub mod error;
+pub mod events;
 pub mod guard;
 pub mod meeting_types;
 pub mod passwords;

@@ -12,6 +12,8 @@ use super::availability::{self, AvailabilityInput};
 use super::meeting_types::{self, MeetingTypeInput};
 use super::{now, passwords};
 use crate::error::{ServiceError, ServiceResult};
+use crate::events;
+use termin_domain::webhook::EventType;
 
 /// The user object of the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -184,7 +186,13 @@ pub async fn create_user_with(
     }
     let mut tx = db.begin_write().await?;
     let created = insert_user(&mut tx, company, new, kit).await?;
-    crate::webhooks::user_event(&mut tx, company, &UserView::from(created.user.clone())).await?;
+    // `new_employee`: the user as the API shows it, from the record just built.
+    let subscribers = events::subscribers(&mut tx, company, EventType::NewEmployee).await?;
+    if !subscribers.is_empty() {
+        let body = serde_json::to_value(UserView::from(created.user.clone()))
+            .map_err(ServiceError::internal)?;
+        events::record(&mut tx, company, EventType::NewEmployee, &subscribers, body).await?;
+    }
     tx.commit()
         .await
         .map_err(termin_storage::StorageError::from)?;

@@ -5,20 +5,16 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use termin_domain::principal::Principal;
 use termin_domain::webhook::{EventType, SigningSecret};
-use termin_domain::{AppointmentId, CompanyId, DeliveryId, EventId, WebhookId};
+use termin_domain::{DeliveryId, EventId, WebhookId};
 use termin_storage::webhooks::{self, DeliveryRecord, WebhookRecord};
-use termin_storage::{appointments, meeting_types, Connection, Db, StorageError};
+use termin_storage::{Connection, Db, StorageError};
 use utoipa::ToSchema;
 
-use crate::appointments::load_many;
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::guard::TargetGuard;
-use crate::meeting_types::MeetingType;
 use crate::now;
-use crate::users::UserView;
 
 /// At most this many webhooks per company (the seventh answers 406).
 pub const MAX_WEBHOOKS: usize = 6;
@@ -348,83 +344,4 @@ pub async fn retry(
         .await?
         .map(DeliveryView::new)
         .ok_or_else(|| ServiceError::not_found("Delivery not found"))
-}
-
-/// Whether any active webhook of the company subscribes to `event`.
-pub async fn subscribed(
-    conn: &mut Connection,
-    company: CompanyId,
-    event: EventType,
-) -> ServiceResult<bool> {
-    Ok(!webhooks::subscribers(conn, company, event.as_str())
-        .await?
-        .is_empty())
-}
-
-/// Records an appointment event for every subscribed webhook, inside the caller's transaction:
-/// the flat body is the appointment object plus `webhookType`, `meetingType` and `extra`.
-pub async fn appointment_event(
-    conn: &mut Connection,
-    company: CompanyId,
-    event: EventType,
-    id: AppointmentId,
-    extra: Value,
-) -> ServiceResult<()> {
-    // Most companies subscribe to nothing: then there is no payload to build.
-    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    let record = appointments::find(conn, company, id)
-        .await?
-        .ok_or_else(|| ServiceError::internal("appointment vanished inside its transaction"))?;
-    let mt = meeting_types::find(conn, company, record.meeting_type_id).await?;
-    let view = load_many(conn, vec![record])
-        .await?
-        .pop()
-        .expect("one in, one out")
-        .view();
-    let mut body = serde_json::to_value(&view).map_err(ServiceError::internal)?;
-    if let Some(mt) = mt {
-        let mt = MeetingType::from_record(mt)?;
-        body["meetingType"] = json!({
-            "id": mt.record.id,
-            "slug": mt.record.slug,
-            "meetingInfo": {"name": mt.settings.meeting_info.name, "duration": mt.settings.meeting_info.duration},
-            "metadata": mt.settings.metadata,
-        });
-    }
-    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        body.extend(extra);
-    }
-    body["webhookType"] = json!(event.as_str());
-    enqueue(conn, company, event, &subscribers, &body).await
-}
-
-/// Records a `new_employee` event.
-pub async fn user_event(
-    conn: &mut Connection,
-    company: CompanyId,
-    user: &UserView,
-) -> ServiceResult<()> {
-    let event = EventType::NewEmployee;
-    let subscribers = webhooks::subscribers(conn, company, event.as_str()).await?;
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    let mut body = serde_json::to_value(user).map_err(ServiceError::internal)?;
-    body["webhookType"] = json!(event.as_str());
-    enqueue(conn, company, event, &subscribers, &body).await
-}
-
-async fn enqueue(
-    conn: &mut Connection,
-    company: CompanyId,
-    event: EventType,
-    subscribers: &[String],
-    body: &Value,
-) -> ServiceResult<()> {
-    let payload = serde_json::to_string(body).map_err(ServiceError::internal)?;
-    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, now()).await?;
-    Ok(())
 }

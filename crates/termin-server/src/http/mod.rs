@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod auth;
 pub mod availability;
 pub mod booking;
+pub mod buckets;
 pub mod contacts;
 pub mod docs;
 pub mod error;
