@@ -15,7 +15,7 @@ use termin_storage::webhooks::{self, AttemptOutcome, ClaimedDelivery};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::http::error::{ApiError, ApiResult};
+use termin_service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use termin_service::now;
 
@@ -56,13 +56,13 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// Delivers every due delivery, batch after batch, and returns how many were attempted.
-pub async fn deliver_due(state: &AppState, client: &Client) -> ApiResult<usize> {
+pub async fn deliver_due(state: &AppState, client: &Client) -> ServiceResult<usize> {
     let mut total = 0;
     loop {
         let at = now();
         let lease = at
             + SignedDuration::try_from(state.config.webhooks.timeout)
-                .map_err(ApiError::internal)?
+                .map_err(ServiceError::internal)?
             + SignedDuration::from_secs(5);
         // Writes go through write transactions, which take their turn on SQLite instead of
         // racing booking transactions for the lock.
@@ -127,7 +127,7 @@ fn describe(err: &reqwest::Error) -> String {
     text
 }
 
-async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> ApiResult<()> {
+async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> ServiceResult<()> {
     if !d.webhook_active {
         webhooks::abandon(
             &mut *state.db.conn().await?,
@@ -140,13 +140,13 @@ async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> A
     }
     let started = Instant::now();
     let at = now();
-    let url = Url::parse(&d.endpoint).map_err(ApiError::internal)?;
+    let url = Url::parse(&d.endpoint).map_err(ServiceError::internal)?;
     let result: Result<u16, String> = match refused(state, &url).await {
         Some(reason) => Err(reason),
         None => {
             let id = d.id.to_string();
             let timestamp = at.as_second();
-            let secret = SigningSecret::parse(&d.secret).map_err(ApiError::internal)?;
+            let secret = SigningSecret::parse(&d.secret).map_err(ServiceError::internal)?;
             client
                 .post(url)
                 .header("content-type", "application/json")
