@@ -15,9 +15,9 @@ use termin_storage::webhooks::{self, AttemptOutcome, ClaimedDelivery};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use termin_service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use termin_service::now;
+use termin_service::{ServiceError, ServiceResult};
 
 /// The HTTP client deliveries use: no redirects followed, no proxy, the configured timeout, and
 /// every host name resolved through the SSRF guard.
