@@ -556,7 +556,7 @@ mod tests {
             .iter()
             .map(|s| {
                 s.start
-                    .to_zoned(zone.clone())
+                    .to_zoned_datetime(zone.clone())
                     .strftime("%Y-%m-%dT%H:%M:%S%:z")
                     .to_string()
             })
@@ -1360,7 +1360,7 @@ mod props {
             hosts in prop::collection::vec(arb_host(), 1..3),
         ) -> Case {
             let base_date: Date = base.parse().unwrap();
-            let base_ts = base_date.to_zoned(TimeZone::UTC).unwrap().timestamp();
+            let base_ts = base_date.to_zoned_datetime(TimeZone::UTC).unwrap().timestamp();
             let at = |m: i64| base_ts + SignedDuration::from_mins(m);
             let hosts = hosts
                 .into_iter()
@@ -1452,13 +1452,13 @@ mod props {
             let tz = host.availability.time_zone();
             let mut date = q
                 .window_start
-                .to_zoned(tz.clone())
+                .to_zoned_datetime(tz.clone())
                 .date()
                 .checked_sub(2.days())
                 .unwrap();
             let last = q
                 .window_end
-                .to_zoned(tz.clone())
+                .to_zoned_datetime(tz.clone())
                 .date()
                 .checked_add(2.days())
                 .unwrap();
@@ -1559,9 +1559,9 @@ mod props {
                 // (b) inside the open hours of the slot's local date: it starts at or after a
                 // range's start, and the clock stays before the range's end until it ends.
                 let tz = host.availability.time_zone();
-                let local_start = slot.start.to_zoned(tz.clone()).datetime();
+                let local_start = slot.start.to_zoned_datetime(tz.clone()).datetime();
                 let local_last = (slot.end - SignedDuration::from_nanos(1))
-                    .to_zoned(tz.clone())
+                    .to_zoned_datetime(tz.clone())
                     .datetime();
                 let date = local_start.date();
                 let midnight = date.to_datetime(Time::midnight());

@@ -806,12 +806,12 @@ pub fn today_bounds(
     tz: &jiff::tz::TimeZone,
     at: Timestamp,
 ) -> ServiceResult<(Timestamp, Timestamp)> {
-    let today = at.to_zoned(tz.clone()).date();
-    let start = today.to_zoned(tz.clone()).map_err(ServiceError::internal)?;
+    let today = at.to_zoned_datetime(tz.clone()).date();
+    let start = today.to_zoned_datetime(tz.clone()).map_err(ServiceError::internal)?;
     let end = today
         .tomorrow()
         .map_err(ServiceError::internal)?
-        .to_zoned(tz.clone())
+        .to_zoned_datetime(tz.clone())
         .map_err(ServiceError::internal)?;
     Ok((start.timestamp(), end.timestamp()))
 }

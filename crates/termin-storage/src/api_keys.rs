@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::credential::SecretHash;
 use termin_domain::tenancy::Plan;
@@ -75,10 +76,10 @@ pub async fn find_for_auth(
     conn: &mut AnyConnection,
     id: ApiKeyId,
 ) -> Result<Option<ApiKeyForAuth>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS}, k.key_hash, c.plan FROM api_keys k \
          JOIN companies c ON c.id = k.company_id WHERE k.id = $1"
-    ))
+    )))
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;
@@ -109,9 +110,9 @@ pub async fn list_for_company(
     conn: &mut AnyConnection,
     company: CompanyId,
 ) -> Result<Vec<ApiKeyRecord>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM api_keys k WHERE k.company_id = $1 ORDER BY k.created_at DESC, k.id"
-    ))
+    )))
     .bind(company.to_string())
     .fetch_all(conn)
     .await?;
@@ -123,9 +124,9 @@ pub async fn find(
     company: CompanyId,
     id: ApiKeyId,
 ) -> Result<Option<ApiKeyRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM api_keys k WHERE k.id = $1 AND k.company_id = $2"
-    ))
+    )))
     .bind(id.to_string())
     .bind(company.to_string())
     .fetch_optional(conn)

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::credential::SecretHash;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
@@ -225,7 +226,7 @@ pub async fn busy_for_hosts(
          ORDER BY h.start_at",
         crate::placeholders(5, hosts.len())
     );
-    let mut q = sqlx::query(&sql)
+    let mut q = sqlx::query(AssertSqlSafe(sql))
         .bind(ms(to))
         .bind(ms(from))
         .bind(ignore.map(|i| i.to_string()).unwrap_or_default())
@@ -255,9 +256,9 @@ pub async fn find(
     company: CompanyId,
     id: AppointmentId,
 ) -> Result<Option<AppointmentRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM appointments a WHERE a.id = $1 AND a.company_id = $2"
-    ))
+    )))
     .bind(id.to_string())
     .bind(company.to_string())
     .fetch_optional(conn)
@@ -286,7 +287,7 @@ pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result
          FROM appointment_hosts h JOIN users u ON u.id = h.user_id WHERE h.appointment_id IN ({}) ORDER BY u.id",
         crate::placeholders(1, ids.len())
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(id.to_string());
     }
@@ -318,7 +319,7 @@ pub async fn attendees_of(
          receive_reminders, notes, bringalong_emails, cancelled_at, created_at FROM attendees WHERE appointment_id IN ({}) ORDER BY created_at, id",
         crate::placeholders(1, ids.len())
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(id.to_string());
     }
@@ -441,8 +442,8 @@ pub async fn list(
         f.offset.max(0)
     );
     let count_sql = format!("SELECT COUNT(*) FROM appointments a WHERE {filter}");
-    let mut q = sqlx::query(&sql);
-    let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    let mut cq = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
     for b in &binds {
         match b {
             Bind::Int(i) => {

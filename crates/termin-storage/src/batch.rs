@@ -12,6 +12,7 @@
 //! whole query).
 
 use sqlx::any::AnyArguments;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Arguments};
 
 use crate::Result;
@@ -104,21 +105,21 @@ impl Batch {
                     bind(&mut args, v);
                 }
             }
-            sqlx::query_with(&sql, args).execute(conn).await?;
+            sqlx::query_with(AssertSqlSafe(sql), args).execute(conn).await?;
         } else {
             for (text, values) in &self.statements {
                 let mut args = AnyArguments::default();
                 for v in values {
                     bind(&mut args, v);
                 }
-                sqlx::query_with(text, args).execute(&mut *conn).await?;
+                sqlx::query_with(*text, args).execute(&mut *conn).await?;
             }
         }
         Ok(())
     }
 }
 
-fn bind(args: &mut AnyArguments<'_>, v: &Value) {
+fn bind(args: &mut AnyArguments, v: &Value) {
     // Adding a text or integer to AnyArguments cannot fail (it only fails for types Any lacks).
     let added = match v {
         Value::Text(t) => args.add(t.clone()),

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{AttendeeId, CompanyId, ContactId, UserId};
 
@@ -154,9 +155,9 @@ pub async fn find(
     company: CompanyId,
     id: ContactId,
 ) -> Result<Option<ContactRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contacts c WHERE c.id = $1 AND c.company_id = $2"
-    ))
+    )))
     .bind(id.to_string())
     .bind(company.to_string())
     .fetch_optional(conn)
@@ -284,8 +285,8 @@ pub async fn list(conn: &mut AnyConnection, f: &ListFilter) -> Result<(Vec<Conta
         f.offset.max(0)
     );
     let count_sql = format!("SELECT COUNT(*) FROM contacts c WHERE {filter}");
-    let mut q = sqlx::query(&sql);
-    let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    let mut cq = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
     for b in &binds {
         q = q.bind(b.clone());
         cq = cq.bind(b.clone());
@@ -336,7 +337,7 @@ pub async fn appointments_of(
          ORDER BY a.start_at, a.id",
         appointments::COLUMNS
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);
     }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, SqlStr};
 
 use crate::{Backend, Result};
 
@@ -65,15 +65,12 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
                 *version,
                 Cow::Borrowed(*description),
                 MigrationType::Simple,
-                Cow::Borrowed(*sql),
+                SqlStr::from_static(sql),
                 false,
             )
         })
         .collect();
-    let migrator = Migrator {
-        migrations: Cow::Owned(migrations),
-        ..Migrator::DEFAULT
-    };
+    let migrator = Migrator::with_migrations(migrations);
     migrator.run(pool).await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::credential::{Scopes, SecretHash};
 use termin_domain::tenancy::{Plan, Role};
@@ -78,14 +79,14 @@ pub async fn find_for_auth(
     conn: &mut AnyConnection,
     hash: SecretHash,
 ) -> Result<Option<TokenForAuth>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS}, {}, c.plan \
          FROM personal_access_tokens t \
          JOIN users u ON u.id = t.user_id \
          JOIN companies c ON c.id = u.company_id \
          WHERE t.token_hash = $1",
         crate::users::JOINED_COLUMNS
-    ))
+    )))
     .bind(hash.to_hex())
     .fetch_optional(conn)
     .await?;
@@ -119,9 +120,9 @@ pub async fn touch(conn: &mut AnyConnection, id: TokenId, now: Timestamp) -> Res
 }
 
 pub async fn list_for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec<TokenRecord>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id"
-    ))
+    )))
     .bind(user.to_string())
     .fetch_all(conn)
     .await?;
@@ -129,9 +130,9 @@ pub async fn list_for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec
 }
 
 pub async fn find(conn: &mut AnyConnection, id: TokenId) -> Result<Option<TokenRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.id = $1"
-    ))
+    )))
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;

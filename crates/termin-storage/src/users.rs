@@ -1,5 +1,6 @@
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::{CompanyId, UserId};
@@ -102,9 +103,9 @@ pub async fn find_present(
     company: CompanyId,
     id: UserId,
 ) -> Result<Option<UserRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE id = $1 AND company_id = $2 AND removed_at IS NULL"
-    ))
+    )))
     .bind(id.to_string())
     .bind(company.to_string())
     .fetch_optional(conn)
@@ -126,7 +127,7 @@ pub async fn find_present_many(
         "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND removed_at IS NULL AND id IN ({})",
         crate::placeholders(2, ids.len())
     );
-    let mut q = sqlx::query(&sql).bind(company.to_string());
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(company.to_string());
     for id in ids {
         q = q.bind(id.to_string());
     }
@@ -135,7 +136,7 @@ pub async fn find_present_many(
 
 /// Any user by id, in any company and state (for the operator CLI and the acting-user check).
 pub async fn find_any(conn: &mut AnyConnection, id: UserId) -> Result<Option<UserRecord>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -146,9 +147,9 @@ pub async fn find_present_by_email(
     conn: &mut AnyConnection,
     email: &str,
 ) -> Result<Option<UserRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE email = $1 AND removed_at IS NULL"
-    ))
+    )))
     .bind(email)
     .fetch_optional(conn)
     .await?;
@@ -160,9 +161,9 @@ pub async fn password_hash_by_email(
     conn: &mut AnyConnection,
     email: &str,
 ) -> Result<Option<(UserRecord, Option<String>)>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1 AND removed_at IS NULL"
-    ))
+    )))
     .bind(email)
     .fetch_optional(conn)
     .await?;
@@ -171,9 +172,9 @@ pub async fn password_hash_by_email(
 }
 
 pub async fn owner_of(conn: &mut AnyConnection, company: CompanyId) -> Result<Option<UserRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND role = 'owner' AND removed_at IS NULL"
-    ))
+    )))
     .bind(company.to_string())
     .fetch_optional(conn)
     .await?;
@@ -190,16 +191,16 @@ pub async fn list(
 ) -> Result<(Vec<UserRecord>, i64)> {
     let filter = "company_id = $1 AND removed_at IS NULL AND ($2 IS NULL OR user_type = $2)";
     let kind = user_type.map(|t| t.as_str());
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY created_at, id LIMIT $3 OFFSET $4"
-    ))
+    )))
     .bind(company.to_string())
     .bind(kind)
     .bind(limit)
     .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {filter}")))
         .bind(company.to_string())
         .bind(kind)
         .fetch_one(conn)

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{CompanyId, DeliveryId, EventId, WebhookId};
 
@@ -89,9 +90,9 @@ pub async fn find(
     company: CompanyId,
     id: WebhookId,
 ) -> Result<Option<WebhookRecord>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL"
-    ))
+    )))
     .bind(id.to_string())
     .bind(company.to_string())
     .fetch_optional(conn)
@@ -100,9 +101,9 @@ pub async fn find(
 }
 
 pub async fn list(conn: &mut AnyConnection, company: CompanyId) -> Result<Vec<WebhookRecord>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL ORDER BY created_at, id"
-    ))
+    )))
     .bind(company.to_string())
     .fetch_all(conn)
     .await?;
@@ -219,12 +220,12 @@ pub async fn claim_due(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let ids: Vec<String> = sqlx::query_scalar(&format!(
+    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN ( \
            SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
            AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
          RETURNING id"
-    ))
+    )))
     .bind(ms(lease_until))
     .bind(ms(now))
     .bind(limit)
@@ -309,9 +310,9 @@ pub async fn record_attempt(
         "failed" => "consecutive_failures = consecutive_failures + 1",
         _ => "consecutive_failures = consecutive_failures",
     };
-    let failures: i64 = sqlx::query_scalar(&format!(
+    let failures: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
         "UPDATE webhooks SET {change} WHERE id = $1 RETURNING consecutive_failures"
-    ))
+    )))
     .bind(d.webhook_id.to_string())
     .fetch_one(conn)
     .await?;

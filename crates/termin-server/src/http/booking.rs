@@ -80,7 +80,7 @@ struct BookingAvailability {
 }
 
 /// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
-/// a 14-day answer renders hundreds of these, and building a `Zoned` and running a strftime
+/// a 14-day answer renders hundreds of these, and building a `ZonedDateTime` and running a strftime
 /// format (or `format!`) for each was a visible share of the request.
 fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
     fn two(out: &mut [u8], at: usize, n: u32) {
@@ -95,7 +95,7 @@ fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
     if !(0..=9999).contains(&year) {
         // Outside four-digit years (never a bookable time); let jiff write it.
         let text = t
-            .to_zoned(tz.clone())
+            .to_zoned_datetime(tz.clone())
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
             .to_string();
         return (dt.date(), text);
@@ -526,7 +526,7 @@ mod tests {
             // The same text jiff's own formatter gives.
             assert_eq!(
                 s,
-                t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+                t.to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
             );
         }
     }

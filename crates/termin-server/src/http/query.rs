@@ -72,7 +72,7 @@ pub fn parse_instant(
     } else {
         date
     };
-    date.to_zoned(tz.clone())
+    date.to_zoned_datetime(tz.clone())
         .map(|z| z.timestamp())
         .map_err(|_| "is out of range")
 }

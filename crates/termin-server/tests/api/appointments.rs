@@ -294,12 +294,12 @@ async fn today_lists_the_acting_users_day(app: TestApp) {
     // An appointment later today (whatever its availability says) shows up.
     let mt = default_meeting_type(&app, &c.member).await;
     let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
-    let now = Timestamp::now().to_zoned(tz.clone());
+    let now = Timestamp::now().to_zoned_datetime(tz.clone());
     let end_of_day = now
         .date()
         .tomorrow()
         .unwrap()
-        .to_zoned(tz)
+        .to_zoned_datetime(tz)
         .unwrap()
         .timestamp();
     let soon = upcoming_weekday("Europe/Berlin", 3, 9, 0);

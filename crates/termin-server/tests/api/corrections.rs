@@ -68,7 +68,7 @@ fn sorted_strings(v: &Value) -> Vec<String> {
 
 /// The bookable-times query for the Berlin day of `at`.
 fn availability_query(mt: &Value, at: Timestamp) -> String {
-    let date = at.to_zoned(TimeZone::get("Europe/Berlin").unwrap()).date();
+    let date = at.to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap()).date();
     format!(
         "/v4/booking-availability?meetingTypeId={}&start={date}&end={date}",
         mt["id"].as_str().unwrap()

@@ -165,7 +165,7 @@ impl World {
             .next_slot
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let day = crate::scheduling::upcoming_weekday("Europe/Berlin", 2, 9, 0);
-        let mut date = day.to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
+        let mut date = day.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
         for _ in 0..n / 16 {
             date = date.tomorrow().unwrap();
             while matches!(
@@ -370,7 +370,7 @@ async fn request(
             ),
         ),
         "GET /v4/booking-availability" => {
-            let date = w.fresh_start().to_zoned(jiff::tz::TimeZone::UTC).date();
+            let date = w.fresh_start().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
             (
                 format!(
                     "{path}?meetingTypeId={}&start={date}&end={date}",

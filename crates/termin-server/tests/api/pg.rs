@@ -204,7 +204,7 @@ pub async fn fresh_database() -> Option<String> {
     let mut conn = sqlx::AnyConnection::connect(&cluster.admin_url)
         .await
         .expect("connect to the test cluster");
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await
         .expect("create a test database");
     let _ = conn.close().await;

@@ -13,14 +13,14 @@ use crate::helpers::{Member, TestApp};
 /// A weekday at least `days` ahead, at `hh:mm` in `zone`.
 pub fn upcoming_weekday(zone: &str, days: i64, hh: i8, mm: i8) -> Timestamp {
     let tz = TimeZone::get(zone).unwrap();
-    let mut date: Date = Timestamp::now().to_zoned(tz.clone()).date() + days.days();
+    let mut date: Date = Timestamp::now().to_zoned_datetime(tz.clone()).date() + days.days();
     while matches!(
         date.weekday(),
         jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
     ) {
         date = date.tomorrow().unwrap();
     }
-    date.at(hh, mm, 0, 0).to_zoned(tz).unwrap().timestamp()
+    date.at(hh, mm, 0, 0).to_zoned_datetime(tz).unwrap().timestamp()
 }
 
 /// The user's default 30-minute meeting type, created with the user.
@@ -259,7 +259,7 @@ async fn booking_takes_an_offered_slot_once(app: TestApp) {
     let mt = default_meeting_type(&app, &c.member).await;
     let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
     let date = start
-        .to_zoned(TimeZone::get("Europe/Berlin").unwrap())
+        .to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap())
         .date();
     let q = format!(
         "/v4/booking-availability?meetingTypeId={}&start={date}&end={date}",
@@ -276,7 +276,7 @@ async fn booking_takes_an_offered_slot_once(app: TestApp) {
         "09:00-17:00 in 30-minute slots: {offered:?}"
     );
     let ten = start
-        .to_zoned(TimeZone::get("Europe/Berlin").unwrap())
+        .to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap())
         .strftime("%Y-%m-%dT%H:%M:%S%:z")
         .to_string();
     assert!(offered.contains(&ten));
@@ -599,7 +599,7 @@ async fn booking_availability_rejects_bad_queries(app: TestApp) {
     let comma = format!("hostIds={},{}", c.member.user.id, c.admin.user.id);
     for hosts in [both, comma] {
         let start = upcoming_weekday("Europe/Berlin", 3, 0, 0)
-            .to_zoned(TimeZone::get("Europe/Berlin").unwrap())
+            .to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap())
             .date();
         let r = app
             .get(&format!("/v4/booking-availability?meetingTypeId={id}&start={start}&end={start}&{hosts}&calculationMethod=everyone"), &c.admin.auth())
