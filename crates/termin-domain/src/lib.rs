@@ -5,6 +5,7 @@
 pub mod availability;
 pub mod credential;
 pub mod ids;
+pub mod limits;
 pub mod principal;
 pub mod slots;
 pub mod tenancy;

@@ -108,7 +108,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let db = self.state.db.clone();
+        let db = self.state.service.db.clone();
         // The webhook delivery worker runs beside the server and stops with it.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::jobs::webhooks::run(self.state.clone(), stopped));

@@ -1,36 +1,36 @@
 use std::sync::Arc;
 
+use termin_service::guard::{NameLookup, SystemLookup, TargetGuard};
+use termin_service::{Clock, Service};
 use termin_storage::Db;
 use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::http::buckets::RateLimiter;
-use termin_service::guard::{NameLookup, SystemLookup, TargetGuard};
 
-/// What every handler can reach.
+/// What every handler and job can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    /// The use cases, with the database, clock and SSRF guard they run against.
+    pub service: Service,
     pub config: Arc<Config>,
     pub limiter: Arc<RateLimiter>,
-    /// Checks webhook endpoints at creation and at delivery.
-    pub webhook_guard: TargetGuard,
     /// Wakes this node's delivery worker after a change that queued deliveries.
     pub webhook_wakeup: Arc<Notify>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
-        Self::with_lookup(db, config, Arc::new(SystemLookup))
+        Self::with(db, config, Arc::new(SystemLookup), Clock::system())
     }
 
-    /// With a resolver of the caller's (tests use one with fixed answers).
-    pub fn with_lookup(db: Db, config: Config, lookup: Arc<dyn NameLookup>) -> Self {
+    /// With a resolver and a clock of the caller's (tests use fixed answers and a clock they move).
+    pub fn with(db: Db, config: Config, lookup: Arc<dyn NameLookup>, clock: Clock) -> Self {
+        let guard = TargetGuard::new(lookup, config.webhooks.allow_private_networks);
         Self {
+            service: Service::new(db, clock, guard, &config.public_url),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
-            webhook_guard: TargetGuard::new(lookup, config.webhooks.allow_private_networks),
             webhook_wakeup: Arc::new(Notify::new()),
-            db,
             config: Arc::new(config),
         }
     }

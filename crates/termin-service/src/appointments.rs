@@ -2,21 +2,22 @@
 
 use std::collections::BTreeMap;
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use termin_domain::credential::{random_base62, SecretHash};
+use termin_domain::credential::{random_base62, ScopeGroup, SecretHash};
 use termin_domain::principal::Principal;
 use termin_domain::slots::Method;
 use termin_domain::validate::Email;
 use termin_domain::webhook::EventType;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
+use termin_storage::appointments::ListFilter;
 use termin_storage::appointments::{
     self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
 };
 use termin_storage::contacts::{self, BookingContact};
-use termin_storage::{idempotency, meeting_types, Batch, Connection, Db, StorageError};
-use utoipa::ToSchema;
+use termin_storage::{idempotency, meeting_types, users, Batch, Connection, StorageError};
 
 use super::booking::{
     load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, SlotRequest,
@@ -24,17 +25,18 @@ use super::booking::{
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
-use crate::now;
+use crate::Service;
 
 pub use crate::error::SLOT_TAKEN;
 
-/// Guests one attendee may bring along (`bringalongEmails`).
-pub const MAX_GUESTS: usize = 5;
+pub use termin_domain::limits::MAX_GUESTS;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The longest cancellation reason.
+pub const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: UserId,
     pub email: String,
     pub given_name: String,
@@ -43,10 +45,9 @@ pub struct HostView {
     pub slug: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendeeView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: AttendeeId,
     pub email: String,
     pub firstname: Option<String>,
@@ -56,23 +57,21 @@ pub struct AttendeeView {
     pub timezone: Option<String>,
     pub language: Option<String>,
     pub receive_reminders: bool,
-    #[schema(value_type = Object)]
     pub notes: Value,
     pub bringalong_emails: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelView {
     pub action_source: Option<String>,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub action_at: Option<Timestamp>,
     pub action_by: Option<String>,
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppointmentMeetingInfo {
     pub name: String,
@@ -81,28 +80,21 @@ pub struct AppointmentMeetingInfo {
 }
 
 /// The appointment object of the API.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppointmentView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: AppointmentId,
-    #[schema(value_type = String, format = Uuid)]
     pub meeting_type_id: MeetingTypeId,
-    #[schema(value_type = String, format = Uuid)]
     pub company_id: CompanyId,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub start: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub end: Timestamp,
     pub is_cancelled: bool,
     pub cancel: Option<CancelView>,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub rescheduled_at: Option<Timestamp>,
     pub reschedule_count: i64,
-    #[schema(value_type = Vec<String>)]
     pub host_ids: Vec<UserId>,
     pub hosts: Vec<HostView>,
     pub attendees: Vec<AttendeeView>,
@@ -111,10 +103,8 @@ pub struct AppointmentView {
     pub notes: Option<String>,
     pub total_spots: i64,
     pub taken_spots: i64,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
@@ -242,6 +232,102 @@ pub async fn load_visible(
     Ok(loaded)
 }
 
+pub use termin_storage::appointments::Status;
+
+/// A validated appointment listing (`GET /v4/appointment/paginated`).
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentQuery {
+    /// Whose appointments: the caller's own by default; another user's takes an admin.
+    pub user: Option<UserId>,
+    pub start_from: Option<Timestamp>,
+    pub start_before: Option<Timestamp>,
+    pub status: Option<Status>,
+    pub meeting_type: Option<MeetingTypeId>,
+    pub search: Option<String>,
+    pub updated_since: Option<Timestamp>,
+    pub sort_by_created: bool,
+    pub descending: bool,
+    /// 0-based.
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// A page of appointments and how many match in all.
+pub async fn list(
+    svc: &Service,
+    caller: &Principal,
+    q: &AppointmentQuery,
+) -> ServiceResult<(Vec<AppointmentView>, i64)> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let host = match q.user {
+        Some(u) if u != caller.user_id => {
+            caller.require_admin()?;
+            u
+        }
+        _ => caller.user_id,
+    };
+    let filter = ListFilter {
+        company: Some(caller.company_id),
+        host: Some(host),
+        start_from: q.start_from,
+        start_before: q.start_before,
+        status: q.status,
+        now: Some(svc.now()),
+        meeting_type: q.meeting_type,
+        search: q.search.clone(),
+        updated_since: q.updated_since,
+        sort_by_created: q.sort_by_created,
+        descending: q.descending,
+        limit: q.page_size,
+        offset: q.page.saturating_mul(q.page_size),
+    };
+    let mut conn = svc.db.conn().await?;
+    let (records, total) = appointments::list(&mut conn, &filter).await?;
+    let views = load_many(&mut conn, records)
+        .await?
+        .into_iter()
+        .map(Loaded::view)
+        .collect();
+    Ok((views, total))
+}
+
+/// The caller's appointments today, in their time zone (at most 500).
+pub async fn today(svc: &Service, caller: &Principal) -> ServiceResult<Vec<AppointmentView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut conn = svc.db.conn().await?;
+    let user = users::find_present(&mut conn, caller.company_id, caller.user_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    let tz = TimeZone::get(&user.timezone).unwrap_or(TimeZone::UTC);
+    let (start, end) = today_bounds(&tz, svc.now())?;
+    let filter = ListFilter {
+        company: Some(caller.company_id),
+        host: Some(caller.user_id),
+        start_from: Some(start),
+        start_before: Some(end),
+        limit: 500,
+        ..ListFilter::default()
+    };
+    let (records, _) = appointments::list(&mut conn, &filter).await?;
+    Ok(load_many(&mut conn, records)
+        .await?
+        .into_iter()
+        .map(Loaded::view)
+        .collect())
+}
+
+/// One appointment the caller may see.
+pub async fn get(
+    svc: &Service,
+    caller: &Principal,
+    id: AppointmentId,
+) -> ServiceResult<AppointmentView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    Ok(load_visible(&mut *svc.db.conn().await?, caller, id)
+        .await?
+        .view())
+}
+
 /// A validated attendee of a booking.
 #[derive(Debug, Clone, Default)]
 pub struct NewAttendee {
@@ -268,10 +354,9 @@ pub struct BookingRequest {
     pub attendee: NewAttendee,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Booked {
-    #[schema(value_type = String, format = Uuid)]
     pub appointment_id: AppointmentId,
     /// Lets the attendee see, cancel and reschedule without an account. Shown once.
     pub secret: String,
@@ -287,16 +372,17 @@ pub struct Idempotency<'a> {
 /// Books a slot. Either everything is written (appointment, host rows, attendee, contact,
 /// idempotency record) or nothing is.
 pub async fn book(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     req: &BookingRequest,
     idem: Option<&Idempotency<'_>>,
 ) -> ServiceResult<Booked> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
     // What a booking only reads is read before it takes the write lock, which is held just for
     // the decision that must be serialised: is the slot still free, and taking it. Reading the
     // meeting type, hosts, schedules and webhook subscriptions first is the same as booking a
     // moment before a concurrent edit of them (none of those edits reads appointments).
-    let mut conn = db.conn().await?;
+    let mut conn = svc.db.conn().await?;
     let (mt, own_availability) =
         super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
     let duration = super::booking::allowed_duration(&mt, req.duration)
@@ -318,14 +404,14 @@ pub async fn book(
         events::subscribers(&mut conn, caller.company_id, EventType::BookingCreated).await?;
     drop(conn);
 
-    let mut tx = db.begin_write().await?;
-    lock_hosts(&mut tx, db, &hosts).await?;
+    let mut tx = svc.db.begin_write().await?;
+    lock_hosts(&mut tx, svc, &hosts).await?;
     if let Some(idem) = idem {
         if let Some(stored) = idempotency::find(&mut tx, &idem.scope, idem.key).await? {
             return replay(stored, idem);
         }
     }
-    let at = now();
+    let at = svc.now();
     let request = SlotRequest {
         meeting_type: &mt,
         hosts: &hosts,
@@ -472,6 +558,7 @@ pub async fn book(
             EventType::BookingCreated,
             &subscribers,
             body,
+            at,
         )
         .await?;
     }
@@ -509,6 +596,7 @@ async fn appointment_event(
     view: &AppointmentView,
     mt: Option<&MeetingType>,
     extra: Value,
+    at: Timestamp,
 ) -> ServiceResult<()> {
     let subscribers = events::subscribers(conn, company, event).await?;
     if subscribers.is_empty() {
@@ -528,7 +616,7 @@ async fn appointment_event(
         }
     };
     let body = appointment_payload(view.clone(), mt, extra)?;
-    events::record(conn, company, event, &subscribers, body).await
+    events::record(conn, company, event, &subscribers, body, at).await
 }
 
 fn replay(stored: idempotency::StoredAnswer, idem: &Idempotency<'_>) -> ServiceResult<Booked> {
@@ -576,19 +664,26 @@ fn attendee_record(
 
 /// Cancels a whole appointment, or for a group meeting one attendee.
 pub async fn cancel(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: AppointmentId,
     reason: Option<&str>,
     attendee: Option<AttendeeId>,
     cancel_all: bool,
 ) -> ServiceResult<AppointmentView> {
-    let mut tx = db.begin_write().await?;
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(ServiceError::field(
+            "reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    let mut tx = svc.db.begin_write().await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
     if loaded.record.cancelled_at.is_some() {
         return Err(ServiceError::conflict("Appointment is already cancelled"));
     }
-    let at = now();
+    let at = svc.now();
     let by = caller.user_id.to_string();
     let whole = Cancellation {
         reason,
@@ -625,6 +720,7 @@ pub async fn cancel(
         &view,
         None,
         extra,
+        at,
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -633,13 +729,14 @@ pub async fn cancel(
 
 /// Moves an appointment to `start`, under the same rules as booking.
 pub async fn reschedule(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: AppointmentId,
     start: Timestamp,
     ignore_availability: bool,
 ) -> ServiceResult<(AppointmentView, Timestamp)> {
-    let mut tx = db.begin_write().await?;
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
     if loaded.record.cancelled_at.is_some() {
         return Err(ServiceError::conflict(
@@ -647,14 +744,14 @@ pub async fn reschedule(
         ));
     }
     let hosts = loaded.host_ids();
-    lock_hosts(&mut tx, db, &hosts).await?;
+    lock_hosts(&mut tx, svc, &hosts).await?;
     let mt_record = meeting_types::find(&mut tx, caller.company_id, loaded.record.meeting_type_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Meeting type not found"))?;
     let mt = MeetingType::from_record(mt_record)?;
     let duration = loaded.record.end_at.duration_since(loaded.record.start_at);
     let end = start + duration;
-    let at = now();
+    let at = svc.now();
     if ignore_availability {
         // Availability, notice and grid may be overridden; another appointment never.
         let overlapping =
@@ -691,6 +788,7 @@ pub async fn reschedule(
         &view,
         Some(&mt),
         extra,
+        at,
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -698,14 +796,15 @@ pub async fn reschedule(
 }
 
 pub async fn set_notes(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: AppointmentId,
     note: &str,
 ) -> ServiceResult<AppointmentView> {
-    let mut tx = db.begin_write().await?;
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
     load_visible(&mut tx, caller, id).await?;
-    appointments::set_notes(&mut tx, id, note, now()).await?;
+    appointments::set_notes(&mut tx, id, note, svc.now()).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
     Ok(view)
@@ -715,13 +814,14 @@ pub async fn set_notes(
 /// at most [`MAX_GUESTS`] per attendee. `attendee` may be left out when the appointment has
 /// exactly one attendee. The attendee's own address never changes.
 pub async fn add_guest(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: AppointmentId,
     attendee: Option<AttendeeId>,
     email: &Email,
 ) -> ServiceResult<AppointmentView> {
-    let mut tx = db.begin_write().await?;
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
     let active: Vec<&AttendeeRecord> = loaded
         .attendees
@@ -753,7 +853,7 @@ pub async fn add_guest(
         }
         guests.push(email.as_str().to_owned());
         let json = serde_json::to_string(&guests).map_err(ServiceError::internal)?;
-        appointments::set_bringalong_emails(&mut tx, id, target.id, &json, now()).await?;
+        appointments::set_bringalong_emails(&mut tx, id, target.id, &json, svc.now()).await?;
     }
     let view = load_visible(&mut tx, caller, id).await?.view();
     tx.commit().await.map_err(StorageError::from)?;
@@ -802,12 +902,11 @@ pub fn ics(view: &AppointmentView) -> String {
 }
 
 /// Today's bounds in the given zone.
-pub fn today_bounds(
-    tz: &jiff::tz::TimeZone,
-    at: Timestamp,
-) -> ServiceResult<(Timestamp, Timestamp)> {
+fn today_bounds(tz: &jiff::tz::TimeZone, at: Timestamp) -> ServiceResult<(Timestamp, Timestamp)> {
     let today = at.to_zoned_datetime(tz.clone()).date();
-    let start = today.to_zoned_datetime(tz.clone()).map_err(ServiceError::internal)?;
+    let start = today
+        .to_zoned_datetime(tz.clone())
+        .map_err(ServiceError::internal)?;
     let end = today
         .tomorrow()
         .map_err(ServiceError::internal)?

@@ -11,10 +11,10 @@ use termin_domain::credential::{
 };
 use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
 use termin_domain::UserId;
-use termin_storage::{api_keys, sessions, tokens, users, Db, PooledConnection};
+use termin_storage::{api_keys, sessions, tokens, users, PooledConnection};
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::now;
+use crate::Service;
 
 /// Who a request acts as, and (where authentication read it anyway) the acting user's record,
 /// so that a handler that needs it does not read it again.
@@ -59,7 +59,7 @@ fn stale(last: Option<Timestamp>, at: Timestamp) -> bool {
 }
 
 pub async fn authenticate(
-    db: &Db,
+    svc: &Service,
     presented: Presented<'_>,
     acting_header: Option<&str>,
     rule: ActingUserRule,
@@ -67,17 +67,28 @@ pub async fn authenticate(
 ) -> ServiceResult<Authenticated> {
     match presented {
         Presented::Nothing => Err(ServiceError::unauthorized("Missing authorization header")),
-        Presented::Bearer(raw) => bearer(db, raw, acting_header, rule).await,
+        Presented::Bearer(raw) => bearer(svc, raw, acting_header, rule).await,
         Presented::Session {
             cookie,
             csrf,
             unsafe_method,
-        } => session(db, cookie, csrf, unsafe_method, acting_header, rule, limits).await,
+        } => {
+            session(
+                svc,
+                cookie,
+                csrf,
+                unsafe_method,
+                acting_header,
+                rule,
+                limits,
+            )
+            .await
+        }
     }
 }
 
 async fn bearer(
-    db: &Db,
+    svc: &Service,
     raw: &str,
     acting_header: Option<&str>,
     rule: ActingUserRule,
@@ -90,8 +101,8 @@ async fn bearer(
             FormatError::Malformed | FormatError::Checksum => "Invalid personal access token",
         })
     })?;
-    let at = now();
-    let mut conn = db.conn().await?;
+    let at = svc.now();
+    let mut conn = svc.db.conn().await?;
     match credential {
         BearerCredential::Pat(pat) => {
             let found = tokens::find_for_auth(&mut conn, pat.hash())
@@ -217,7 +228,7 @@ async fn named_user(
 }
 
 async fn session(
-    db: &Db,
+    svc: &Service,
     cookie: &str,
     csrf: Option<&str>,
     unsafe_method: bool,
@@ -227,8 +238,8 @@ async fn session(
 ) -> ServiceResult<Authenticated> {
     let secret = PlainSessionSecret::from_cookie(cookie)
         .ok_or_else(|| ServiceError::unauthorized("Invalid session"))?;
-    let at = now();
-    let mut conn = db.conn().await?;
+    let at = svc.now();
+    let mut conn = svc.db.conn().await?;
     let found = sessions::find_for_auth(&mut conn, secret.hash())
         .await?
         .ok_or_else(|| ServiceError::unauthorized("Session has expired or was ended"))?;

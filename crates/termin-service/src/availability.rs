@@ -7,50 +7,43 @@ use termin_domain::availability::{
     validate_availability, Availability, DateException, RawDateException, RawWeeklySchedule,
     WeeklySchedule,
 };
+use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::validate::TimeZoneName;
 use termin_domain::{AvailabilityId, CompanyId, UserId};
 use termin_storage::availabilities::{self, AvailabilityRecord};
-use termin_storage::{users, Connection, Db, StorageError};
-use utoipa::ToSchema;
+use termin_storage::Tx;
+use termin_storage::{users, Connection, StorageError};
 
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult, Validator};
-use crate::now;
+use crate::Service;
 
 /// An availability as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: AvailabilityId,
-    #[schema(value_type = String, format = Uuid)]
     pub user_id: UserId,
     pub name: String,
     pub timezone: String,
     /// Keyed by weekday: `{"monday": {"enabled": true, "hours": [{"start": "09:00", "end": "17:00"}]}, ...}`.
-    #[schema(value_type = Object)]
     pub schedule: WeeklySchedule,
     /// Date overrides: `[{"date": "2026-12-24", "type": "blocked", "hours": []}]`.
-    #[schema(value_type = Vec<Object>)]
     pub exceptions: Vec<DateException>,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
 
 /// The body of POST (all optional but sensible defaults) and PATCH.
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityInput {
     pub name: Option<String>,
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Object>)]
     pub schedule: Option<RawWeeklySchedule>,
-    #[schema(value_type = Option<Vec<Object>>)]
     pub exceptions: Option<Vec<RawDateException>>,
 }
 
@@ -62,7 +55,7 @@ fn parse_stored(
     Ok((weekly, exceptions))
 }
 
-pub fn view(record: AvailabilityRecord) -> ServiceResult<AvailabilityView> {
+fn view(record: AvailabilityRecord) -> ServiceResult<AvailabilityView> {
     let (schedule, exceptions) = parse_stored(&record)?;
     Ok(AvailabilityView {
         id: record.id,
@@ -155,13 +148,13 @@ fn apply(record: &mut AvailabilityRecord, input: &AvailabilityInput) -> ServiceR
 
 /// Inserts an availability for `user` inside the caller's transaction.
 pub async fn insert(
-    conn: &mut Connection,
+    tx: &mut Tx,
     company: CompanyId,
     user: UserId,
     default_tz: &str,
     input: &AvailabilityInput,
+    at: Timestamp,
 ) -> ServiceResult<AvailabilityRecord> {
-    let at = now();
     let mut record = AvailabilityRecord {
         id: AvailabilityId::new(),
         company_id: company,
@@ -175,16 +168,17 @@ pub async fn insert(
         updated_at: at,
     };
     apply(&mut record, input)?;
-    availabilities::insert(conn, &record).await?;
+    availabilities::insert(tx, &record).await?;
     Ok(record)
 }
 
 pub async fn create(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     input: &AvailabilityInput,
-) -> ServiceResult<AvailabilityRecord> {
-    let mut tx = db.begin_write().await?;
+) -> ServiceResult<AvailabilityView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
     let user = users::find_present(&mut tx, caller.company_id, caller.user_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
@@ -194,18 +188,35 @@ pub async fn create(
         caller.user_id,
         &user.timezone,
         input,
+        svc.now(),
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(record)
+    view(record)
 }
 
-pub async fn list(db: &Db, user: UserId) -> ServiceResult<Vec<AvailabilityRecord>> {
-    Ok(availabilities::list_for_user(&mut *db.conn().await?, user).await?)
+/// The caller's availabilities; the first is their default.
+pub async fn list(svc: &Service, caller: &Principal) -> ServiceResult<Vec<AvailabilityView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    availabilities::list_for_user(&mut *svc.db.conn().await?, caller.user_id)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
+}
+
+/// One availability the caller may manage.
+pub async fn get(
+    svc: &Service,
+    caller: &Principal,
+    id: AvailabilityId,
+) -> ServiceResult<AvailabilityView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    view(visible(&mut *svc.db.conn().await?, caller, id).await?)
 }
 
 /// An availability the caller may manage (its user's, or any in the company for an admin).
-pub async fn get(
+async fn visible(
     conn: &mut Connection,
     caller: &Principal,
     id: AvailabilityId,
@@ -217,24 +228,26 @@ pub async fn get(
 }
 
 pub async fn update(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: AvailabilityId,
     input: &AvailabilityInput,
-) -> ServiceResult<AvailabilityRecord> {
-    let mut tx = db.begin_write().await?;
-    let mut record = get(&mut tx, caller, id).await?;
+) -> ServiceResult<AvailabilityView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
+    let mut record = visible(&mut tx, caller, id).await?;
     apply(&mut record, input)?;
-    record.updated_at = now();
+    record.updated_at = svc.now();
     availabilities::update(&mut tx, &record).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(record)
+    view(record)
 }
 
 /// Deletes an availability no live meeting type uses (409 otherwise).
-pub async fn delete(db: &Db, caller: &Principal, id: AvailabilityId) -> ServiceResult<()> {
-    let mut tx = db.begin_write().await?;
-    let record = get(&mut tx, caller, id).await?;
+pub async fn delete(svc: &Service, caller: &Principal, id: AvailabilityId) -> ServiceResult<()> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
+    let record = visible(&mut tx, caller, id).await?;
     if availabilities::usage(&mut tx, record.id).await? > 0 {
         return Err(ServiceError::conflict(
             "This availability is used by a meeting type; assign another one first",

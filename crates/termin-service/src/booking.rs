@@ -20,14 +20,14 @@ use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
 use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::users::UserRecord;
-use termin_storage::{lock_users, users, Connection, Db};
+use termin_storage::{lock_users, users, Connection};
 
 use super::availability::{availability_for, engine_availability};
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult, Validator};
+use crate::Service;
 
-/// Longest window `GET /v4/booking-availability` computes at once.
-pub const MAX_WINDOW_DAYS: i64 = 62;
+pub use termin_domain::limits::MAX_WINDOW_DAYS;
 
 /// What to compute slots for.
 pub struct SlotRequest<'a> {
@@ -314,11 +314,11 @@ pub fn allowed_duration(mt: &MeetingType, asked: Option<i64>) -> Result<i64, &'s
 ///
 /// `conn` is the connection authentication read with, and `me` the caller's record when it did.
 pub async fn bookable_times(
+    svc: &Service,
     conn: &mut Connection,
     caller: &Principal,
     me: Option<&UserRecord>,
     q: &TimesQuery,
-    now: Timestamp,
 ) -> ServiceResult<BookableTimes> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let (mt, own_availability) =
@@ -379,7 +379,7 @@ pub async fn bookable_times(
         duration_minutes: duration,
         method: q.method,
         ignore: q.ignore,
-        now,
+        now: svc.now(),
     };
     let (slots, busy) = compute_slots(conn, &request).await?;
     answer.times = slots
@@ -403,10 +403,10 @@ pub async fn bookable_times(
 /// Locks the hosts for the rest of the transaction (PostgreSQL; SQLite holds its write lock).
 pub async fn lock_hosts(
     tx: &mut termin_storage::Tx,
-    db: &Db,
+    svc: &Service,
     hosts: &[UserId],
 ) -> ServiceResult<()> {
-    lock_users(tx, db.backend(), hosts).await?;
+    lock_users(tx, svc.db.backend(), hosts).await?;
     Ok(())
 }
 

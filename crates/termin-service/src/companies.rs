@@ -4,15 +4,15 @@ use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::CompanyId;
 use termin_storage::companies::{self, CompanyRecord};
 use termin_storage::users::UserRecord;
-use termin_storage::{Db, StorageError};
+use termin_storage::StorageError;
 
-use super::users::{insert_user, NewUser, StarterKit};
+use super::users::{hash_new_password, insert_user, NewUser, StarterKit};
 use crate::error::{ServiceError, ServiceResult};
-use crate::now;
+use crate::Service;
 
 /// Creates a company together with its owner, in one transaction.
 pub async fn create_company(
-    db: &Db,
+    svc: &Service,
     name: &str,
     plan: Plan,
     owner: NewUser,
@@ -21,7 +21,7 @@ pub async fn create_company(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServiceError::field("name", "must be 1 to 200 characters"));
     }
-    let at = now();
+    let at = svc.now();
     let company = CompanyRecord {
         id: CompanyId::new(),
         name: name.to_owned(),
@@ -34,24 +34,45 @@ pub async fn create_company(
         user_type: UserType::Standard,
         ..owner
     };
-    let mut tx = db.begin_write().await?;
+    let password_hash = hash_new_password(&owner).await?;
+    let mut tx = svc.db.begin_write().await?;
     companies::insert(&mut tx, &company).await?;
-    let owner = insert_user(&mut tx, company.id, &owner, &StarterKit::default())
-        .await?
-        .user;
+    let kit = StarterKit::default();
+    let owner = insert_user(
+        &mut tx,
+        company.id,
+        &owner,
+        password_hash.as_deref(),
+        &kit,
+        at,
+    )
+    .await?
+    .user;
     tx.commit().await.map_err(StorageError::from)?;
     Ok((company, owner))
 }
 
-pub async fn get_company(db: &Db, id: CompanyId) -> ServiceResult<CompanyRecord> {
-    companies::find(&mut *db.conn().await?, id)
+pub async fn get_company(svc: &Service, id: CompanyId) -> ServiceResult<CompanyRecord> {
+    companies::find(&mut *svc.db.conn().await?, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Company not found"))
 }
 
-pub async fn set_plan(db: &Db, id: CompanyId, plan: Plan) -> ServiceResult<CompanyRecord> {
-    if !companies::set_plan(&mut *db.conn().await?, id, plan, now()).await? {
+pub async fn set_plan(svc: &Service, id: CompanyId, plan: Plan) -> ServiceResult<CompanyRecord> {
+    if !companies::set_plan(&mut *svc.db.conn().await?, id, plan, svc.now()).await? {
         return Err(ServiceError::not_found("Company not found"));
     }
-    get_company(db, id).await
+    get_company(svc, id).await
+}
+
+/// Whether the installation has no company yet (first start, `--demo`).
+pub async fn none_yet(svc: &Service) -> ServiceResult<bool> {
+    Ok(companies::count(&mut *svc.db.conn().await?).await? == 0)
+}
+
+/// The company's owner.
+pub async fn owner(svc: &Service, company: CompanyId) -> ServiceResult<UserRecord> {
+    termin_storage::users::owner_of(&mut *svc.db.conn().await?, company)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("No company {company}")))
 }

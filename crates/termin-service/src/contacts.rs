@@ -7,19 +7,21 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::validate::{Email, Language};
 use termin_domain::{AppointmentId, AttendeeId, ContactId, UserId};
 use termin_storage::appointments::AppointmentRecord;
-use termin_storage::contacts::{self, ContactRecord, ListFilter, SortBy};
-use termin_storage::{Connection, Db, StorageError};
-use utoipa::ToSchema;
+use termin_storage::contacts::{self, ContactRecord, ListFilter};
+use termin_storage::{Connection, StorageError};
 
 use super::appointments::{load_many, AppointmentView};
 use crate::error::{FieldError, ServiceError, ServiceResult, Validator};
-use crate::now;
+use crate::Service;
 
 /// Most rows one `POST /crm/bulk` takes.
+pub use termin_storage::contacts::SortBy;
+
 pub const MAX_BULK: usize = 1000;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 50;
@@ -32,10 +34,9 @@ pub const MAX_ADDITIONAL_DATA_BYTES: usize = 16 * 1024;
 const NOT_FOUND: &str = "Contact not found";
 
 /// The contact object of the API.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: ContactId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -44,15 +45,11 @@ pub struct ContactView {
     pub language: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
-    #[schema(value_type = Object)]
     pub additional_data: Map<String, Value>,
     pub no_show_count: i64,
-    #[schema(value_type = Option<String>, format = Uuid)]
     pub account_owner_id: Option<UserId>,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
@@ -77,14 +74,8 @@ impl From<ContactRecord> for ContactView {
     }
 }
 
-/// `{ item }`: the answer of create and update.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactItem {
-    pub item: ContactView,
-}
-
 /// A contact with the appointments they were booked into.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDetails {
     pub item: ContactView,
@@ -92,13 +83,12 @@ pub struct ContactDetails {
     /// sees only the ones they host.
     pub appointments: Vec<AppointmentView>,
     /// Start of the next appointment that has not started yet and is not cancelled, or null.
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub next_appointment_iso: Option<Timestamp>,
 }
 
 /// One page of `GET /crm`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactPage {
     pub result: Vec<ContactDetails>,
@@ -110,7 +100,7 @@ pub struct ContactPage {
 }
 
 /// Deserialises a field that may be absent (outer `None`), null (`Some(None)`) or set.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -120,44 +110,35 @@ where
 
 /// The body of `POST /crm`, `PATCH /crm/{id}` and each row of `POST /crm/bulk`. On PATCH an
 /// absent field stays as it is and null (or an empty string) clears it.
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactInput {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub last_name: Option<Option<String>>,
     /// Unique in the company; email or phoneNumber is required.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub phone_number: Option<Option<String>>,
     /// A language code such as `en` or `de-AT`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub language: Option<Option<String>>,
     /// Up to 50 tags of 1 to 50 characters (no quotes or backslashes).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>)]
     pub tags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
     /// Any JSON object, at most 16 KiB.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
     pub additional_data: Option<Option<Map<String, Value>>>,
 }
 
 /// The body of `POST /crm/bulk`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 pub struct BulkInput {
     /// 1 to 1000 contacts, each like the body of `POST /crm`.
-    #[schema(value_type = Vec<ContactInput>)]
     pub contacts: Option<Vec<Value>>,
 }
 
@@ -285,8 +266,11 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
 }
 
 /// A new contact of the caller, validated, not yet stored.
-fn new_record(caller: &Principal, input: &ContactInput) -> ServiceResult<ContactRecord> {
-    let at = now();
+fn new_record(
+    caller: &Principal,
+    input: &ContactInput,
+    at: Timestamp,
+) -> ServiceResult<ContactRecord> {
     let mut record = ContactRecord {
         id: ContactId::new(),
         company_id: caller.company_id,
@@ -324,6 +308,7 @@ async fn with_appointments(
     conn: &mut Connection,
     caller: &Principal,
     records: Vec<ContactRecord>,
+    at: Timestamp,
 ) -> ServiceResult<Vec<ContactDetails>> {
     let ids: Vec<ContactId> = records.iter().map(|r| r.id).collect();
     let host = (!caller.is_admin()).then_some(caller.user_id);
@@ -342,7 +327,6 @@ async fn with_appointments(
             (view.id, view)
         })
         .collect();
-    let at = now();
     Ok(records
         .into_iter()
         .map(|contact| {
@@ -371,8 +355,9 @@ async fn with_appointments(
         .collect())
 }
 
-pub async fn list(db: &Db, caller: &Principal, q: &ListQuery) -> ServiceResult<ContactPage> {
-    let mut conn = db.conn().await?;
+pub async fn list(svc: &Service, caller: &Principal, q: &ListQuery) -> ServiceResult<ContactPage> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let mut conn = svc.db.conn().await?;
     let filter = ListFilter {
         company: caller.company_id,
         owner: (!caller.is_admin()).then_some(caller.user_id),
@@ -384,7 +369,7 @@ pub async fn list(db: &Db, caller: &Principal, q: &ListQuery) -> ServiceResult<C
         offset: (q.page - 1).saturating_mul(q.limit),
     };
     let (records, total) = contacts::list(&mut conn, &filter).await?;
-    let result = with_appointments(&mut conn, caller, records).await?;
+    let result = with_appointments(&mut conn, caller, records, svc.now()).await?;
     Ok(ContactPage {
         result,
         page: q.page,
@@ -394,8 +379,13 @@ pub async fn list(db: &Db, caller: &Principal, q: &ListQuery) -> ServiceResult<C
     })
 }
 
-pub async fn details(db: &Db, caller: &Principal, lookup: Lookup) -> ServiceResult<ContactDetails> {
-    let mut conn = db.conn().await?;
+pub async fn details(
+    svc: &Service,
+    caller: &Principal,
+    lookup: Lookup,
+) -> ServiceResult<ContactDetails> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let mut conn = svc.db.conn().await?;
     let id = match lookup {
         Lookup::Contact(id) => id,
         Lookup::Attendee(attendee) => contacts::of_attendee(&mut conn, caller.company_id, attendee)
@@ -404,40 +394,45 @@ pub async fn details(db: &Db, caller: &Principal, lookup: Lookup) -> ServiceResu
             .ok_or_else(|| ServiceError::not_found(NOT_FOUND))?,
     };
     let record = visible(&mut conn, caller, id).await?;
-    Ok(with_appointments(&mut conn, caller, vec![record])
-        .await?
-        .pop()
-        .expect("one contact in, one out"))
+    Ok(
+        with_appointments(&mut conn, caller, vec![record], svc.now())
+            .await?
+            .pop()
+            .expect("one contact in, one out"),
+    )
 }
 
 pub async fn create(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     input: &ContactInput,
 ) -> ServiceResult<ContactView> {
-    let record = new_record(caller, input)?;
-    contacts::insert(&mut *db.conn().await?, &record).await?;
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let record = new_record(caller, input, svc.now())?;
+    contacts::insert(&mut *svc.db.conn().await?, &record).await?;
     Ok(record.into())
 }
 
 pub async fn update(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: ContactId,
     input: &ContactInput,
 ) -> ServiceResult<ContactView> {
-    let mut tx = db.begin_write().await?;
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let mut tx = svc.db.begin_write().await?;
     let mut record = visible(&mut tx, caller, id).await?;
     apply(&mut record, input)?;
-    record.updated_at = now();
+    record.updated_at = svc.now();
     contacts::update(&mut tx, &record).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(record.into())
 }
 
 /// Deletes a contact. The attendees it was linked to stay in their appointments, unlinked.
-pub async fn delete(db: &Db, caller: &Principal, id: ContactId) -> ServiceResult<()> {
-    let mut tx = db.begin_write().await?;
+pub async fn delete(svc: &Service, caller: &Principal, id: ContactId) -> ServiceResult<()> {
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let mut tx = svc.db.begin_write().await?;
     visible(&mut tx, caller, id).await?;
     contacts::delete(&mut tx, caller.company_id, id).await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -463,14 +458,23 @@ fn parse_row(row: &Value) -> ServiceResult<ContactInput> {
 /// Creates each row on its own (one statement each): a bad or duplicate row is reported in its
 /// outcome, in the order given, and the others are created all the same.
 pub async fn bulk(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
-    rows: &[Value],
+    rows: Option<&[Value]>,
 ) -> ServiceResult<Vec<ServiceResult<ContactView>>> {
-    let mut conn = db.conn().await?;
+    caller.require_scope(ScopeGroup::Contacts)?;
+    let rows = rows.ok_or_else(|| ServiceError::field("contacts", "is required"))?;
+    if rows.is_empty() || rows.len() > MAX_BULK {
+        return Err(ServiceError::field(
+            "contacts",
+            format!("must have 1 to {MAX_BULK} entries"),
+        ));
+    }
+    let mut conn = svc.db.conn().await?;
+    let at = svc.now();
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
-        let outcome = match parse_row(row).and_then(|input| new_record(caller, &input)) {
+        let outcome = match parse_row(row).and_then(|input| new_record(caller, &input, at)) {
             Ok(record) => contacts::insert(&mut conn, &record)
                 .await
                 .map(|()| record.into())

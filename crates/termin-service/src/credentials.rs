@@ -4,21 +4,21 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use termin_domain::credential::{PlainApiKey, PlainPat, ScopeGroup, Scopes};
+use termin_domain::principal::{Credential, Principal};
 use termin_domain::{ApiKeyId, CompanyId, TokenId, UserId};
 use termin_storage::api_keys::{self, ApiKeyRecord};
 use termin_storage::tokens::{self, TokenRecord};
-use termin_storage::{companies, Db};
-use utoipa::ToSchema;
+use termin_storage::{companies, users, StorageError};
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::now;
+use crate::Service;
 
 pub const MAX_API_KEY_DAYS: i64 = 90;
 /// PATs may live long, but not for ever unless the user asks for no expiry at all.
 pub const MAX_PAT_DAYS: i64 = 3650;
 
 /// A credential's lifecycle state as shown in lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CredentialState {
     Active,
@@ -28,23 +28,19 @@ pub enum CredentialState {
 }
 
 /// A PAT as listed: never the secret.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: TokenId,
     pub name: String,
     /// The first characters of the token, to recognise it.
     pub prefix: String,
     /// Scope groups the token is limited to; empty means everything its owner may do.
     pub scopes: Vec<String>,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub expires_at: Option<Timestamp>,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_used_at: Option<Timestamp>,
     pub state: CredentialState,
@@ -78,22 +74,17 @@ impl TokenView {
 }
 
 /// An API key as listed: never the secret.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
-    #[schema(value_type = String, format = Uuid)]
     pub created_by: UserId,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub expires_at: Timestamp,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_used_at: Option<Timestamp>,
     pub state: CredentialState,
@@ -143,36 +134,43 @@ pub fn parse_scopes<S: AsRef<str>>(raw: &[S]) -> ServiceResult<Scopes> {
     Ok(Scopes::new(groups))
 }
 
-fn expiry_after_days(days: i64, field: &str, max: i64) -> ServiceResult<Timestamp> {
+fn expiry_after_days(days: i64, field: &str, max: i64, at: Timestamp) -> ServiceResult<Timestamp> {
     if !(1..=max).contains(&days) {
         return Err(ServiceError::field(
             field,
             format!("must be between 1 and {max} days"),
         ));
     }
-    now()
-        .checked_add(SignedDuration::from_hours(24 * days))
+    at.checked_add(SignedDuration::from_hours(24 * days))
         .map_err(ServiceError::internal)
 }
 
 /// Creates a PAT for `user`. The plaintext is returned once and never stored.
 pub async fn create_pat(
-    db: &Db,
+    svc: &Service,
     user: UserId,
     name: &str,
     expires_in_days: Option<i64>,
     scopes: Scopes,
 ) -> ServiceResult<(TokenRecord, PlainPat)> {
     let name = validate_name(name)?;
+    let plan = users::plan_of(&mut *svc.db.conn().await?, user)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    if !plan.allows_personal_access_tokens() {
+        return Err(ServiceError::forbidden(format!(
+            "Personal access tokens require the Essentials plan or above; this workspace is on the {plan} plan"
+        )));
+    }
     let expires_at = expires_in_days
-        .map(|d| expiry_after_days(d, "expiresInDays", MAX_PAT_DAYS))
+        .map(|d| expiry_after_days(d, "expiresInDays", MAX_PAT_DAYS, svc.now()))
         .transpose()?;
-    create_pat_expiring(db, user, &name, expires_at, scopes).await
+    create_pat_expiring(svc, user, &name, expires_at, scopes).await
 }
 
 /// Creates a PAT with an exact expiry instant (used by tests of expiry and by the CLI).
 pub async fn create_pat_expiring(
-    db: &Db,
+    svc: &Service,
     user: UserId,
     name: &str,
     expires_at: Option<Timestamp>,
@@ -185,18 +183,20 @@ pub async fn create_pat_expiring(
         name: name.to_owned(),
         hint: plain.hint(),
         scopes,
-        created_at: now(),
+        created_at: svc.now(),
         expires_at,
         last_used_at: None,
         revoked_at: None,
     };
-    tokens::insert(&mut *db.conn().await?, &record, plain.hash()).await?;
+    let mut tx = svc.db.begin_write().await?;
+    tokens::insert(&mut tx, &record, plain.hash()).await?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok((record, plain))
 }
 
-pub async fn list_pats(db: &Db, user: UserId) -> ServiceResult<Vec<TokenView>> {
-    let at = now();
-    Ok(tokens::list_for_user(&mut *db.conn().await?, user)
+pub async fn list_pats(svc: &Service, user: UserId) -> ServiceResult<Vec<TokenView>> {
+    let at = svc.now();
+    Ok(tokens::list_for_user(&mut *svc.db.conn().await?, user)
         .await?
         .into_iter()
         .map(|t| TokenView::new(t, at))
@@ -204,32 +204,37 @@ pub async fn list_pats(db: &Db, user: UserId) -> ServiceResult<Vec<TokenView>> {
 }
 
 /// Revokes a PAT. With `owner`, only that user's token (dashboard); without, any (operator CLI).
-pub async fn revoke_pat(db: &Db, id: TokenId, owner: Option<UserId>) -> ServiceResult<TokenView> {
-    let mut conn = db.conn().await?;
-    let token = tokens::find(&mut conn, id)
+pub async fn revoke_pat(
+    svc: &Service,
+    id: TokenId,
+    owner: Option<UserId>,
+) -> ServiceResult<TokenView> {
+    let mut tx = svc.db.begin_write().await?;
+    let token = tokens::find(&mut tx, id)
         .await?
         .filter(|t| owner.is_none_or(|o| o == t.user_id))
         .ok_or_else(|| ServiceError::not_found("Token not found"))?;
-    let at = now();
-    tokens::revoke(&mut conn, token.id, at).await?;
-    let token = tokens::find(&mut conn, id)
+    let at = svc.now();
+    tokens::revoke(&mut tx, token.id, at).await?;
+    let token = tokens::find(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Token not found"))?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok(TokenView::new(token, at))
 }
 
 /// Creates a Platform API Key for a company; `days` must be 1 to 90.
 pub async fn create_api_key(
-    db: &Db,
+    svc: &Service,
     company: CompanyId,
     created_by: UserId,
     name: &str,
     days: i64,
 ) -> ServiceResult<(ApiKeyRecord, PlainApiKey)> {
     let name = validate_name(name)?;
-    let expires_at = expiry_after_days(days, "expiresInDays", MAX_API_KEY_DAYS)?;
-    let mut conn = db.conn().await?;
-    let plan = companies::find(&mut conn, company)
+    let expires_at = expiry_after_days(days, "expiresInDays", MAX_API_KEY_DAYS, svc.now())?;
+    let mut tx = svc.db.begin_write().await?;
+    let plan = companies::find(&mut tx, company)
         .await?
         .ok_or_else(|| ServiceError::not_found("Company not found"))?
         .plan;
@@ -246,23 +251,26 @@ pub async fn create_api_key(
         created_by,
         name,
         hint: plain.hint(),
-        created_at: now(),
+        created_at: svc.now(),
         expires_at,
         last_used_at: None,
         deactivated_at: None,
         revoked_at: None,
     };
-    api_keys::insert(&mut conn, &record, plain.hash()).await?;
+    api_keys::insert(&mut tx, &record, plain.hash()).await?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok((record, plain))
 }
 
-pub async fn list_api_keys(db: &Db, company: CompanyId) -> ServiceResult<Vec<ApiKeyView>> {
-    let at = now();
-    Ok(api_keys::list_for_company(&mut *db.conn().await?, company)
-        .await?
-        .into_iter()
-        .map(|k| ApiKeyView::new(k, at))
-        .collect())
+pub async fn list_api_keys(svc: &Service, company: CompanyId) -> ServiceResult<Vec<ApiKeyView>> {
+    let at = svc.now();
+    Ok(
+        api_keys::list_for_company(&mut *svc.db.conn().await?, company)
+            .await?
+            .into_iter()
+            .map(|k| ApiKeyView::new(k, at))
+            .collect(),
+    )
 }
 
 /// What to do to an API key.
@@ -274,19 +282,19 @@ pub enum KeyAction {
 }
 
 pub async fn change_api_key(
-    db: &Db,
+    svc: &Service,
     company: CompanyId,
     id: ApiKeyId,
     action: KeyAction,
 ) -> ServiceResult<ApiKeyView> {
-    let mut conn = db.conn().await?;
-    let key = api_keys::find(&mut conn, company, id)
+    let mut tx = svc.db.begin_write().await?;
+    let key = api_keys::find(&mut tx, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("API key not found"))?;
-    let at = now();
+    let at = svc.now();
     match action {
         KeyAction::Revoke => {
-            api_keys::revoke(&mut conn, key.id, at).await?;
+            api_keys::revoke(&mut tx, key.id, at).await?;
         }
         KeyAction::Deactivate | KeyAction::Reactivate => {
             if key.revoked_at.is_some() {
@@ -295,11 +303,93 @@ pub async fn change_api_key(
                 ));
             }
             let when = (action == KeyAction::Deactivate).then_some(at);
-            api_keys::set_deactivated(&mut conn, key.id, when).await?;
+            api_keys::set_deactivated(&mut tx, key.id, when).await?;
         }
     }
-    let key = api_keys::find(&mut conn, company, id)
+    let key = api_keys::find(&mut tx, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("API key not found"))?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok(ApiKeyView::new(key, at))
+}
+
+/// Credentials are managed only from a dashboard session: a token or key can never create,
+/// list or revoke credentials (the seed's rule).
+fn require_session(caller: &Principal) -> ServiceResult<()> {
+    match caller.credential {
+        Credential::Session { .. } => Ok(()),
+        _ => Err(ServiceError::forbidden(
+            "This endpoint is only available from a dashboard session, not with a token or API key",
+        )),
+    }
+}
+
+/// The caller's own PATs (never their secrets).
+pub async fn my_tokens(svc: &Service, caller: &Principal) -> ServiceResult<Vec<TokenView>> {
+    require_session(caller)?;
+    list_pats(svc, caller.user_id).await
+}
+
+/// A new PAT for the caller; the secret is in the answer once.
+pub async fn create_my_token(
+    svc: &Service,
+    caller: &Principal,
+    name: &str,
+    expires_in_days: Option<i64>,
+    scopes: &[String],
+) -> ServiceResult<(TokenView, PlainPat)> {
+    require_session(caller)?;
+    let scopes = parse_scopes(scopes)?;
+    let (record, plain) = create_pat(svc, caller.user_id, name, expires_in_days, scopes).await?;
+    Ok((TokenView::new(record, svc.now()), plain))
+}
+
+/// Revokes one of the caller's PATs; it stops working with the next request.
+pub async fn revoke_my_token(
+    svc: &Service,
+    caller: &Principal,
+    id: TokenId,
+) -> ServiceResult<TokenView> {
+    require_session(caller)?;
+    revoke_pat(svc, id, Some(caller.user_id)).await
+}
+
+/// The company's API keys (owners and admins).
+pub async fn company_api_keys(svc: &Service, caller: &Principal) -> ServiceResult<Vec<ApiKeyView>> {
+    require_session(caller)?;
+    caller.require_admin()?;
+    list_api_keys(svc, caller.company_id).await
+}
+
+/// A new Platform API Key of the caller's company (owners and admins); the secret is in the
+/// answer once.
+pub async fn create_company_api_key(
+    svc: &Service,
+    caller: &Principal,
+    name: &str,
+    expires_in_days: Option<i64>,
+) -> ServiceResult<(ApiKeyView, PlainApiKey)> {
+    require_session(caller)?;
+    caller.require_admin()?;
+    let days = expires_in_days.ok_or_else(|| {
+        ServiceError::field(
+            "expiresInDays",
+            format!("is required (1 to {MAX_API_KEY_DAYS} days)"),
+        )
+    })?;
+    let (record, plain) =
+        create_api_key(svc, caller.company_id, caller.user_id, name, days).await?;
+    Ok((ApiKeyView::new(record, svc.now()), plain))
+}
+
+/// Revokes, deactivates or reactivates one of the company's API keys (owners and admins).
+pub async fn change_company_api_key(
+    svc: &Service,
+    caller: &Principal,
+    id: ApiKeyId,
+    action: KeyAction,
+) -> ServiceResult<ApiKeyView> {
+    require_session(caller)?;
+    caller.require_admin()?;
+    change_api_key(svc, caller.company_id, id, action).await
 }

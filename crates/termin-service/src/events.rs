@@ -3,13 +3,13 @@
 //! change builds the event's body from the values it holds; this module only finds the
 //! subscribers and queues one delivery for each.
 
+use jiff::Timestamp;
 use serde_json::{json, Value};
 use termin_domain::webhook::EventType;
 use termin_domain::CompanyId;
 use termin_storage::{webhooks, Connection};
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::now;
 
 /// The active webhooks of the company that subscribe to `event`.
 pub async fn subscribers(
@@ -28,12 +28,13 @@ pub async fn record(
     event: EventType,
     subscribers: &[String],
     mut body: Value,
+    at: Timestamp,
 ) -> ServiceResult<()> {
     if subscribers.is_empty() {
         return Ok(());
     }
     body["webhookType"] = json!(event.as_str());
     let payload = serde_json::to_string(&body).map_err(ServiceError::internal)?;
-    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, now()).await?;
+    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, at).await?;
     Ok(())
 }

@@ -6,9 +6,11 @@ pub mod appointments;
 pub mod authenticate;
 pub mod availability;
 pub mod booking;
+pub mod clock;
 pub mod companies;
 pub mod contacts;
 pub mod credentials;
+pub mod deliveries;
 pub mod error;
 pub mod events;
 pub mod guard;
@@ -21,12 +23,44 @@ pub mod wire_time;
 
 pub use error::{FieldError, ServiceError, ServiceResult, Validator, SLOT_TAKEN};
 
-use jiff::Timestamp;
+use std::sync::Arc;
 
-/// The current time. One function, so every use case reads the clock the same way.
-/// Milliseconds are what the database keeps, so the clock is read at that precision: what an API
-/// answer shows right after a write equals what a later read shows.
-pub fn now() -> Timestamp {
-    Timestamp::from_millisecond(Timestamp::now().as_millisecond())
-        .unwrap_or_else(|_| Timestamp::now())
+use termin_storage::Db;
+
+pub use clock::{Clock, ManualClock};
+/// Storage records the use cases answer with, for the doors to read.
+pub use termin_storage::users::UserRecord;
+/// A pooled database connection a read-only door may keep (see `booking::bookable_times`).
+pub use termin_storage::PooledConnection;
+
+/// What every use case runs against: the database, the clock, the SSRF guard for outgoing
+/// requests, and where people reach this server. Cheap to clone; every door holds one.
+#[derive(Clone)]
+pub struct Service {
+    pub db: Db,
+    pub clock: Clock,
+    pub guard: guard::TargetGuard,
+    /// The public base URL (booking links).
+    pub public_url: Arc<str>,
+}
+
+impl Service {
+    pub fn new(db: Db, clock: Clock, guard: guard::TargetGuard, public_url: &str) -> Self {
+        Self {
+            db,
+            clock,
+            guard,
+            public_url: public_url.trim_end_matches('/').into(),
+        }
+    }
+
+    /// Whether the database answers, and which kind it is (`/health`).
+    pub async fn database_health(&self) -> (bool, &'static str) {
+        (self.db.ping().await.is_ok(), self.db.backend().name())
+    }
+
+    /// The current time (see [`Clock::now`]).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
 }

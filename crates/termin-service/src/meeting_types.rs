@@ -5,16 +5,21 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::validate::Slug;
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::meeting_types::{self, MeetingTypeRecord};
-use termin_storage::{availabilities, users, Connection, Db, StorageError};
-use utoipa::ToSchema;
+use termin_storage::Tx;
+use termin_storage::{availabilities, users, Connection, StorageError};
 
 use crate::error::{ServiceError, ServiceResult, Validator};
-use crate::now;
+use crate::Service;
+use termin_domain::limits::{
+    DEFAULT_DURATION_MINUTES, MAX_ALLOWED_DURATIONS, MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES,
+    MAX_SPOTS, MIN_DURATION_MINUTES,
+};
 
 pub const CHANNELS: &[&str] = &[
     "local",
@@ -38,7 +43,7 @@ pub const CHANNELS: &[&str] = &[
     "alfaview",
 ];
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingInfo {
     pub name: String,
@@ -53,7 +58,7 @@ pub struct MeetingInfo {
     pub color: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingOptions {
     /// Other durations an attendee may choose, in minutes.
@@ -61,7 +66,7 @@ pub struct MeetingOptions {
     pub allow_adding_guests: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DaysIntoFuture {
     /// How many days ahead bookings are accepted; null for no limit.
@@ -90,18 +95,14 @@ impl Settings {
 }
 
 /// A meeting type as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingTypeView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: MeetingTypeId,
-    #[schema(value_type = String, format = Uuid)]
     pub user_id: UserId,
-    #[schema(value_type = String, format = Uuid)]
     pub company_id: CompanyId,
     pub slug: String,
     pub enabled: bool,
-    #[schema(value_type = Option<String>, format = Uuid)]
     pub availability_id: Option<AvailabilityId>,
     pub meeting_info: MeetingInfo,
     pub meeting_options: MeetingOptions,
@@ -109,14 +110,11 @@ pub struct MeetingTypeView {
     pub timeslot_interval: i64,
     pub booking_minimum: i64,
     pub days_into_future: DaysIntoFuture,
-    #[schema(value_type = Vec<Object>)]
     pub locations: Vec<Value>,
     pub metadata: BTreeMap<String, String>,
     pub booking_url: String,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
 }
@@ -138,12 +136,7 @@ impl MeetingType {
         let s = self.settings;
         let r = self.record;
         MeetingTypeView {
-            booking_url: format!(
-                "{}/{}/{}",
-                public_url.trim_end_matches('/'),
-                user_slug,
-                r.slug
-            ),
+            booking_url: format!("{}/{}/{}", public_url, user_slug, r.slug),
             timeslot_interval: s.interval_minutes(),
             id: r.id,
             user_id: r.user_id,
@@ -166,25 +159,23 @@ impl MeetingType {
 
 /// The body of POST and PATCH: every field optional; POST requires `meetingInfo.name` and
 /// `meetingInfo.duration`.
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingTypeInput {
     pub meeting_info: Option<MeetingInfoInput>,
     pub meeting_options: Option<MeetingOptionsInput>,
     pub slug: Option<String>,
     pub enabled: Option<bool>,
-    #[schema(value_type = Option<String>, format = Uuid)]
     pub availability_id: Option<AvailabilityId>,
     pub spots: Option<i64>,
     pub timeslot_interval: Option<i64>,
     pub booking_minimum: Option<i64>,
     pub days_into_future: Option<DaysIntoFuture>,
-    #[schema(value_type = Option<Vec<Object>>)]
     pub locations: Option<Vec<Value>>,
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingInfoInput {
     pub name: Option<String>,
@@ -196,7 +187,7 @@ pub struct MeetingInfoInput {
     pub color: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingOptionsInput {
     pub allowed_durations: Option<Vec<i64>>,
@@ -302,9 +293,27 @@ pub fn apply(
     if m.name.is_empty() || m.name.chars().count() > 200 {
         v.fail("meetingInfo.name", "must be 1 to 200 characters");
     }
-    in_range(&mut v, "meetingInfo.duration", m.duration, 5, 480);
-    in_range(&mut v, "meetingInfo.bufferBefore", m.buffer_before, 0, 120);
-    in_range(&mut v, "meetingInfo.bufferAfter", m.buffer_after, 0, 120);
+    in_range(
+        &mut v,
+        "meetingInfo.duration",
+        m.duration,
+        MIN_DURATION_MINUTES,
+        MAX_DURATION_MINUTES,
+    );
+    in_range(
+        &mut v,
+        "meetingInfo.bufferBefore",
+        m.buffer_before,
+        0,
+        MAX_BUFFER_MINUTES,
+    );
+    in_range(
+        &mut v,
+        "meetingInfo.bufferAfter",
+        m.buffer_after,
+        0,
+        MAX_BUFFER_MINUTES,
+    );
     if !CHANNELS.contains(&m.channel.as_str()) {
         v.fail(
             "meetingInfo.channel",
@@ -325,10 +334,10 @@ pub fn apply(
         v.fail("meetingInfo.description", "must be at most 5000 characters");
     }
     let durations = &settings.meeting_options.allowed_durations;
-    if durations.len() > 10 {
+    if durations.len() > MAX_ALLOWED_DURATIONS {
         v.fail(
             "meetingOptions.allowedDurations",
-            "must have at most 10 entries",
+            format!("must have at most {MAX_ALLOWED_DURATIONS} entries"),
         );
     }
     for (i, d) in durations.iter().enumerate() {
@@ -336,11 +345,11 @@ pub fn apply(
             &mut v,
             &format!("meetingOptions.allowedDurations[{i}]"),
             *d,
-            5,
-            480,
+            MIN_DURATION_MINUTES,
+            MAX_DURATION_MINUTES,
         );
     }
-    in_range(&mut v, "spots", settings.spots, 1, 100);
+    in_range(&mut v, "spots", settings.spots, 1, MAX_SPOTS);
     if let Some(i) = settings.timeslot_interval {
         in_range(&mut v, "timeslotInterval", i, 5, 60);
     }
@@ -392,10 +401,11 @@ async fn check_availability(
 
 /// Inserts a meeting type inside the caller's transaction.
 pub async fn insert(
-    conn: &mut Connection,
+    tx: &mut Tx,
     company: CompanyId,
     user: UserId,
     input: &MeetingTypeInput,
+    at: Timestamp,
 ) -> ServiceResult<MeetingType> {
     let name = input.meeting_info.as_ref().and_then(|m| m.name.clone());
     let duration = input.meeting_info.as_ref().and_then(|m| m.duration);
@@ -405,20 +415,22 @@ pub async fn insert(
         v.fail("meetingInfo.duration", "is required");
     }
     v.finish()?;
-    let mut settings =
-        default_settings(name.as_deref().unwrap_or_default(), duration.unwrap_or(30));
+    let mut settings = default_settings(
+        name.as_deref().unwrap_or_default(),
+        duration.unwrap_or(DEFAULT_DURATION_MINUTES),
+    );
     let mut slug = Slug::normalize(name.as_deref().unwrap_or_default());
     let mut enabled = true;
     apply(&mut settings, &mut slug, &mut enabled, input)?;
     if let Some(a) = input.availability_id {
-        check_availability(conn, company, user, a).await?;
+        check_availability(tx, company, user, a).await?;
     }
-    if meeting_types::slug_taken(conn, user, &slug, None).await? {
+    if meeting_types::slug_taken(tx, user, &slug, None).await? {
         return Err(ServiceError::conflict(
             "This slug is already in use by another of the host's meeting types",
         ));
     }
-    let at = now();
+
     let record = MeetingTypeRecord {
         id: MeetingTypeId::new(),
         company_id: company,
@@ -431,23 +443,47 @@ pub async fn insert(
         updated_at: at,
         deleted_at: None,
     };
-    meeting_types::insert(conn, &record).await?;
+    meeting_types::insert(tx, &record).await?;
     Ok(MeetingType { record, settings })
 }
 
 pub async fn create(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     input: &MeetingTypeInput,
-) -> ServiceResult<MeetingType> {
-    let mut tx = db.begin_write().await?;
-    let mt = insert(&mut tx, caller.company_id, caller.user_id, input).await?;
+) -> ServiceResult<MeetingTypeView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
+    let mt = insert(&mut tx, caller.company_id, caller.user_id, input, svc.now()).await?;
+    let view = view_of(svc, &mut tx, mt).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(mt)
+    Ok(view)
+}
+
+/// One meeting type the caller may manage.
+pub async fn get(
+    svc: &Service,
+    caller: &Principal,
+    id: MeetingTypeId,
+) -> ServiceResult<MeetingTypeView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut conn = svc.db.conn().await?;
+    let mt = visible_one(&mut conn, caller, id).await?;
+    view_of(svc, &mut conn, mt).await
+}
+
+/// The meeting type as the API shows it, with its booking link.
+async fn view_of(
+    svc: &Service,
+    conn: &mut Connection,
+    mt: MeetingType,
+) -> ServiceResult<MeetingTypeView> {
+    let slug = user_slug(conn, mt.record.company_id, mt.record.user_id).await?;
+    Ok(mt.view(&svc.public_url, &slug))
 }
 
 /// A live meeting type the caller may manage (its host, or an admin of the company), or 404.
-pub async fn get(
+async fn visible_one(
     conn: &mut Connection,
     caller: &Principal,
     id: MeetingTypeId,
@@ -459,7 +495,7 @@ pub async fn get(
     MeetingType::from_record(record)
 }
 
-/// [`get`], with the meeting type's own availability read in the same query.
+/// [`visible_one`], with the meeting type's own availability read in the same query.
 pub async fn get_with_availability(
     conn: &mut Connection,
     caller: &Principal,
@@ -477,22 +513,27 @@ fn visible(caller: &Principal, m: &MeetingTypeRecord) -> bool {
     m.deleted_at.is_none() && caller.may_access_user(m.user_id)
 }
 
-pub async fn list(db: &Db, user: UserId) -> ServiceResult<Vec<MeetingType>> {
-    meeting_types::list_for_user(&mut *db.conn().await?, user)
+/// The caller's meeting types; their host's slug is read once for all the booking links.
+pub async fn list(svc: &Service, caller: &Principal) -> ServiceResult<Vec<MeetingTypeView>> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut conn = svc.db.conn().await?;
+    let slug = user_slug(&mut conn, caller.company_id, caller.user_id).await?;
+    meeting_types::list_for_user(&mut conn, caller.user_id)
         .await?
         .into_iter()
-        .map(MeetingType::from_record)
+        .map(|r| Ok(MeetingType::from_record(r)?.view(&svc.public_url, &slug)))
         .collect()
 }
 
 pub async fn update(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: MeetingTypeId,
     input: &MeetingTypeInput,
-) -> ServiceResult<MeetingType> {
-    let mut tx = db.begin_write().await?;
-    let mut mt = get(&mut tx, caller, id).await?;
+) -> ServiceResult<MeetingTypeView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
+    let mut mt = visible_one(&mut tx, caller, id).await?;
     let mut slug = mt.record.slug.clone();
     let mut enabled = mt.record.enabled;
     apply(&mut mt.settings, &mut slug, &mut enabled, input)?;
@@ -510,17 +551,19 @@ pub async fn update(
     mt.record.slug = slug;
     mt.record.enabled = enabled;
     mt.record.settings = serde_json::to_string(&mt.settings).map_err(ServiceError::internal)?;
-    mt.record.updated_at = now();
+    mt.record.updated_at = svc.now();
     meeting_types::update(&mut tx, &mt.record).await?;
+    let view = view_of(svc, &mut tx, mt).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(mt)
+    Ok(view)
 }
 
 /// Soft delete: appointments keep their meeting type; booking stops.
-pub async fn delete(db: &Db, caller: &Principal, id: MeetingTypeId) -> ServiceResult<()> {
-    let mut tx = db.begin_write().await?;
-    let mut mt = get(&mut tx, caller, id).await?;
-    let at = now();
+pub async fn delete(svc: &Service, caller: &Principal, id: MeetingTypeId) -> ServiceResult<()> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut tx = svc.db.begin_write().await?;
+    let mut mt = visible_one(&mut tx, caller, id).await?;
+    let at = svc.now();
     mt.record.deleted_at = Some(at);
     mt.record.updated_at = at;
     meeting_types::update(&mut tx, &mt.record).await?;
@@ -529,7 +572,7 @@ pub async fn delete(db: &Db, caller: &Principal, id: MeetingTypeId) -> ServiceRe
 }
 
 /// The host's booking-page slug, for booking URLs.
-pub async fn user_slug(
+async fn user_slug(
     conn: &mut Connection,
     company: CompanyId,
     user: UserId,

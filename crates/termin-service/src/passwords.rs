@@ -17,7 +17,37 @@ pub fn validate(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn hash(password: &str) -> ServiceResult<String> {
+/// Hashes on a blocking thread: argon2 takes tens of milliseconds of CPU, which must hold up
+/// neither the async runtime nor (callers see to it) a database transaction.
+pub async fn hash(password: &str) -> ServiceResult<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(ServiceError::internal)?
+}
+
+/// Whether `password` matches `stored`, checked on a blocking thread (see [`hash`]).
+pub async fn verify(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || verify_now(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
+/// Spends the same time as a real verification, so a login for an unknown email cannot be told
+/// apart from a wrong password by timing.
+pub async fn verify_dummy(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let password = password.to_owned();
+    let _ = tokio::task::spawn_blocking(move || {
+        let stored =
+            DUMMY.get_or_init(|| hash_now("dummy password for timing").unwrap_or_default());
+        verify_now(&password, stored)
+    })
+    .await;
+}
+
+fn hash_now(password: &str) -> ServiceResult<String> {
     // 24 base62 characters (18 bytes when decoded, no partial final group) are ~142 bits of
     // salt, in the alphabet a PHC salt allows.
     let salt = SaltString::from_b64(&termin_domain::credential::random_base62(24))
@@ -28,7 +58,7 @@ pub fn hash(password: &str) -> ServiceResult<String> {
         .map_err(ServiceError::internal)
 }
 
-pub fn verify(password: &str, stored: &str) -> bool {
+fn verify_now(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -36,12 +66,4 @@ pub fn verify(password: &str, stored: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
-}
-
-/// Spends the same time as a real verification, so a login for an unknown email cannot be told
-/// apart from a wrong password by timing.
-pub fn verify_dummy(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let stored = DUMMY.get_or_init(|| hash("dummy password for timing").unwrap_or_default());
-    let _ = verify(password, stored);
 }

@@ -2,14 +2,16 @@
 
 use jiff::SignedDuration;
 use termin_domain::credential::PlainSessionSecret;
+use termin_domain::principal::{Credential, Principal};
 use termin_domain::validate::Email;
 use termin_domain::SessionId;
 use termin_storage::sessions::{self, NewSession};
-use termin_storage::{users, Db};
+use termin_storage::{users, StorageError};
 
 use super::authenticate::SessionLimits;
-use super::{now, passwords};
+use super::passwords;
 use crate::error::{ServiceError, ServiceResult};
+use crate::Service;
 
 /// What a successful login hands to the browser.
 pub struct LoggedIn {
@@ -21,30 +23,31 @@ pub struct LoggedIn {
 }
 
 pub async fn login(
-    db: &Db,
+    svc: &Service,
     email: &str,
     password: &str,
     limits: SessionLimits,
 ) -> ServiceResult<LoggedIn> {
     let invalid = || ServiceError::unauthorized("Invalid email or password");
     let Ok(email) = Email::parse(email) else {
-        passwords::verify_dummy(password);
+        passwords::verify_dummy(password).await;
         return Err(invalid());
     };
-    let mut conn = db.conn().await?;
-    let Some((user, Some(hash))) = users::password_hash_by_email(&mut conn, email.as_str()).await?
-    else {
-        passwords::verify_dummy(password);
+    let found = users::password_hash_by_email(&mut *svc.db.conn().await?, email.as_str()).await?;
+    // No connection is held while the hash is checked.
+    let Some((user, Some(hash))) = found else {
+        passwords::verify_dummy(password).await;
         return Err(invalid());
     };
-    if !passwords::verify(password, &hash) || user.deactivated_at.is_some() {
+    if !passwords::verify(password, &hash).await || user.deactivated_at.is_some() {
         return Err(invalid());
     }
     let secret = PlainSessionSecret::generate();
-    let at = now();
+    let at = svc.now();
     let absolute = SignedDuration::try_from(limits.absolute).map_err(ServiceError::internal)?;
+    let mut tx = svc.db.begin_write().await?;
     sessions::insert(
-        &mut conn,
+        &mut tx,
         &NewSession {
             id: SessionId::new(),
             user_id: user.id,
@@ -54,6 +57,7 @@ pub async fn login(
         },
     )
     .await?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok(LoggedIn {
         user,
         csrf_token: secret.csrf_token(),
@@ -61,7 +65,13 @@ pub async fn login(
     })
 }
 
-pub async fn logout(db: &Db, id: SessionId) -> ServiceResult<()> {
-    sessions::delete(&mut *db.conn().await?, id).await?;
+/// Ends the caller's dashboard session.
+pub async fn logout(svc: &Service, caller: &Principal) -> ServiceResult<()> {
+    let Credential::Session { id } = caller.credential else {
+        return Err(ServiceError::forbidden("Not a dashboard session"));
+    };
+    let mut tx = svc.db.begin_write().await?;
+    sessions::delete(&mut tx, id).await?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }

@@ -1,25 +1,29 @@
 //! Users of a company: create, read, update, remove, deactivate.
 
+use jiff::Timestamp;
 use serde::Serialize;
+use termin_domain::credential::ScopeGroup;
+use termin_domain::principal::{Credential, Principal};
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::users::{self, UserRecord};
-use termin_storage::{sessions, Connection, Db};
-use utoipa::ToSchema;
+use termin_storage::Tx;
+use termin_storage::{sessions, Connection};
 
 use super::availability::{self, AvailabilityInput};
 use super::meeting_types::{self, MeetingTypeInput};
-use super::{now, passwords};
-use crate::error::{ServiceError, ServiceResult};
+use super::passwords;
+use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::events;
+use crate::Service;
+use termin_domain::limits::MAX_PAGE_SIZE;
 use termin_domain::webhook::EventType;
 
 /// The user object of the API.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: UserId,
     pub email: String,
     pub given_name: String,
@@ -28,17 +32,12 @@ pub struct UserView {
     pub slug: String,
     pub timezone: String,
     pub language: String,
-    #[schema(value_type = String, example = "member")]
     pub role: Role,
     pub is_admin: bool,
-    #[schema(value_type = String, example = "standard")]
     pub user_type: UserType,
-    #[schema(value_type = String, format = Uuid)]
     pub company_id: CompanyId,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: jiff::Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: jiff::Timestamp,
 }
@@ -100,23 +99,32 @@ pub struct CreatedUser {
 /// Inserts a user inside the caller's transaction, choosing a free slug from the name, with a
 /// default availability (Mon-Fri 09:00-17:00 in the user's zone unless given) and a default
 /// 30-minute meeting type.
+/// Checks a new user's password and hashes it, before any transaction begins.
+pub async fn hash_new_password(new: &NewUser) -> ServiceResult<Option<String>> {
+    let Some(password) = &new.password else {
+        return Ok(None);
+    };
+    passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
+    Ok(Some(passwords::hash(password).await?))
+}
+
+/// Inserts a user inside the caller's write transaction (the password already hashed, see
+/// [`hash_new_password`]), choosing a free slug from the name, with a default availability
+/// (Mon-Fri 09:00-17:00 in the user's zone unless given) and a default 30-minute meeting type.
 pub async fn insert_user(
-    conn: &mut Connection,
+    tx: &mut Tx,
     company: CompanyId,
     new: &NewUser,
+    password_hash: Option<&str>,
     kit: &StarterKit,
+    at: Timestamp,
 ) -> ServiceResult<CreatedUser> {
-    if let Some(password) = &new.password {
-        passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
-    }
-    let password_hash = new.password.as_deref().map(passwords::hash).transpose()?;
     let base = Slug::derive(&format!(
         "{} {}",
         new.given_name.as_str(),
         new.family_name.as_str()
     ));
-    let slug = free_slug(conn, base.as_str()).await?;
-    let at = now();
+    let slug = free_slug(tx, base.as_str()).await?;
     let user = UserRecord {
         id: UserId::new(),
         company_id: company,
@@ -133,17 +141,18 @@ pub async fn insert_user(
         deactivated_at: None,
         removed_at: None,
     };
-    users::insert(conn, &user, password_hash.as_deref()).await?;
+    users::insert(tx, &user, password_hash).await?;
     let availability =
-        availability::insert(conn, company, user.id, &user.timezone, &kit.availability).await?;
+        availability::insert(tx, company, user.id, &user.timezone, &kit.availability, at).await?;
     let mut mt_input = kit.meeting_type.clone();
     let info = mt_input.meeting_info.get_or_insert_with(Default::default);
     info.name
         .get_or_insert_with(|| "30 minute meeting".to_owned());
-    info.duration.get_or_insert(30);
+    info.duration
+        .get_or_insert(termin_domain::limits::DEFAULT_DURATION_MINUTES);
     mt_input.slug.get_or_insert_with(|| "30min".to_owned());
     mt_input.availability_id = Some(availability.id);
-    let meeting_type = meeting_types::insert(conn, company, user.id, &mt_input).await?;
+    let meeting_type = meeting_types::insert(tx, company, user.id, &mt_input, at).await?;
     Ok(CreatedUser {
         user,
         availability_id: availability.id,
@@ -167,14 +176,18 @@ async fn free_slug(conn: &mut Connection, base: &str) -> ServiceResult<String> {
     Ok(format!("{base}-{}", UserId::new().as_uuid().simple()))
 }
 
-pub async fn create_user(db: &Db, company: CompanyId, new: &NewUser) -> ServiceResult<UserRecord> {
-    Ok(create_user_with(db, company, new, &StarterKit::default())
+pub async fn create_user(
+    svc: &Service,
+    company: CompanyId,
+    new: &NewUser,
+) -> ServiceResult<UserRecord> {
+    Ok(create_user_with(svc, company, new, &StarterKit::default())
         .await?
         .user)
 }
 
 pub async fn create_user_with(
-    db: &Db,
+    svc: &Service,
     company: CompanyId,
     new: &NewUser,
     kit: &StarterKit,
@@ -184,14 +197,32 @@ pub async fn create_user_with(
             "A company has exactly one owner; new users are admins or members",
         ));
     }
-    let mut tx = db.begin_write().await?;
-    let created = insert_user(&mut tx, company, new, kit).await?;
+    let password_hash = hash_new_password(new).await?;
+    let mut tx = svc.db.begin_write().await?;
+    let created = insert_user(
+        &mut tx,
+        company,
+        new,
+        password_hash.as_deref(),
+        kit,
+        svc.now(),
+    )
+    .await?;
     // `new_employee`: the user as the API shows it, from the record just built.
     let subscribers = events::subscribers(&mut tx, company, EventType::NewEmployee).await?;
     if !subscribers.is_empty() {
         let body = serde_json::to_value(UserView::from(created.user.clone()))
             .map_err(ServiceError::internal)?;
-        events::record(&mut tx, company, EventType::NewEmployee, &subscribers, body).await?;
+        let at = svc.now();
+        events::record(
+            &mut tx,
+            company,
+            EventType::NewEmployee,
+            &subscribers,
+            body,
+            at,
+        )
+        .await?;
     }
     tx.commit()
         .await
@@ -199,16 +230,111 @@ pub async fn create_user_with(
     Ok(created)
 }
 
+/// The acting user (`GET /v4/user/me`). `known` is the record authentication already read.
+pub async fn me(
+    svc: &Service,
+    caller: &Principal,
+    known: Option<UserRecord>,
+) -> ServiceResult<UserView> {
+    caller.require_scope(ScopeGroup::Account)?;
+    let user = match known {
+        Some(user) => user,
+        None => get_user(svc, caller.company_id, caller.user_id).await?,
+    };
+    Ok(user.into())
+}
+
+/// A page of the company's users (owners and admins, with an unlimited credential).
+pub async fn list(
+    svc: &Service,
+    caller: &Principal,
+    user_type: Option<UserType>,
+    limit: i64,
+    offset: i64,
+) -> ServiceResult<(Vec<UserView>, i64)> {
+    caller.require_unlimited()?;
+    caller.require_admin()?;
+    let mut v = Validator::new();
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        v.fail("limit", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+    }
+    if offset < 0 {
+        v.fail("offset", "must not be negative");
+    }
+    v.finish()?;
+    let (records, total) = users::list(
+        &mut *svc.db.conn().await?,
+        caller.company_id,
+        user_type,
+        limit,
+        offset,
+    )
+    .await?;
+    Ok((records.into_iter().map(Into::into).collect(), total))
+}
+
+/// A user created through the API, with their starter meeting type's booking link.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub user: CreatedUser,
+    pub booking_url: String,
+}
+
+/// Creates a user in the caller's company (a Platform API Key, or an owner's or admin's
+/// dashboard session). A user an API key creates is an API-platform user.
+pub async fn create(
+    svc: &Service,
+    caller: &Principal,
+    mut new: NewUser,
+    kit: &StarterKit,
+) -> ServiceResult<Created> {
+    caller.require_user_lifecycle()?;
+    new.user_type = match caller.credential {
+        Credential::ApiKey { .. } => UserType::ApiPlatform,
+        _ => UserType::Standard,
+    };
+    let user = create_user_with(svc, caller.company_id, &new, kit).await?;
+    let booking_url = format!(
+        "{}/{}/{}",
+        svc.public_url, user.user.slug, user.meeting_type_slug
+    );
+    Ok(Created { user, booking_url })
+}
+
+/// Changes a user's profile: a user lifecycle credential for anyone in the company, or a
+/// dashboard user for themself.
+pub async fn update(
+    svc: &Service,
+    caller: &Principal,
+    id: UserId,
+    changes: ProfileChanges,
+) -> ServiceResult<UserView> {
+    let editing_self =
+        matches!(caller.credential, Credential::Session { .. }) && id == caller.user_id;
+    if !editing_self {
+        caller.require_user_lifecycle()?;
+    }
+    Ok(update_profile(svc, caller.company_id, id, changes)
+        .await?
+        .into())
+}
+
+/// Removes a user of the caller's company (see [`remove_user`]).
+pub async fn remove(svc: &Service, caller: &Principal, id: UserId) -> ServiceResult<()> {
+    caller.require_user_lifecycle()?;
+    remove_user(svc, caller.company_id, id).await
+}
+
 /// A present (not removed) user of the company, or 404.
-pub async fn get_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResult<UserRecord> {
-    users::find_present(&mut *db.conn().await?, company, id)
+pub async fn get_user(svc: &Service, company: CompanyId, id: UserId) -> ServiceResult<UserRecord> {
+    users::find_present(&mut *svc.db.conn().await?, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))
 }
 
 /// Finds a user by email or id, in any company (operator CLI).
-pub async fn find_by_email_or_id(db: &Db, key: &str) -> ServiceResult<UserRecord> {
-    let mut conn = db.conn().await?;
+pub async fn find_by_email_or_id(svc: &Service, key: &str) -> ServiceResult<UserRecord> {
+    let mut conn = svc.db.conn().await?;
     let found = match key.parse::<UserId>() {
         Ok(id) => users::find_any(&mut conn, id)
             .await?
@@ -228,12 +354,12 @@ pub struct ProfileChanges {
 }
 
 pub async fn update_profile(
-    db: &Db,
+    svc: &Service,
     company: CompanyId,
     id: UserId,
     changes: ProfileChanges,
 ) -> ServiceResult<UserRecord> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = svc.db.begin_write().await?;
     let mut user = users::find_present(&mut tx, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
@@ -255,7 +381,7 @@ pub async fn update_profile(
     if let Some(v) = changes.language {
         user.language = v.as_str().to_owned();
     }
-    user.updated_at = now();
+    user.updated_at = svc.now();
     users::update_profile(&mut tx, &user).await?;
     tx.commit()
         .await
@@ -265,8 +391,8 @@ pub async fn update_profile(
 
 /// Removes a user from the company. Never the owner. Their credentials stop working with the
 /// next request (authentication reads the user's state every time) and their sessions end.
-pub async fn remove_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResult<()> {
-    let mut tx = db.begin_write().await?;
+pub async fn remove_user(svc: &Service, company: CompanyId, id: UserId) -> ServiceResult<()> {
+    let mut tx = svc.db.begin_write().await?;
     let user = users::find_present(&mut tx, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
@@ -275,7 +401,7 @@ pub async fn remove_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResu
             "The company owner cannot be removed",
         ));
     }
-    users::remove(&mut tx, id, now()).await?;
+    users::remove(&mut tx, id, svc.now()).await?;
     sessions::delete_for_user(&mut tx, id).await?;
     tx.commit()
         .await
@@ -284,8 +410,12 @@ pub async fn remove_user(db: &Db, company: CompanyId, id: UserId) -> ServiceResu
 }
 
 /// Deactivates or reactivates a user (operator CLI). Never the owner.
-pub async fn set_deactivated(db: &Db, id: UserId, deactivated: bool) -> ServiceResult<UserRecord> {
-    let mut tx = db.begin_write().await?;
+pub async fn set_deactivated(
+    svc: &Service,
+    id: UserId,
+    deactivated: bool,
+) -> ServiceResult<UserRecord> {
+    let mut tx = svc.db.begin_write().await?;
     let user = users::find_any(&mut tx, id)
         .await?
         .filter(|u| u.removed_at.is_none())
@@ -295,7 +425,7 @@ pub async fn set_deactivated(db: &Db, id: UserId, deactivated: bool) -> ServiceR
             "The company owner cannot be deactivated",
         ));
     }
-    let at = now();
+    let at = svc.now();
     users::set_deactivated(&mut tx, id, deactivated.then_some(at), at).await?;
     if deactivated {
         sessions::delete_for_user(&mut tx, id).await?;
@@ -309,9 +439,9 @@ pub async fn set_deactivated(db: &Db, id: UserId, deactivated: bool) -> ServiceR
     Ok(user)
 }
 
-pub async fn set_password(db: &Db, id: UserId, password: &str) -> ServiceResult<()> {
+pub async fn set_password(svc: &Service, id: UserId, password: &str) -> ServiceResult<()> {
     passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
-    let hash = passwords::hash(password)?;
-    users::set_password_hash(&mut *db.conn().await?, id, &hash).await?;
+    let hash = passwords::hash(password).await?;
+    users::set_password_hash(&mut *svc.db.conn().await?, id, &hash).await?;
     Ok(())
 }

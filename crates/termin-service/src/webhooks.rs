@@ -5,24 +5,30 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::webhook::{EventType, SigningSecret};
 use termin_domain::{DeliveryId, EventId, WebhookId};
 use termin_storage::webhooks::{self, DeliveryRecord, WebhookRecord};
-use termin_storage::{Connection, Db, StorageError};
-use utoipa::ToSchema;
+use termin_storage::{Connection, StorageError};
 
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::guard::TargetGuard;
-use crate::now;
+use crate::Service;
+
+/// Who may manage webhooks: owners and admins, with a credential that has the account scope.
+fn allowed(caller: &Principal) -> ServiceResult<()> {
+    caller.require_scope(ScopeGroup::Account)?;
+    caller.require_admin()?;
+    Ok(())
+}
 
 /// At most this many webhooks per company (the seventh answers 406).
-pub const MAX_WEBHOOKS: usize = 6;
+pub use termin_domain::limits::MAX_WEBHOOKS;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: WebhookId,
     pub endpoint: String,
     pub event_types: Vec<String>,
@@ -31,10 +37,8 @@ pub struct WebhookView {
     pub enabled: bool,
     /// Why the webhook was disabled.
     pub disabled_reason: Option<String>,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: Timestamp,
     /// The signing secret: only in the answers of create and rotate.
@@ -58,7 +62,7 @@ impl WebhookView {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookInput {
     pub endpoint: Option<String>,
@@ -97,14 +101,14 @@ async fn check_endpoint(guard: &TargetGuard, v: &mut Validator, raw: &str) -> Op
 }
 
 pub async fn create(
-    db: &Db,
-    guard: &TargetGuard,
+    svc: &Service,
     caller: &Principal,
     input: &WebhookInput,
 ) -> ServiceResult<WebhookView> {
+    allowed(caller)?;
     let mut v = Validator::new();
     let endpoint = match v.require("endpoint", input.endpoint.as_deref()) {
-        Some(raw) => check_endpoint(guard, &mut v, raw).await,
+        Some(raw) => check_endpoint(&svc.guard, &mut v, raw).await,
         None => None,
     };
     let events = match &input.event_types {
@@ -122,14 +126,14 @@ pub async fn create(
         v.fail("description", "must be at most 500 characters");
     }
     v.finish()?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = svc.db.begin_write().await?;
     if webhooks::list(&mut tx, caller.company_id).await?.len() >= MAX_WEBHOOKS {
         return Err(ServiceError::LimitReached(
             format!("A company can have at most {MAX_WEBHOOKS} webhooks").into(),
         ));
     }
     let secret = SigningSecret::generate();
-    let at = now();
+    let at = svc.now();
     let record = WebhookRecord {
         id: WebhookId::new(),
         company_id: caller.company_id,
@@ -161,24 +165,27 @@ async fn get(
         .ok_or_else(|| ServiceError::not_found("Webhook not found"))
 }
 
-pub async fn list(db: &Db, caller: &Principal) -> ServiceResult<Vec<WebhookView>> {
-    Ok(webhooks::list(&mut *db.conn().await?, caller.company_id)
-        .await?
-        .into_iter()
-        .map(WebhookView::new)
-        .collect())
+pub async fn list(svc: &Service, caller: &Principal) -> ServiceResult<Vec<WebhookView>> {
+    allowed(caller)?;
+    Ok(
+        webhooks::list(&mut *svc.db.conn().await?, caller.company_id)
+            .await?
+            .into_iter()
+            .map(WebhookView::new)
+            .collect(),
+    )
 }
 
 pub async fn update(
-    db: &Db,
-    guard: &TargetGuard,
+    svc: &Service,
     caller: &Principal,
     id: WebhookId,
     input: &WebhookInput,
 ) -> ServiceResult<WebhookView> {
+    allowed(caller)?;
     let mut v = Validator::new();
     let endpoint = match &input.endpoint {
-        Some(raw) => check_endpoint(guard, &mut v, raw).await,
+        Some(raw) => check_endpoint(&svc.guard, &mut v, raw).await,
         None => None,
     };
     let events = input
@@ -193,9 +200,9 @@ pub async fn update(
         v.fail("description", "must be at most 500 characters");
     }
     v.finish()?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = svc.db.begin_write().await?;
     let mut w = get(&mut tx, caller, id).await?;
-    let at = now();
+    let at = svc.now();
     if let Some(e) = endpoint {
         w.endpoint = e;
     }
@@ -223,25 +230,27 @@ pub async fn update(
     Ok(WebhookView::new(w))
 }
 
-pub async fn delete(db: &Db, caller: &Principal, id: WebhookId) -> ServiceResult<()> {
-    let mut tx = db.begin_write().await?;
+pub async fn delete(svc: &Service, caller: &Principal, id: WebhookId) -> ServiceResult<()> {
+    allowed(caller)?;
+    let mut tx = svc.db.begin_write().await?;
     get(&mut tx, caller, id).await?;
-    webhooks::soft_delete(&mut tx, id, now()).await?;
+    webhooks::soft_delete(&mut tx, id, svc.now()).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }
 
 /// Replaces the signing secret; the new one is returned once and used from the next delivery.
 pub async fn rotate_secret(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: WebhookId,
 ) -> ServiceResult<WebhookView> {
-    let mut tx = db.begin_write().await?;
+    allowed(caller)?;
+    let mut tx = svc.db.begin_write().await?;
     let mut w = get(&mut tx, caller, id).await?;
     let secret = SigningSecret::generate();
     w.secret = secret.expose();
-    w.updated_at = now();
+    w.updated_at = svc.now();
     webhooks::update(&mut tx, &w).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(WebhookView {
@@ -250,10 +259,9 @@ pub async fn rotate_secret(
     })
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptView {
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub attempted_at: Timestamp,
     pub status_code: Option<i64>,
@@ -261,26 +269,21 @@ pub struct AttemptView {
     pub duration_ms: i64,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
-    #[schema(value_type = String, format = Uuid)]
     pub id: DeliveryId,
-    #[schema(value_type = String, format = Uuid)]
     pub event_id: EventId,
     pub event_type: String,
     /// `pending`, `succeeded` or `failed`.
     pub status: String,
     pub attempts: i64,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub next_attempt_at: Option<Timestamp>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
-    #[schema(value_type = String)]
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
-    #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub delivered_at: Option<Timestamp>,
     pub attempt_log: Vec<AttemptView>,
@@ -314,12 +317,13 @@ impl DeliveryView {
 }
 
 pub async fn deliveries(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: WebhookId,
     limit: i64,
 ) -> ServiceResult<Vec<DeliveryView>> {
-    let mut conn = db.conn().await?;
+    allowed(caller)?;
+    let mut conn = svc.db.conn().await?;
     get(&mut conn, caller, id).await?;
     Ok(webhooks::deliveries(&mut conn, id, limit)
         .await?
@@ -330,14 +334,15 @@ pub async fn deliveries(
 
 /// Schedules a delivery again now; the caller wakes its delivery worker.
 pub async fn retry(
-    db: &Db,
+    svc: &Service,
     caller: &Principal,
     id: WebhookId,
     delivery: DeliveryId,
 ) -> ServiceResult<DeliveryView> {
-    let mut conn = db.conn().await?;
+    allowed(caller)?;
+    let mut conn = svc.db.conn().await?;
     get(&mut conn, caller, id).await?;
-    if !webhooks::retry(&mut conn, id, delivery, now()).await? {
+    if !webhooks::retry(&mut conn, id, delivery, svc.now()).await? {
         return Err(ServiceError::not_found("Delivery not found"));
     }
     webhooks::delivery(&mut conn, id, delivery)

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::credential::SecretHash;
+use termin_domain::limits::MAX_APPOINTMENT_MS;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
 
 use crate::{ms, ms_opt, parse_col, ts, ts_opt, Batch, Result};
@@ -192,9 +193,6 @@ pub async fn add_taken_spots(
     .await?;
     Ok(())
 }
-
-/// The longest an appointment can last (meeting type durations are 5 to 480 minutes).
-pub const MAX_APPOINTMENT_MS: i64 = 480 * 60 * 1000;
 
 /// An active appointment occupying one of `hosts` between `from` and `to`.
 #[derive(Debug, Clone)]

@@ -105,7 +105,9 @@ impl Batch {
                     bind(&mut args, v);
                 }
             }
-            sqlx::query_with(AssertSqlSafe(sql), args).execute(conn).await?;
+            sqlx::query_with(AssertSqlSafe(sql), args)
+                .execute(conn)
+                .await?;
         } else {
             for (text, values) in &self.statements {
                 let mut args = AnyArguments::default();

@@ -2,7 +2,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
-use termin_domain::tenancy::{Role, UserType};
+use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::{CompanyId, UserId};
 
 use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
@@ -136,10 +136,12 @@ pub async fn find_present_many(
 
 /// Any user by id, in any company and state (for the operator CLI and the acting-user check).
 pub async fn find_any(conn: &mut AnyConnection, id: UserId) -> Result<Option<UserRecord>> {
-    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -171,6 +173,18 @@ pub async fn password_hash_by_email(
         .transpose()
 }
 
+/// The plan of a present user's company.
+pub async fn plan_of(conn: &mut AnyConnection, user: UserId) -> Result<Option<Plan>> {
+    let row = sqlx::query(
+        "SELECT c.plan FROM users u JOIN companies c ON c.id = u.company_id \
+         WHERE u.id = $1 AND u.removed_at IS NULL",
+    )
+    .bind(user.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(|r| parse_col(r, "plan")).transpose()
+}
+
 pub async fn owner_of(conn: &mut AnyConnection, company: CompanyId) -> Result<Option<UserRecord>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND role = 'owner' AND removed_at IS NULL"
@@ -200,11 +214,13 @@ pub async fn list(
     .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {filter}")))
-        .bind(company.to_string())
-        .bind(kind)
-        .fetch_one(conn)
-        .await?;
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM users WHERE {filter}"
+    )))
+    .bind(company.to_string())
+    .bind(kind)
+    .fetch_one(conn)
+    .await?;
     Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
 }
 

@@ -3,7 +3,7 @@
 use termin_domain::credential::{random_base62, Scopes};
 use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, TimeZoneName};
-use termin_storage::{companies as company_rows, Db};
+use termin_service::Service;
 
 use termin_service::{companies, credentials, users};
 
@@ -50,8 +50,9 @@ fn new_user(u: &DemoUser, password: String) -> users::NewUser {
 
 /// Seeds the demo company on an empty database and prints how to use it. On a database that
 /// already holds data it seeds nothing: secrets are shown once, so they cannot be shown again.
-pub async fn seed_and_print(db: &Db, public_url: &str) -> anyhow::Result<()> {
-    if company_rows::count(&mut *db.conn().await?).await? > 0 {
+pub async fn seed_and_print(svc: &Service) -> anyhow::Result<()> {
+    let public_url = &*svc.public_url;
+    if !companies::none_yet(svc).await? {
         println!(
             "--demo: the database already has data, so no demo workspace was created.\n\
              Create a token with: termin token create --user EMAIL --name NAME"
@@ -67,7 +68,7 @@ pub async fn seed_and_print(db: &Db, public_url: &str) -> anyhow::Result<()> {
         let user = match u.role {
             Role::Owner => {
                 let (company, owner) = companies::create_company(
-                    db,
+                    svc,
                     "Demo Company",
                     Plan::Platform,
                     new_user(u, password.clone()),
@@ -78,14 +79,14 @@ pub async fn seed_and_print(db: &Db, public_url: &str) -> anyhow::Result<()> {
             }
             _ => {
                 let company = company_id.expect("the owner comes first");
-                users::create_user(db, company, &new_user(u, password.clone())).await?
+                users::create_user(svc, company, &new_user(u, password.clone())).await?
             }
         };
         if u.role == Role::Member {
             member_id = Some(user.id);
         }
         let (_, pat) =
-            credentials::create_pat(db, user.id, "demo", None, Scopes::unlimited()).await?;
+            credentials::create_pat(svc, user.id, "demo", None, Scopes::unlimited()).await?;
         if u.role == Role::Admin {
             admin_pat = pat.expose().to_owned();
         }
@@ -98,10 +99,8 @@ pub async fn seed_and_print(db: &Db, public_url: &str) -> anyhow::Result<()> {
         ));
     }
     let company = company_id.expect("seeded");
-    let owner = termin_storage::users::owner_of(&mut *db.conn().await?, company)
-        .await?
-        .expect("seeded owner");
-    let (_, key) = credentials::create_api_key(db, company, owner.id, "demo", 90).await?;
+    let owner = companies::owner(svc, company).await?;
+    let (_, key) = credentials::create_api_key(svc, company, owner.id, "demo", 90).await?;
     let member = member_id.expect("seeded member");
     println!(
         "\nDemo workspace created (company {company}, plan platform). Secrets are shown only now:\n\n{}\n\n  \

@@ -10,9 +10,13 @@ use std::net::SocketAddr;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
+use std::sync::Arc;
 use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, TimeZoneName};
 use termin_domain::{CompanyId, TokenId};
+
+use termin_service::guard::{SystemLookup, TargetGuard};
+use termin_service::{Clock, Service};
 use termin_storage::Db;
 
 use crate::app::{shutdown_signal, Application};
@@ -185,14 +189,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .await
         .with_context(|| "could not open the database")?;
     let out = Output { json: cli.json };
+    // Operator commands make no outgoing requests and build no links: the guard and the
+    // public URL are never consulted.
+    let guard = TargetGuard::new(Arc::new(SystemLookup), false);
+    let svc = Service::new(db, Clock::system(), guard, "");
     let result = match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
-        Command::Company(c) => company(&db, c, &out).await,
-        Command::User(c) => user(&db, c, &out).await,
-        Command::Token(c) => token(&db, c, &out).await,
-        Command::ApiKey(c) => api_key(&db, c, &out).await,
+        Command::Company(c) => company(&svc, c, &out).await,
+        Command::User(c) => user(&svc, c, &out).await,
+        Command::Token(c) => token(&svc, c, &out).await,
+        Command::ApiKey(c) => api_key(&svc, c, &out).await,
     };
-    db.close().await;
+    svc.db.close().await;
     result
 }
 
@@ -214,9 +222,9 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
-    let backend = app.state().db.backend().name();
+    let backend = app.state().service.db.backend().name();
     if args.demo {
-        crate::cli::demo::seed_and_print(&app.state().db, &app.state().config.public_url).await?;
+        crate::cli::demo::seed_and_print(&app.state().service).await?;
     }
     // Printed on stdout so scripts (and tests) can find the port when listening on port 0.
     println!("termin listening on http://{addr} ({backend})");
@@ -259,7 +267,7 @@ fn parse_plan(s: &str) -> anyhow::Result<Plan> {
     s.parse().map_err(|e| anyhow::anyhow!("plan {e}"))
 }
 
-async fn company(db: &Db, cmd: CompanyCommand, out: &Output) -> anyhow::Result<()> {
+async fn company(svc: &Service, cmd: CompanyCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         CompanyCommand::Create {
             name,
@@ -282,14 +290,14 @@ async fn company(db: &Db, cmd: CompanyCommand, out: &Output) -> anyhow::Result<(
                 password: read_password(password_stdin)?,
             };
             let (company, owner) =
-                companies::create_company(db, &name, parse_plan(&plan)?, owner).await?;
+                companies::create_company(svc, &name, parse_plan(&plan)?, owner).await?;
             out.print(
                 json!({"companyId": company.id, "name": company.name, "plan": company.plan, "ownerId": owner.id, "ownerEmail": owner.email}),
                 format!("created company {} ({}) on the {} plan; owner {} ({})", company.name, company.id, company.plan, owner.email, owner.id),
             );
         }
         CompanyCommand::SetPlan { id, plan } => {
-            let company = companies::set_plan(db, id, parse_plan(&plan)?).await?;
+            let company = companies::set_plan(svc, id, parse_plan(&plan)?).await?;
             out.print(
                 json!({"companyId": company.id, "plan": company.plan}),
                 format!("company {} is now on the {} plan", company.id, company.plan),
@@ -299,7 +307,7 @@ async fn company(db: &Db, cmd: CompanyCommand, out: &Output) -> anyhow::Result<(
     Ok(())
 }
 
-async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
+async fn user(svc: &Service, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Create {
             company,
@@ -315,7 +323,7 @@ async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
                 "member" => Role::Member,
                 other => bail!("--role must be admin or member, not {other:?}"),
             };
-            companies::get_company(db, company).await?;
+            companies::get_company(svc, company).await?;
             let new = NewUser {
                 email: parsed("--email", Email::parse(&email))?,
                 given_name: parsed("--given-name", PersonName::parse(&given_name))?,
@@ -326,7 +334,7 @@ async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
                 user_type: UserType::Standard,
                 password: read_password(password_stdin)?,
             };
-            let user = users::create_user(db, company, &new).await?;
+            let user = users::create_user(svc, company, &new).await?;
             let view = UserView::from(user);
             out.print(
                 serde_json::to_value(&view)?,
@@ -336,11 +344,11 @@ async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
                 ),
             );
         }
-        UserCommand::Deactivate { user } => set_active(db, &user, false, out).await?,
-        UserCommand::Reactivate { user } => set_active(db, &user, true, out).await?,
+        UserCommand::Deactivate { user } => set_active(svc, &user, false, out).await?,
+        UserCommand::Reactivate { user } => set_active(svc, &user, true, out).await?,
         UserCommand::Remove { user } => {
-            let found = users::find_by_email_or_id(db, &user).await?;
-            users::remove_user(db, found.company_id, found.id).await?;
+            let found = users::find_by_email_or_id(svc, &user).await?;
+            users::remove_user(svc, found.company_id, found.id).await?;
             out.print(
                 json!({"userId": found.id, "removed": true}),
                 format!("removed {} ({})", found.email, found.id),
@@ -350,9 +358,9 @@ async fn user(db: &Db, cmd: UserCommand, out: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn set_active(db: &Db, key: &str, active: bool, out: &Output) -> anyhow::Result<()> {
-    let found = users::find_by_email_or_id(db, key).await?;
-    let user = users::set_deactivated(db, found.id, !active).await?;
+async fn set_active(svc: &Service, key: &str, active: bool, out: &Output) -> anyhow::Result<()> {
+    let found = users::find_by_email_or_id(svc, key).await?;
+    let user = users::set_deactivated(svc, found.id, !active).await?;
     out.print(
         json!({"userId": user.id, "deactivated": user.deactivated_at.is_some()}),
         format!(
@@ -365,7 +373,7 @@ async fn set_active(db: &Db, key: &str, active: bool, out: &Output) -> anyhow::R
     Ok(())
 }
 
-async fn token(db: &Db, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
+async fn token(svc: &Service, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         TokenCommand::Create {
             user,
@@ -373,15 +381,11 @@ async fn token(db: &Db, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
             expires_in_days,
             scopes,
         } => {
-            let owner = users::find_by_email_or_id(db, &user).await?;
-            let plan = companies::get_company(db, owner.company_id).await?.plan;
-            if !plan.allows_personal_access_tokens() {
-                bail!("personal access tokens require the essentials plan or above; the company is on the {plan} plan");
-            }
+            let owner = users::find_by_email_or_id(svc, &user).await?;
             let scopes = credentials::parse_scopes(&scopes)?;
             let (record, plain) =
-                credentials::create_pat(db, owner.id, &name, expires_in_days, scopes).await?;
-            let view = TokenView::new(record, termin_service::now());
+                credentials::create_pat(svc, owner.id, &name, expires_in_days, scopes).await?;
+            let view = TokenView::new(record, svc.now());
             let mut value = serde_json::to_value(&view)?;
             value["secret"] = json!(plain.expose());
             value["userId"] = json!(owner.id);
@@ -397,7 +401,7 @@ async fn token(db: &Db, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
             );
         }
         TokenCommand::Revoke { id } => {
-            let view = credentials::revoke_pat(db, id, None).await?;
+            let view = credentials::revoke_pat(svc, id, None).await?;
             out.print(
                 serde_json::to_value(&view)?,
                 format!("revoked token {} ({})", view.name, view.id),
@@ -407,19 +411,17 @@ async fn token(db: &Db, cmd: TokenCommand, out: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn api_key(db: &Db, cmd: ApiKeyCommand, out: &Output) -> anyhow::Result<()> {
+async fn api_key(svc: &Service, cmd: ApiKeyCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         ApiKeyCommand::Create {
             company,
             name,
             expires_in_days,
         } => {
-            let owner = termin_storage::users::owner_of(&mut *db.conn().await?, company)
-                .await?
-                .with_context(|| format!("no company {company}"))?;
+            let owner = companies::owner(svc, company).await?;
             let (record, plain) =
-                credentials::create_api_key(db, company, owner.id, &name, expires_in_days).await?;
-            let view = ApiKeyView::new(record, termin_service::now());
+                credentials::create_api_key(svc, company, owner.id, &name, expires_in_days).await?;
+            let view = ApiKeyView::new(record, svc.now());
             let mut value = serde_json::to_value(&view)?;
             value["secret"] = json!(plain.expose());
             out.print(

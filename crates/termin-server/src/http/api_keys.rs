@@ -10,10 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::auth::DashboardSession;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::credentials::ApiKeyView;
 use crate::state::AppState;
-use termin_service::credentials::{self, ApiKeyView, KeyAction};
+use termin_service::credentials::{self, KeyAction};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,10 +31,8 @@ async fn list_api_keys(
     State(state): State<AppState>,
     DashboardSession(caller): DashboardSession,
 ) -> ApiResult<Json<Vec<ApiKeyView>>> {
-    caller.require_admin()?;
-    Ok(Json(
-        credentials::list_api_keys(&state.db, caller.company_id).await?,
-    ))
+    let keys = credentials::company_api_keys(&state.service, &caller).await?;
+    Ok(Json(keys.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -62,22 +61,17 @@ async fn create_api_key(
     DashboardSession(caller): DashboardSession,
     ApiJson(body): ApiJson<CreateApiKeyBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    caller.require_admin()?;
-    let days = body
-        .expires_in_days
-        .ok_or_else(|| ApiError::field("expiresInDays", "is required (1 to 90 days)"))?;
-    let (record, plain) = credentials::create_api_key(
-        &state.db,
-        caller.company_id,
-        caller.user_id,
+    let (key, plain) = credentials::create_company_api_key(
+        &state.service,
+        &caller,
         &body.name,
-        days,
+        body.expires_in_days,
     )
     .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {
-            api_key: ApiKeyView::new(record, termin_service::now()),
+            api_key: key.into(),
             secret: plain.expose().to_owned(),
         }),
     ))
@@ -89,10 +83,8 @@ async fn change(
     id: ApiKeyId,
     action: KeyAction,
 ) -> ApiResult<Json<ApiKeyView>> {
-    caller.0.require_admin()?;
-    Ok(Json(
-        credentials::change_api_key(&state.db, caller.0.company_id, id, action).await?,
-    ))
+    let key = credentials::change_company_api_key(&state.service, &caller.0, id, action).await?;
+    Ok(Json(key.into()))
 }
 
 /// Revokes an API key for good.

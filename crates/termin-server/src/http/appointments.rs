@@ -7,21 +7,20 @@ use axum::Json;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use termin_domain::credential::ScopeGroup;
 use termin_domain::validate::Email;
 use termin_domain::{AppointmentId, AttendeeId, MeetingTypeId, UserId};
-use termin_storage::appointments::{self as rows, ListFilter, Status};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::query::{parse_instant, Params};
+use super::query::Params;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::appointments::AppointmentView;
 use crate::state::AppState;
-use termin_service::appointments::{self, load_many, load_visible, AppointmentView};
-use termin_service::now;
+use termin_service::appointments::{self, AppointmentQuery, Status};
+use termin_service::booking::TimePoint;
 use termin_service::Validator;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -63,7 +62,6 @@ async fn list_appointments(
     Caller(caller): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<AppointmentPage>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
     let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(0);
@@ -81,15 +79,13 @@ async fn list_appointments(
     }
     let user: Option<UserId> = q.parsed(&mut v, "userId", "a UUID");
     let meeting_type: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");
-    let tz = TimeZone::UTC;
-    let start = v.check_opt(
-        "start",
-        q.one("start").map(|s| parse_instant(s, &tz, false)),
-    );
-    let end = v.check_opt(
-        "end",
-        q.one("end").map(|s| parse_instant(s, &tz, s.len() == 10)),
-    );
+    // Dates are read in UTC here (an instant names itself).
+    let point = |v: &mut Validator, key: &str, end_of_day: bool| {
+        let parsed = v.check_opt(key, q.one(key).map(str::parse::<TimePoint>))?;
+        v.check(key, parsed.resolve(&TimeZone::UTC, end_of_day))
+    };
+    let start = point(&mut v, "start", false);
+    let end = point(&mut v, "end", q.one("end").is_some_and(|e| e.len() == 10));
     let updated_since = v.check_opt(
         "updatedSince",
         q.one("updatedSince").map(|s| {
@@ -139,37 +135,22 @@ async fn list_appointments(
         v.fail("search", "must be at most 200 characters");
     }
     v.finish()?;
-    let host = match user {
-        Some(u) if u != caller.user_id => {
-            caller.require_admin()?;
-            u
-        }
-        _ => caller.user_id,
-    };
-    let filter = ListFilter {
-        company: Some(caller.company_id),
-        host: Some(host),
+    let query = AppointmentQuery {
+        user,
         start_from: start,
         start_before: end,
         status,
-        now: Some(now()),
         meeting_type,
         search,
         updated_since,
         sort_by_created,
         descending,
-        limit: size,
-        offset: page.saturating_mul(size),
+        page,
+        page_size: size,
     };
-    let mut conn = state.db.conn().await?;
-    let (records, total) = rows::list(&mut conn, &filter).await?;
-    let appointments = load_many(&mut conn, records)
-        .await?
-        .into_iter()
-        .map(|l| l.view())
-        .collect();
+    let (appointments, total) = appointments::list(&state.service, &caller, &query).await?;
     Ok(Json(AppointmentPage {
-        appointments,
+        appointments: appointments.into_iter().map(Into::into).collect(),
         total,
     }))
 }
@@ -181,29 +162,8 @@ async fn todays_appointments(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<Vec<AppointmentView>>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mut conn = state.db.conn().await?;
-    let user = termin_storage::users::find_present(&mut conn, caller.company_id, caller.user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("User not found"))?;
-    let tz = TimeZone::get(&user.timezone).unwrap_or(TimeZone::UTC);
-    let (start, end) = appointments::today_bounds(&tz, now())?;
-    let filter = ListFilter {
-        company: Some(caller.company_id),
-        host: Some(caller.user_id),
-        start_from: Some(start),
-        start_before: Some(end),
-        limit: 500,
-        ..ListFilter::default()
-    };
-    let (records, _) = rows::list(&mut conn, &filter).await?;
-    Ok(Json(
-        load_many(&mut conn, records)
-            .await?
-            .into_iter()
-            .map(|l| l.view())
-            .collect(),
-    ))
+    let today = appointments::today(&state.service, &caller).await?;
+    Ok(Json(today.into_iter().map(Into::into).collect()))
 }
 
 /// One appointment.
@@ -215,11 +175,8 @@ async fn get_appointment(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<AppointmentId>,
 ) -> ApiResult<Json<AppointmentView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     Ok(Json(
-        load_visible(&mut *state.db.conn().await?, &caller, id)
-            .await?
-            .view(),
+        appointments::get(&state.service, &caller, id).await?.into(),
     ))
 }
 
@@ -246,16 +203,8 @@ async fn cancel_appointment(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<Json<AppointmentView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    if input
-        .reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > 500)
-    {
-        return Err(ApiError::field("reason", "must be at most 500 characters"));
-    }
     let view = appointments::cancel(
-        &state.db,
+        &state.service,
         &caller,
         id,
         input.reason.as_deref(),
@@ -264,7 +213,7 @@ async fn cancel_appointment(
     )
     .await?;
     state.webhook_wakeup.notify_one();
-    Ok(Json(view))
+    Ok(Json(view.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -295,13 +244,12 @@ async fn reschedule_appointment(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<RescheduleInput>,
 ) -> ApiResult<Json<Rescheduled>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     let start: Timestamp = input
         .start
         .parse()
         .map_err(|_| ApiError::field("start", "must be an RFC 3339 timestamp with an offset"))?;
     let (appointment, previous_start) = appointments::reschedule(
-        &state.db,
+        &state.service,
         &caller,
         id,
         start,
@@ -310,7 +258,7 @@ async fn reschedule_appointment(
     .await?;
     state.webhook_wakeup.notify_one();
     Ok(Json(Rescheduled {
-        appointment,
+        appointment: appointment.into(),
         previous_start,
     }))
 }
@@ -336,10 +284,11 @@ async fn update_guest(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<GuestInput>,
 ) -> ApiResult<Json<AppointmentView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     let email = Email::parse(&input.email).map_err(|m| ApiError::field("email", m))?;
     Ok(Json(
-        appointments::add_guest(&state.db, &caller, id, input.attendee_id, &email).await?,
+        appointments::add_guest(&state.service, &caller, id, input.attendee_id, &email)
+            .await?
+            .into(),
     ))
 }
 
@@ -358,12 +307,13 @@ async fn update_notes(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<NotesInput>,
 ) -> ApiResult<Json<AppointmentView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     if input.note.chars().count() > 10_000 {
         return Err(ApiError::field("note", "must be at most 10000 characters"));
     }
     Ok(Json(
-        appointments::set_notes(&state.db, &caller, id, &input.note).await?,
+        appointments::set_notes(&state.service, &caller, id, &input.note)
+            .await?
+            .into(),
     ))
 }
 
@@ -376,10 +326,7 @@ async fn appointment_ics(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<AppointmentId>,
 ) -> ApiResult<Response> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let view = load_visible(&mut *state.db.conn().await?, &caller, id)
-        .await?
-        .view();
+    let view = appointments::get(&state.service, &caller, id).await?;
     let mut response = appointments::ics(&view).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

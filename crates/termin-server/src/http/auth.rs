@@ -16,7 +16,7 @@ use crate::state::AppState;
 use termin_service::authenticate::{
     authenticate, ActingUserRule, Authenticated, Presented, SessionLimits,
 };
-use termin_storage::PooledConnection;
+use termin_service::{PooledConnection, UserRecord};
 
 pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -64,7 +64,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 /// The acting user's record, when authentication already read it (PATs and API keys); handlers
 /// take it as `Option<Extension<ActingUserRecord>>` after their caller extractor.
 #[derive(Clone, Debug)]
-pub struct ActingUserRecord(pub termin_storage::users::UserRecord);
+pub struct ActingUserRecord(pub UserRecord);
 
 async fn principal(
     parts: &mut Parts,
@@ -90,7 +90,7 @@ async fn authenticated(
         .get(ACTING_USER_HEADER)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     let authenticated = authenticate(
-        &state.db,
+        &state.service,
         presented,
         acting,
         ActingUserRule { owner_fallback },
@@ -122,7 +122,7 @@ impl FromRequestParts<AppState> for Caller {
 pub struct ConnectedCaller {
     pub caller: Principal,
     /// The acting user's record, when authentication read it (PATs and API keys).
-    pub user: Option<termin_storage::users::UserRecord>,
+    pub user: Option<UserRecord>,
     pub conn: PooledConnection,
 }
 

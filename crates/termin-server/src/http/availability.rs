@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use termin_domain::credential::ScopeGroup;
 use termin_domain::AvailabilityId;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -11,8 +10,9 @@ use utoipa_axum::routes;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::availability::{AvailabilityInput, AvailabilityView};
 use crate::state::AppState;
-use termin_service::availability::{self, view, AvailabilityInput, AvailabilityView};
+use termin_service::availability;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,11 +31,8 @@ async fn list_availabilities(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<Vec<AvailabilityView>>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let records = availability::list(&state.db, caller.user_id).await?;
-    Ok(Json(
-        records.into_iter().map(view).collect::<Result<_, _>>()?,
-    ))
+    let list = availability::list(&state.service, &caller).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// Creates an availability for the acting user (default: Mon-Fri 09:00-17:00 in their zone).
@@ -47,9 +44,8 @@ async fn create_availability(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<AvailabilityInput>,
 ) -> ApiResult<(StatusCode, Json<AvailabilityView>)> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let record = availability::create(&state.db, &caller, &input).await?;
-    Ok((StatusCode::CREATED, Json(view(record)?)))
+    let created = availability::create(&state.service, &caller, &input.into()).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// One availability.
@@ -61,10 +57,9 @@ async fn get_availability(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<AvailabilityId>,
 ) -> ApiResult<Json<AvailabilityView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    Ok(Json(view(
-        availability::get(&mut *state.db.conn().await?, &caller, id).await?,
-    )?))
+    Ok(Json(
+        availability::get(&state.service, &caller, id).await?.into(),
+    ))
 }
 
 /// Changes name, zone, schedule or exceptions (each replaced whole when given).
@@ -78,10 +73,8 @@ async fn update_availability(
     ApiPath(id): ApiPath<AvailabilityId>,
     ApiJson(input): ApiJson<AvailabilityInput>,
 ) -> ApiResult<Json<AvailabilityView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    Ok(Json(view(
-        availability::update(&state.db, &caller, id, &input).await?,
-    )?))
+    let updated = availability::update(&state.service, &caller, id, &input.into()).await?;
+    Ok(Json(updated.into()))
 }
 
 /// Deletes an availability that no meeting type uses. 200 with an empty body.
@@ -94,7 +87,6 @@ async fn delete_availability(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<AvailabilityId>,
 ) -> ApiResult<StatusCode> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    availability::delete(&state.db, &caller, id).await?;
+    availability::delete(&state.service, &caller, id).await?;
     Ok(StatusCode::OK)
 }

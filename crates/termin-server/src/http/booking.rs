@@ -13,7 +13,6 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Credential;
 use termin_domain::slots::Method;
 use termin_domain::validate::{Email, Language, TimeZoneName};
@@ -26,11 +25,12 @@ use super::query::Params;
 use crate::http::auth::{Caller, ConnectedCaller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_json, JsonBytes};
+use crate::http::json::appointments::Booked;
 use crate::state::AppState;
-use termin_service::appointments::{self, Booked, BookingRequest, Idempotency, NewAttendee};
+use termin_service::appointments::{self, BookingRequest, Idempotency, NewAttendee};
 use termin_service::booking::{self, TimePoint, TimesQuery};
+use termin_service::meeting_types;
 use termin_service::Validator;
-use termin_service::{meeting_types, now};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -190,6 +190,7 @@ fn write_answer(
     responses((status = 200, body = BookingAvailability), (status = 400, body = crate::http::error::ErrorBody),
               (status = 404, body = crate::http::error::ErrorBody)))]
 async fn booking_availability(
+    State(state): State<AppState>,
     ConnectedCaller {
         caller,
         user: me,
@@ -248,7 +249,8 @@ async fn booking_availability(
         start: start.expect("validated"),
         end: end.expect("validated"),
     };
-    let times = booking::bookable_times(&mut conn, &caller, me.as_ref(), &query, now()).await?;
+    let times =
+        booking::bookable_times(&state.service, &mut conn, &caller, me.as_ref(), &query).await?;
     let spots = times.times.into_iter().map(|(at, joins)| {
         let appointment = joins.map(|j| SpotAppointment {
             id: j.id,
@@ -318,7 +320,6 @@ async fn create_booking(
     headers: HeaderMap,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<(StatusCode, Json<Booked>)> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
     // The raw body is kept: an Idempotency-Key is bound to exactly this request.
     let input: BookingInput = parse_json(&body)?;
     let mut v = Validator::new();
@@ -416,7 +417,8 @@ async fn create_booking(
             .map(|b| format!("{b:02x}"))
             .collect(),
     });
-    let booked = appointments::book(&state.db, &caller, &request, idem.as_ref()).await?;
+    let booked = appointments::book(&state.service, &caller, &request, idem.as_ref()).await?;
+    let booked = Booked::from(booked);
     state.webhook_wakeup.notify_one();
     Ok((StatusCode::CREATED, Json(booked)))
 }
@@ -526,7 +528,9 @@ mod tests {
             // The same text jiff's own formatter gives.
             assert_eq!(
                 s,
-                t.to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+                t.to_zoned_datetime(tz)
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string()
             );
         }
     }

@@ -5,9 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
-use termin_domain::credential::ScopeGroup;
 use termin_domain::{AttendeeId, ContactId};
-use termin_storage::contacts::SortBy;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,11 +14,11 @@ use super::query::Params;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath};
-use crate::state::AppState;
-use termin_service::contacts::{
-    self, parse_tag, BulkInput, ContactDetails, ContactInput, ContactItem, ContactPage,
-    ContactView, ListQuery, Lookup, MAX_BULK, MAX_TAGS,
+use crate::http::json::contacts::{
+    BulkInput, ContactDetails, ContactInput, ContactItem, ContactPage, ContactView,
 };
+use crate::state::AppState;
+use termin_service::contacts::{self, parse_tag, ListQuery, Lookup, SortBy, MAX_TAGS};
 use termin_service::{FieldError, Validator};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -108,9 +106,12 @@ async fn list_contacts(
     Caller(caller): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ContactPage>> {
-    caller.require_scope(ScopeGroup::Contacts)?;
     let query = list_query(&Params::parse(raw.as_deref())?)?;
-    Ok(Json(contacts::list(&state.db, &caller, &query).await?))
+    Ok(Json(
+        contacts::list(&state.service, &caller, &query)
+            .await?
+            .into(),
+    ))
 }
 
 /// One contact with their appointments, named by its id or by an attendee linked to it.
@@ -127,7 +128,6 @@ async fn contact_details(
     Caller(caller): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ContactDetails>> {
-    caller.require_scope(ScopeGroup::Contacts)?;
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
     let contact: Option<ContactId> = q.parsed(&mut v, "contactId", "a UUID");
@@ -147,7 +147,11 @@ async fn contact_details(
             ]));
         }
     };
-    Ok(Json(contacts::details(&state.db, &caller, lookup).await?))
+    Ok(Json(
+        contacts::details(&state.service, &caller, lookup)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a contact owned by the acting user. Email or phone number is required; an email is
@@ -161,9 +165,8 @@ async fn create_contact(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<(StatusCode, Json<ContactItem>)> {
-    caller.require_scope(ScopeGroup::Contacts)?;
-    let item = contacts::create(&state.db, &caller, &input).await?;
-    Ok((StatusCode::CREATED, Json(ContactItem { item })))
+    let item = contacts::create(&state.service, &caller, &input.into()).await?;
+    Ok((StatusCode::CREATED, Json(ContactItem { item: item.into() })))
 }
 
 /// Creates up to 1000 contacts, each on its own: the answer says per row whether it was created
@@ -176,17 +179,7 @@ async fn bulk_create_contacts(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<BulkInput>,
 ) -> ApiResult<Json<BulkResult>> {
-    caller.require_scope(ScopeGroup::Contacts)?;
-    let rows = input
-        .contacts
-        .ok_or_else(|| ApiError::field("contacts", "is required"))?;
-    if rows.is_empty() || rows.len() > MAX_BULK {
-        return Err(ApiError::field(
-            "contacts",
-            format!("must have 1 to {MAX_BULK} entries"),
-        ));
-    }
-    let outcomes = contacts::bulk(&state.db, &caller, &rows).await?;
+    let outcomes = contacts::bulk(&state.service, &caller, input.contacts.as_deref()).await?;
     let results: Vec<BulkRow> = outcomes
         .into_iter()
         .enumerate()
@@ -194,7 +187,7 @@ async fn bulk_create_contacts(
             Ok(item) => BulkRow {
                 index,
                 status: BulkStatus::Created,
-                item: Some(item),
+                item: Some(item.into()),
                 error: None,
             },
             Err(e) => BulkRow {
@@ -255,9 +248,8 @@ async fn update_contact(
     ApiPath(id): ApiPath<ContactId>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<Json<ContactItem>> {
-    caller.require_scope(ScopeGroup::Contacts)?;
-    let item = contacts::update(&state.db, &caller, id, &input).await?;
-    Ok(Json(ContactItem { item }))
+    let item = contacts::update(&state.service, &caller, id, &input.into()).await?;
+    Ok(Json(ContactItem { item: item.into() }))
 }
 
 /// Deletes a contact; its attendees stay in their appointments, unlinked. 200 with an empty body.
@@ -269,7 +261,6 @@ async fn delete_contact(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<ContactId>,
 ) -> ApiResult<StatusCode> {
-    caller.require_scope(ScopeGroup::Contacts)?;
-    contacts::delete(&state.db, &caller, id).await?;
+    contacts::delete(&state.service, &caller, id).await?;
     Ok(StatusCode::OK)
 }

@@ -167,12 +167,6 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl From<termin_storage::StorageError> for ApiError {
-    fn from(err: termin_storage::StorageError) -> Self {
-        ServiceError::from(err).into()
-    }
-}
-
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> Self {
         ServiceError::from(denied).into()

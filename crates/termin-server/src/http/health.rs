@@ -25,7 +25,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/health", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let reachable = state.db.ping().await.is_ok();
+    let (reachable, backend) = state.service.database_health().await;
     let status = if reachable {
         StatusCode::OK
     } else {
@@ -40,7 +40,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             } else {
                 "unreachable"
             },
-            backend: state.db.backend().name(),
+            backend,
             version: env!("CARGO_PKG_VERSION"),
         }),
     )

@@ -3,8 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use termin_domain::credential::ScopeGroup;
-use termin_domain::principal::Principal;
 use termin_domain::MeetingTypeId;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -12,8 +10,9 @@ use utoipa_axum::routes;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::meeting_types::{MeetingTypeInput, MeetingTypeView};
 use crate::state::AppState;
-use termin_service::meeting_types::{self, MeetingType, MeetingTypeInput, MeetingTypeView};
+use termin_service::meeting_types;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -25,16 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
 }
 
-async fn view(state: &AppState, caller: &Principal, mt: MeetingType) -> ApiResult<MeetingTypeView> {
-    let slug = meeting_types::user_slug(
-        &mut *state.db.conn().await?,
-        caller.company_id,
-        mt.record.user_id,
-    )
-    .await?;
-    Ok(mt.view(&state.config.public_url, &slug))
-}
-
 /// The acting user's meeting types.
 #[utoipa::path(get, path = "/v4/meeting-type", tag = "meeting types", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Vec<MeetingTypeView>)))]
@@ -42,12 +31,8 @@ async fn list_meeting_types(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<Vec<MeetingTypeView>>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mut out = Vec::new();
-    for mt in meeting_types::list(&state.db, caller.user_id).await? {
-        out.push(view(&state, &caller, mt).await?);
-    }
-    Ok(Json(out))
+    let list = meeting_types::list(&state.service, &caller).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// Creates a meeting type for the acting user.
@@ -60,9 +45,8 @@ async fn create_meeting_type(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<MeetingTypeInput>,
 ) -> ApiResult<(StatusCode, Json<MeetingTypeView>)> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mt = meeting_types::create(&state.db, &caller, &input).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &caller, mt).await?)))
+    let created = meeting_types::create(&state.service, &caller, &input.into()).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// One meeting type (its host's, or any in the company for an admin).
@@ -74,9 +58,11 @@ async fn get_meeting_type(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<MeetingTypeId>,
 ) -> ApiResult<Json<MeetingTypeView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mt = meeting_types::get(&mut *state.db.conn().await?, &caller, id).await?;
-    Ok(Json(view(&state, &caller, mt).await?))
+    Ok(Json(
+        meeting_types::get(&state.service, &caller, id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Changes a meeting type; nested objects are merged field by field.
@@ -90,9 +76,8 @@ async fn update_meeting_type(
     ApiPath(id): ApiPath<MeetingTypeId>,
     ApiJson(input): ApiJson<MeetingTypeInput>,
 ) -> ApiResult<Json<MeetingTypeView>> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mt = meeting_types::update(&state.db, &caller, id, &input).await?;
-    Ok(Json(view(&state, &caller, mt).await?))
+    let updated = meeting_types::update(&state.service, &caller, id, &input.into()).await?;
+    Ok(Json(updated.into()))
 }
 
 /// Soft-deletes a meeting type: existing appointments stay, booking stops. 200 with an empty body.
@@ -104,7 +89,6 @@ async fn delete_meeting_type(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<MeetingTypeId>,
 ) -> ApiResult<StatusCode> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    meeting_types::delete(&state.db, &caller, id).await?;
+    meeting_types::delete(&state.service, &caller, id).await?;
     Ok(StatusCode::OK)
 }

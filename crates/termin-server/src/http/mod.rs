@@ -14,6 +14,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod json;
 pub mod meeting_types;
 mod query;
 pub mod rate_limit;

@@ -1,9 +1,5 @@
 //! Query strings as meetergo clients send them: arrays as repeated keys (`hostIds=a&hostIds=b`)
-//! or comma-separated (`hostIds=a,b`), dates or timestamps for times.
-
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use jiff::Timestamp;
+//! or comma-separated (`hostIds=a,b`).
 
 use crate::http::error::{ApiError, ApiResult};
 use termin_service::Validator;
@@ -52,27 +48,4 @@ impl Params {
             }
         }
     }
-}
-
-/// A point in time from a full RFC 3339 timestamp, or a date meaning its start in `tz`
-/// (`end_of_day` gives the start of the next day instead, so a date range is inclusive).
-pub fn parse_instant(
-    raw: &str,
-    tz: &TimeZone,
-    end_of_day: bool,
-) -> Result<Timestamp, &'static str> {
-    if let Ok(ts) = raw.parse::<Timestamp>() {
-        return Ok(ts);
-    }
-    let date: Date = raw
-        .parse()
-        .map_err(|_| "must be a date (2026-12-01) or an RFC 3339 timestamp")?;
-    let date = if end_of_day {
-        date.tomorrow().map_err(|_| "is out of range")?
-    } else {
-        date
-    };
-    date.to_zoned_datetime(tz.clone())
-        .map(|z| z.timestamp())
-        .map_err(|_| "is out of range")
 }

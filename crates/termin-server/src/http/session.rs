@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use termin_domain::credential::PlainSessionSecret;
-use termin_domain::principal::Credential;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,10 +14,11 @@ use utoipa_axum::routes;
 use crate::http::auth::{session_cookie, DashboardSession, SESSION_COOKIE};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
+use crate::http::json::users::UserView;
 use crate::state::AppState;
 use termin_service::authenticate::SessionLimits;
 use termin_service::sessions;
-use termin_service::users::{self, UserView};
+use termin_service::users;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -64,9 +64,9 @@ async fn login(
         idle: state.config.session_idle_timeout,
         absolute: state.config.session_absolute_timeout,
     };
-    let logged_in = sessions::login(&state.db, &body.email, &body.password, limits).await?;
+    let logged_in = sessions::login(&state.service, &body.email, &body.password, limits).await?;
     let mut response = Json(SessionView {
-        user: logged_in.user.into(),
+        user: termin_service::users::UserView::from(logged_in.user).into(),
         csrf_token: logged_in.csrf_token,
     })
     .into_response();
@@ -85,10 +85,7 @@ async fn logout(
     State(state): State<AppState>,
     DashboardSession(caller): DashboardSession,
 ) -> ApiResult<Response> {
-    let Credential::Session { id } = caller.credential else {
-        return Err(ApiError::forbidden("Not a dashboard session"));
-    };
-    sessions::logout(&state.db, id).await?;
+    sessions::logout(&state.service, &caller).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -108,7 +105,7 @@ async fn current_session(
     let secret = session_cookie(&headers)
         .and_then(PlainSessionSecret::from_cookie)
         .ok_or_else(|| ApiError::unauthorized("Invalid session"))?;
-    let user = users::get_user(&state.db, caller.company_id, caller.user_id).await?;
+    let user = users::me(&state.service, &caller, None).await?;
     Ok(Json(SessionView {
         user: user.into(),
         csrf_token: secret.csrf_token(),

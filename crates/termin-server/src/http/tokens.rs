@@ -10,11 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::auth::DashboardSession;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::credentials::TokenView;
 use crate::state::AppState;
-use termin_service::companies;
-use termin_service::credentials::{self, TokenView};
+use termin_service::credentials;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,9 +29,8 @@ async fn list_tokens(
     State(state): State<AppState>,
     DashboardSession(caller): DashboardSession,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    Ok(Json(
-        credentials::list_pats(&state.db, caller.user_id).await?,
-    ))
+    let tokens = credentials::my_tokens(&state.service, &caller).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -62,28 +61,18 @@ async fn create_token(
     DashboardSession(caller): DashboardSession,
     ApiJson(body): ApiJson<CreateTokenBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let plan = companies::get_company(&state.db, caller.company_id)
-        .await?
-        .plan;
-    if !plan.allows_personal_access_tokens() {
-        return Err(ApiError::forbidden(format!(
-            "Personal access tokens require the Essentials plan or above; this workspace is on the {plan} plan"
-        )));
-    }
-    let scopes = credentials::parse_scopes(&body.scopes)?;
-    let (record, plain) = credentials::create_pat(
-        &state.db,
-        caller.user_id,
+    let (token, plain) = credentials::create_my_token(
+        &state.service,
+        &caller,
         &body.name,
         body.expires_in_days,
-        scopes,
+        &body.scopes,
     )
     .await?;
-    let now = termin_service::now();
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
-            token: TokenView::new(record, now),
+            token: token.into(),
             secret: plain.expose().to_owned(),
         }),
     ))
@@ -99,6 +88,8 @@ async fn revoke_token(
     ApiPath(id): ApiPath<TokenId>,
 ) -> ApiResult<Json<TokenView>> {
     Ok(Json(
-        credentials::revoke_pat(&state.db, id, Some(caller.user_id)).await?,
+        credentials::revoke_my_token(&state.service, &caller, id)
+            .await?
+            .into(),
     ))
 }

@@ -5,8 +5,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use termin_domain::credential::ScopeGroup;
-use termin_domain::principal::Credential;
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, Slug, TimeZoneName};
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
@@ -17,10 +15,11 @@ use utoipa_axum::routes;
 use crate::http::auth::{ActingUserRecord, CallerOrOwner};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::json::availability::AvailabilityInput;
+use crate::http::json::users::UserView;
 use crate::state::AppState;
-use termin_service::availability::AvailabilityInput;
 use termin_service::meeting_types::{MeetingInfoInput, MeetingTypeInput};
-use termin_service::users::{self, NewUser, ProfileChanges, StarterKit, UserView};
+use termin_service::users::{self, NewUser, ProfileChanges, StarterKit};
 use termin_service::Validator;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,14 +38,12 @@ async fn get_me(
     CallerOrOwner(caller): CallerOrOwner,
     known: Option<Extension<ActingUserRecord>>,
 ) -> ApiResult<Json<UserView>> {
-    caller.require_scope(ScopeGroup::Account)?;
     // Authentication read the acting user in the same query as the credential (PATs, API
     // keys); only a dashboard session needs another read.
-    let user = match known {
-        Some(Extension(ActingUserRecord(user))) => user,
-        None => users::get_user(&state.db, caller.company_id, caller.user_id).await?,
-    };
-    Ok(Json(user.into()))
+    let known = known.map(|Extension(ActingUserRecord(user))| user);
+    Ok(Json(
+        users::me(&state.service, &caller, known).await?.into(),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -78,27 +75,10 @@ async fn list_users(
     CallerOrOwner(caller): CallerOrOwner,
     ApiQuery(q): ApiQuery<ListUsersQuery>,
 ) -> ApiResult<Json<UserList>> {
-    caller.require_unlimited()?;
-    caller.require_admin()?;
-    let mut v = Validator::new();
     let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        v.fail("limit", "must be between 1 and 100");
-    }
     let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        v.fail("offset", "must not be negative");
-    }
-    v.finish()?;
-    let (records, total) = termin_storage::users::list(
-        &mut *state.db.conn().await?,
-        caller.company_id,
-        q.user_type,
-        limit,
-        offset,
-    )
-    .await?;
-    let users: Vec<UserView> = records.into_iter().map(Into::into).collect();
+    let (users, total) = users::list(&state.service, &caller, q.user_type, limit, offset).await?;
+    let users: Vec<UserView> = users.into_iter().map(Into::into).collect();
     Ok(Json(UserList {
         count: users.len(),
         users,
@@ -156,7 +136,6 @@ async fn create_user(
     CallerOrOwner(caller): CallerOrOwner,
     ApiJson(body): ApiJson<CreateUserBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
-    caller.require_user_lifecycle()?;
     let mut v = Validator::new();
     let email = v
         .require("email", body.email.as_deref())
@@ -185,10 +164,6 @@ async fn create_user(
     else {
         return Err(ApiError::internal("validator passed with a missing field"));
     };
-    let user_type = match caller.credential {
-        Credential::ApiKey { .. } => UserType::ApiPlatform,
-        _ => UserType::Standard,
-    };
     let new = NewUser {
         email,
         given_name: given,
@@ -196,11 +171,12 @@ async fn create_user(
         timezone,
         language: language.unwrap_or_else(|| Language::parse("en").expect("en is a language")),
         role,
-        user_type,
+        // The service decides it from the credential.
+        user_type: UserType::Standard,
         password: None,
     };
     let kit = StarterKit {
-        availability: body.availability.unwrap_or_default(),
+        availability: body.availability.map(Into::into).unwrap_or_default(),
         meeting_type: body
             .meeting_type
             .map(|m| MeetingTypeInput {
@@ -215,21 +191,16 @@ async fn create_user(
             })
             .unwrap_or_default(),
     };
-    let created = users::create_user_with(&state.db, caller.company_id, &new, &kit).await?;
+    let created = users::create(&state.service, &caller, new, &kit).await?;
     state.webhook_wakeup.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
-            user_id: created.user.id,
-            availability_id: created.availability_id,
-            meeting_type_id: created.meeting_type_id,
-            booking_url: format!(
-                "{}/{}/{}",
-                state.config.public_url.trim_end_matches('/'),
-                created.user.slug,
-                created.meeting_type_slug
-            ),
-            company_id: created.user.company_id,
+            user_id: created.user.user.id,
+            availability_id: created.user.availability_id,
+            meeting_type_id: created.user.meeting_type_id,
+            booking_url: created.booking_url,
+            company_id: created.user.user.company_id,
         }),
     ))
 }
@@ -258,11 +229,6 @@ async fn update_user(
     ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<UpdateUserBody>,
 ) -> ApiResult<Json<UserView>> {
-    let editing_self =
-        matches!(caller.credential, Credential::Session { .. }) && id == caller.user_id;
-    if !editing_self {
-        caller.require_user_lifecycle()?;
-    }
     let mut v = Validator::new();
     let changes = ProfileChanges {
         given_name: v.check_opt(
@@ -281,8 +247,11 @@ async fn update_user(
         language: v.check_opt("language", body.language.as_deref().map(Language::parse)),
     };
     v.finish()?;
-    let user = users::update_profile(&state.db, caller.company_id, id, changes).await?;
-    Ok(Json(user.into()))
+    Ok(Json(
+        users::update(&state.service, &caller, id, changes)
+            .await?
+            .into(),
+    ))
 }
 
 /// Removes a user from the company (never the owner). Their credentials stop working at once;
@@ -297,7 +266,6 @@ async fn delete_user(
     CallerOrOwner(caller): CallerOrOwner,
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    caller.require_user_lifecycle()?;
-    users::remove_user(&state.db, caller.company_id, id).await?;
+    users::remove(&state.service, &caller, id).await?;
     Ok(StatusCode::OK)
 }

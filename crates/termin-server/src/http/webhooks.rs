@@ -5,8 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use termin_domain::credential::ScopeGroup;
-use termin_domain::principal::Principal;
 use termin_domain::{DeliveryId, WebhookId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,8 +12,9 @@ use utoipa_axum::routes;
 use crate::http::auth::CallerOrOwner;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::json::webhooks::{DeliveryView, WebhookInput, WebhookView};
 use crate::state::AppState;
-use termin_service::webhooks::{self, DeliveryView, WebhookInput, WebhookView};
+use termin_service::webhooks;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,12 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retry_delivery))
 }
 
-fn allowed(caller: &Principal) -> ApiResult<()> {
-    caller.require_scope(ScopeGroup::Account)?;
-    caller.require_admin()?;
-    Ok(())
-}
-
 /// The company's webhooks (never their secrets).
 #[utoipa::path(get, path = "/webhooks", tag = "webhooks", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Vec<WebhookView>), (status = 403, body = crate::http::error::ErrorBody)))]
@@ -39,8 +32,8 @@ async fn list_webhooks(
     State(state): State<AppState>,
     CallerOrOwner(caller): CallerOrOwner,
 ) -> ApiResult<Json<Vec<WebhookView>>> {
-    allowed(&caller)?;
-    Ok(Json(webhooks::list(&state.db, &caller).await?))
+    let list = webhooks::list(&state.service, &caller).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// Subscribes an endpoint to events. The answer carries the signing secret, this once.
@@ -53,10 +46,13 @@ async fn create_webhook(
     CallerOrOwner(caller): CallerOrOwner,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<WebhookView>)> {
-    allowed(&caller)?;
     Ok((
         StatusCode::CREATED,
-        Json(webhooks::create(&state.db, &state.webhook_guard, &caller, &input).await?),
+        Json(
+            webhooks::create(&state.service, &caller, &input.into())
+                .await?
+                .into(),
+        ),
     ))
 }
 
@@ -71,9 +67,10 @@ async fn update_webhook(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<Json<WebhookView>> {
-    allowed(&caller)?;
     Ok(Json(
-        webhooks::update(&state.db, &state.webhook_guard, &caller, id, &input).await?,
+        webhooks::update(&state.service, &caller, id, &input.into())
+            .await?
+            .into(),
     ))
 }
 
@@ -86,8 +83,7 @@ async fn delete_webhook(
     CallerOrOwner(caller): CallerOrOwner,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> ApiResult<StatusCode> {
-    allowed(&caller)?;
-    webhooks::delete(&state.db, &caller, id).await?;
+    webhooks::delete(&state.service, &caller, id).await?;
     Ok(StatusCode::OK)
 }
 
@@ -100,8 +96,11 @@ async fn rotate_secret(
     CallerOrOwner(caller): CallerOrOwner,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> ApiResult<Json<WebhookView>> {
-    allowed(&caller)?;
-    Ok(Json(webhooks::rotate_secret(&state.db, &caller, id).await?))
+    Ok(Json(
+        webhooks::rotate_secret(&state.service, &caller, id)
+            .await?
+            .into(),
+    ))
 }
 
 /// The webhook's newest deliveries (up to 100) with every attempt: times, status codes, errors.
@@ -113,9 +112,12 @@ async fn list_deliveries(
     CallerOrOwner(caller): CallerOrOwner,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
-    allowed(&caller)?;
     Ok(Json(
-        webhooks::deliveries(&state.db, &caller, id, 100).await?,
+        webhooks::deliveries(&state.service, &caller, id, 100)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     ))
 }
 
@@ -129,8 +131,7 @@ async fn retry_delivery(
     CallerOrOwner(caller): CallerOrOwner,
     ApiPath((id, delivery)): ApiPath<(WebhookId, DeliveryId)>,
 ) -> ApiResult<Json<DeliveryView>> {
-    allowed(&caller)?;
-    let delivery = webhooks::retry(&state.db, &caller, id, delivery).await?;
+    let delivery = webhooks::retry(&state.service, &caller, id, delivery).await?;
     state.webhook_wakeup.notify_one();
-    Ok(Json(delivery))
+    Ok(Json(delivery.into()))
 }

@@ -7,17 +7,16 @@ use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use reqwest::{Client, Url};
-use termin_domain::webhook::{retry_delay, SigningSecret};
+use termin_domain::webhook::SigningSecret;
+use termin_service::deliveries::{self, Attempt, ClaimedDelivery, DeliveryPolicy};
 use termin_service::guard::TargetGuard;
-use termin_storage::webhooks::{self, AttemptOutcome, ClaimedDelivery};
+use termin_service::{ServiceError, ServiceResult};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::state::AppState;
-use termin_service::now;
-use termin_service::{ServiceError, ServiceResult};
 
 /// The HTTP client deliveries use: no redirects followed, no proxy, the configured timeout, and
 /// every host name resolved through the SSRF guard.
@@ -29,7 +28,7 @@ pub fn client(state: &AppState) -> Client {
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("termin-webhooks/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(std::sync::Arc::new(GuardedResolver(
-            state.webhook_guard.clone(),
+            state.service.guard.clone(),
         )))
         .build()
         .expect("a TLS backend is compiled in")
@@ -57,27 +56,15 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
 
 /// Delivers every due delivery, batch after batch, and returns how many were attempted.
 pub async fn deliver_due(state: &AppState, client: &Client) -> ServiceResult<usize> {
+    let svc = &state.service;
+    // A claimed delivery stays this node's until its request has had time to time out.
+    let lease = SignedDuration::try_from(state.config.webhooks.timeout)
+        .map_err(ServiceError::internal)?
+        + SignedDuration::from_secs(5);
     let mut total = 0;
     loop {
-        let at = now();
-        let lease = at
-            + SignedDuration::try_from(state.config.webhooks.timeout)
-                .map_err(ServiceError::internal)?
-            + SignedDuration::from_secs(5);
-        // Writes go through write transactions, which take their turn on SQLite instead of
-        // racing booking transactions for the lock.
-        let mut tx = state.db.begin_write().await?;
-        let batch = webhooks::claim_due(
-            &mut tx,
-            state.db.backend(),
-            at,
-            lease,
-            state.config.webhooks.concurrency as i64,
-        )
-        .await?;
-        tx.commit()
-            .await
-            .map_err(termin_storage::StorageError::from)?;
+        let batch =
+            deliveries::claim_due(svc, lease, state.config.webhooks.concurrency as i64).await?;
         if batch.is_empty() {
             return Ok(total);
         }
@@ -105,7 +92,7 @@ async fn refused(state: &AppState, url: &Url) -> Option<String> {
     let host = url.host_str()?;
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if bare.parse::<IpAddr>().is_ok() {
-        return state.webhook_guard.allowed_addresses(bare).await.err();
+        return state.service.guard.allowed_addresses(bare).await.err();
     }
     None
 }
@@ -128,24 +115,19 @@ fn describe(err: &reqwest::Error) -> String {
 }
 
 async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> ServiceResult<()> {
+    let svc = &state.service;
     if !d.webhook_active {
-        webhooks::abandon(
-            &mut *state.db.conn().await?,
-            d.id,
-            "webhook disabled or deleted",
-            now(),
-        )
-        .await?;
-        return Ok(());
+        return deliveries::abandon(svc, &d).await;
     }
     let started = Instant::now();
-    let at = now();
+    let started_at = svc.now();
     let url = Url::parse(&d.endpoint).map_err(ServiceError::internal)?;
+    // No connection is held while the endpoint answers.
     let result: Result<u16, String> = match refused(state, &url).await {
         Some(reason) => Err(reason),
         None => {
             let id = d.id.to_string();
-            let timestamp = at.as_second();
+            let timestamp = started_at.as_second();
             let secret = SigningSecret::parse(&d.secret).map_err(ServiceError::internal)?;
             client
                 .post(url)
@@ -163,46 +145,16 @@ async fn deliver_one(state: &AppState, client: &Client, d: ClaimedDelivery) -> S
                 .map_err(|e| describe(&e))
         }
     };
-    let succeeded = matches!(result, Ok(code) if (200..300).contains(&code));
-    let retry_at = if succeeded {
-        None
-    } else {
-        retry_delay(
-            d.attempts as usize,
-            state.config.webhooks.retry_scale,
-            jitter_unit(),
-        )
-        .and_then(|delay| SignedDuration::try_from(delay).ok())
-        .map(|delay| Timestamp::now() + delay)
-    };
-    let outcome = AttemptOutcome {
-        at,
-        status_code: result.as_ref().ok().copied(),
-        error: match &result {
-            Ok(code) if !succeeded => Some(format!("endpoint answered {code}")),
-            Ok(_) => None,
-            Err(e) => Some(e.clone()),
-        },
+    let attempt = Attempt {
+        started_at,
+        result,
         duration_ms: started.elapsed().as_millis() as i64,
-        succeeded,
-        retry_at,
     };
-    // No connection is held while the endpoint answers.
-    let mut tx = state.db.begin_write().await?;
-    let failures = webhooks::record_attempt(&mut tx, &d, &outcome).await?;
-    let gave_up = !succeeded && retry_at.is_none();
-    if gave_up && failures >= state.config.webhooks.disable_after_failed_deliveries {
-        let reason = format!(
-            "disabled after {failures} deliveries in a row failed every attempt; last error: {}",
-            outcome.error.as_deref().unwrap_or("unknown")
-        );
-        webhooks::disable(&mut tx, d.webhook_id, &reason, now()).await?;
-        tracing::warn!(webhook = %d.webhook_id, "{reason}");
-    }
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
-    Ok(())
+    let policy = DeliveryPolicy {
+        retry_scale: state.config.webhooks.retry_scale,
+        disable_after_failed_deliveries: state.config.webhooks.disable_after_failed_deliveries,
+    };
+    deliveries::record_attempt(svc, &d, attempt, policy, jitter_unit()).await
 }
 
 /// reqwest's resolver hook: every name a delivery connects to is checked by the SSRF guard at

@@ -1,7 +1,7 @@
 //! `/v4/appointment`: listing with every filter, today, cancel, guests, notes, calendar file.
 
 use axum::http::{header, Method};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::json;
 use termin_domain::tenancy::Plan;
 
@@ -131,8 +131,10 @@ async fn listing_filters_sorts_and_pages(app: TestApp) {
     .assert_status(400);
 
     // updatedSince returns what changed since a point in time: the sync cursor of a CRM.
-    let cursor = Timestamp::now();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // Time passes between the bookings, the cursor and the change.
+    app.clock.advance(SignedDuration::from_millis(5));
+    let cursor = app.clock.clock().now();
+    app.clock.advance(SignedDuration::from_millis(5));
     app.call(
         Method::PATCH,
         &format!("/v4/appointment/{}/notes", booked[2]),
@@ -291,48 +293,34 @@ async fn today_lists_the_acting_users_day(app: TestApp) {
     let today = app.get("/v4/appointment/today", &c.member.auth()).await;
     today.assert_status(200);
     assert_eq!(today.json(), json!([]));
-    // An appointment later today (whatever its availability says) shows up.
     let mt = default_meeting_type(&app, &c.member).await;
-    let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
-    let now = Timestamp::now().to_zoned_datetime(tz.clone());
-    let end_of_day = now
-        .date()
-        .tomorrow()
-        .unwrap()
-        .to_zoned_datetime(tz)
-        .unwrap()
-        .timestamp();
-    let soon = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    // 14:00 in the member's zone (Europe/Berlin), on a weekday a few days ahead.
+    let at = upcoming_weekday("Europe/Berlin", 3, 14, 0);
     let id = app
         .call(
             Method::POST,
             "/v4/booking",
             &c.member.auth(),
-            Some(booking(&mt, soon, "t@example.com")),
+            Some(booking(&mt, at, "t@example.com")),
         )
         .await
         .json()["appointmentId"]
         .as_str()
         .unwrap()
         .to_owned();
-    let target = Timestamp::now() + SignedDuration::from_mins(1);
-    if target < end_of_day - SignedDuration::from_mins(30) {
-        let r = app
-            .call(
-                Method::POST,
-                &format!("/v4/appointment/{id}/reschedule"),
-                &c.member.auth(),
-                Some(json!({"start": target.to_string(), "ignoreAvailability": true})),
-            )
-            .await;
-        r.assert_status(200);
-        let list = app
-            .get("/v4/appointment/today", &c.member.auth())
-            .await
-            .json();
-        assert_eq!(list.as_array().unwrap().len(), 1);
-        assert_eq!(list[0]["id"], id.as_str());
-    }
+    let auth = c.member.auth();
+    let list = || async { app.get("/v4/appointment/today", &auth).await.json() };
+    assert_eq!(list().await, json!([]), "not today yet");
+    // That morning at 08:00 it is today's.
+    app.clock.set(at - SignedDuration::from_hours(6));
+    let today = list().await;
+    assert_eq!(today.as_array().unwrap().len(), 1, "{today}");
+    assert_eq!(today[0]["id"], id.as_str());
+    // At 23:59 still; at 00:01 the next day no longer.
+    app.clock.set(at + SignedDuration::from_mins(9 * 60 + 59));
+    assert_eq!(list().await.as_array().unwrap().len(), 1);
+    app.clock.set(at + SignedDuration::from_mins(10 * 60 + 1));
+    assert_eq!(list().await, json!([]));
 }
 
 crate::backend_tests!(

@@ -321,16 +321,26 @@ async fn a_pat_stops_on_every_node_at_the_next_request() {
     assert_eq!(both(pat).await, [401, 401]);
 
     // Expiry.
-    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500);
+    let in_an_hour = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
     let expiring = app
         .pat(
             &c.member.user,
             termin_domain::credential::Scopes::unlimited(),
-            Some(soon),
+            Some(in_an_hour),
         )
         .await;
     assert_eq!(both(expiring.clone()).await, [200, 200]);
-    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    // The nodes read the system clock, so the expiry moves instead: a second ago.
+    let past = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1);
+    sqlx::query(
+        "UPDATE personal_access_tokens SET expires_at = $1 \
+         WHERE user_id = $2 AND expires_at IS NOT NULL AND revoked_at IS NULL",
+    )
+    .bind(past.as_millisecond())
+    .bind(c.member.user.id.to_string())
+    .execute(&mut *app.db.conn().await.unwrap())
+    .await
+    .unwrap();
     assert_eq!(both(expiring).await, [401, 401]);
 
     // Owner deactivated through the CLI, then reactivated.

@@ -289,7 +289,7 @@ async fn search_tags_paging_and_sort(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.clock.advance(jiff::SignedDuration::from_millis(5));
     app.call(
         Method::PATCH,
         &format!("/crm/{alan}"),
@@ -470,7 +470,7 @@ async fn patch_changes_only_given_fields(app: TestApp) {
     created(&app, &auth, json!({"email": "taken@example.com"})).await;
     let id = item["id"].as_str().unwrap().to_owned();
     let path = format!("/crm/{id}");
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.clock.advance(jiff::SignedDuration::from_millis(5));
 
     let r = app
         .call(

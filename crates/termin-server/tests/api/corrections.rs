@@ -68,7 +68,9 @@ fn sorted_strings(v: &Value) -> Vec<String> {
 
 /// The bookable-times query for the Berlin day of `at`.
 fn availability_query(mt: &Value, at: Timestamp) -> String {
-    let date = at.to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap()).date();
+    let date = at
+        .to_zoned_datetime(TimeZone::get("Europe/Berlin").unwrap())
+        .date();
     format!(
         "/v4/booking-availability?meetingTypeId={}&start={date}&end={date}",
         mt["id"].as_str().unwrap()
@@ -526,7 +528,7 @@ async fn disabled_meeting_type_lists_no_times_and_refuses_booking(app: TestApp) 
         slot_count(&fetch(&app, &q, &admin).await) > 0,
         "offered while the host is active"
     );
-    users::set_deactivated(&app.db, host.user.id, true)
+    users::set_deactivated(&app.state.service, host.user.id, true)
         .await
         .unwrap();
     let r = app

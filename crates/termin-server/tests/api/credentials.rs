@@ -109,7 +109,7 @@ async fn pat_lifecycle_from_the_dashboard(app: TestApp) {
 
     // Another user's token cannot be revoked from this session.
     let other = app.pat(&c.admin.user, Scopes::unlimited(), None).await;
-    let other_id = credentials::list_pats(&app.db, c.admin.user.id)
+    let other_id = credentials::list_pats(&app.state.service, c.admin.user.id)
         .await
         .unwrap()[0]
         .id;
@@ -128,45 +128,45 @@ async fn pat_lifecycle_from_the_dashboard(app: TestApp) {
 
 async fn a_pat_stops_at_expiry_removal_deactivation_and_plan_change(app: TestApp) {
     let c = app.company(Plan::Essentials).await;
-    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500);
+    let soon = app.clock.clock().now() + jiff::SignedDuration::from_millis(1500);
     let expiring = app
         .pat(&c.member.user, Scopes::unlimited(), Some(soon))
         .await;
     app.get("/v4/user/me", &Auth::bearer(&expiring))
         .await
         .assert_status(200);
-    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    app.clock.advance(jiff::SignedDuration::from_millis(1600));
     let r = app.get("/v4/user/me", &Auth::bearer(&expiring)).await;
     r.assert_status(401);
     assert_eq!(r.error_message(), "Personal access token has expired");
 
-    users::set_deactivated(&app.db, c.member.user.id, true)
+    users::set_deactivated(&app.state.service, c.member.user.id, true)
         .await
         .unwrap();
     let r = app.get("/v4/user/me", &c.member.auth()).await;
     r.assert_status(401);
     assert_eq!(r.error_message(), "The token's owner has been deactivated");
-    users::set_deactivated(&app.db, c.member.user.id, false)
+    users::set_deactivated(&app.state.service, c.member.user.id, false)
         .await
         .unwrap();
     app.get("/v4/user/me", &c.member.auth())
         .await
         .assert_status(200);
 
-    users::remove_user(&app.db, c.id, c.member.user.id)
+    users::remove_user(&app.state.service, c.id, c.member.user.id)
         .await
         .unwrap();
     let r = app.get("/v4/user/me", &c.member.auth()).await;
     r.assert_status(401);
     assert!(r.error_message().contains("no longer a member"));
 
-    companies::set_plan(&app.db, c.id, Plan::Free)
+    companies::set_plan(&app.state.service, c.id, Plan::Free)
         .await
         .unwrap();
     let r = app.get("/v4/user/me", &c.admin.auth()).await;
     r.assert_status(401);
     assert!(r.error_message().contains("Essentials plan"), "{}", r.text);
-    companies::set_plan(&app.db, c.id, Plan::Growth)
+    companies::set_plan(&app.state.service, c.id, Plan::Growth)
         .await
         .unwrap();
     app.get("/v4/user/me", &c.admin.auth())
@@ -239,7 +239,7 @@ async fn api_keys_need_their_plan_and_obey_their_lifecycle(app: TestApp) {
     assert!(!list.text.contains(&key));
     assert!(list.json()[0]["lastUsedAt"].is_string());
 
-    companies::set_plan(&app.db, c.id, Plan::Growth)
+    companies::set_plan(&app.state.service, c.id, Plan::Growth)
         .await
         .unwrap();
     let r = app.get("/v4/user/me", &as_member).await;
@@ -254,7 +254,7 @@ async fn api_keys_need_their_plan_and_obey_their_lifecycle(app: TestApp) {
         )
         .await;
     r.assert_status(403);
-    companies::set_plan(&app.db, c.id, Plan::Platform)
+    companies::set_plan(&app.state.service, c.id, Plan::Platform)
         .await
         .unwrap();
 
@@ -313,7 +313,7 @@ async fn the_acting_user_header_follows_the_contract(app: TestApp) {
         .await
         .assert_status(400);
     let gone = app.add_user(a.id, Role::Member).await;
-    users::remove_user(&app.db, a.id, gone.user.id)
+    users::remove_user(&app.state.service, a.id, gone.user.id)
         .await
         .unwrap();
     app.get("/v4/user/me", &Auth::acting(&key, gone.user.id))

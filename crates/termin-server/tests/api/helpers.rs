@@ -17,6 +17,7 @@ use termin_domain::{ApiKeyId, CompanyId, SessionId};
 use termin_server::config::{Config, RateLimitConfig};
 use termin_server::state::AppState;
 use termin_service::guard::StaticLookup;
+use termin_service::ManualClock;
 use termin_service::{companies, credentials, users};
 use termin_storage::api_keys::{self, ApiKeyRecord};
 use termin_storage::sessions::{self, NewSession};
@@ -26,6 +27,8 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub db: Db,
+    /// The clock every use case reads: it stands still until a test moves it.
+    pub clock: ManualClock,
     pub router: Router,
     pub state: AppState,
     /// The resolver webhook endpoints are checked with: no name ever reaches real DNS.
@@ -97,18 +100,21 @@ impl TestApp {
         let db = Db::connect(&url).await.expect("connect and migrate");
         let lookup = Arc::new(StaticLookup::default());
         lookup.set("receiver.test", vec!["93.184.216.34".parse().unwrap()]);
-        let state = AppState::with_lookup(
+        let clock = ManualClock::starting_at(Timestamp::now());
+        let state = AppState::with(
             db.clone(),
             Config {
                 database_url: url,
                 ..config
             },
             lookup.clone(),
+            clock.clock(),
         );
         Self {
             router: termin_server::app::router(state.clone()),
             state,
             db,
+            clock,
             lookup,
             _dir: dir,
         }
@@ -116,7 +122,12 @@ impl TestApp {
 
     /// This app with another configuration, same database and resolver.
     pub fn with_config(self, config: Config) -> TestApp {
-        let state = AppState::with_lookup(self.db.clone(), config, self.lookup.clone());
+        let state = AppState::with(
+            self.db.clone(),
+            config,
+            self.lookup.clone(),
+            self.clock.clock(),
+        );
         TestApp {
             router: termin_server::app::router(state.clone()),
             state,
@@ -126,7 +137,13 @@ impl TestApp {
 
     /// The same database with another configuration (e.g. tight rate limits).
     pub fn reconfigured(&self, config: Config) -> Router {
-        termin_server::app::router(AppState::new(self.db.clone(), config))
+        let state = AppState::with(
+            self.db.clone(),
+            config,
+            self.lookup.clone(),
+            self.clock.clock(),
+        );
+        termin_server::app::router(state)
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
@@ -156,13 +173,14 @@ impl TestApp {
             "Owner",
             Role::Owner,
         );
-        let (company, owner) = companies::create_company(&self.db, "Acme", plan, owner_new)
-            .await
-            .expect("create company");
+        let (company, owner) =
+            companies::create_company(&self.state.service, "Acme", plan, owner_new)
+                .await
+                .expect("create company");
         // PATs are issued while the plan allows them; tests of plan gates change it afterwards.
         let pat_plan = !plan.allows_personal_access_tokens();
         if pat_plan {
-            companies::set_plan(&self.db, company.id, Plan::Essentials)
+            companies::set_plan(&self.state.service, company.id, Plan::Essentials)
                 .await
                 .unwrap();
         }
@@ -170,7 +188,7 @@ impl TestApp {
         let admin = self.add_user(company.id, Role::Admin).await;
         let member = self.add_user(company.id, Role::Member).await;
         if pat_plan {
-            companies::set_plan(&self.db, company.id, plan)
+            companies::set_plan(&self.state.service, company.id, plan)
                 .await
                 .unwrap();
         }
@@ -185,7 +203,7 @@ impl TestApp {
     pub async fn add_user(&self, company: CompanyId, role: Role) -> Member {
         let tag = uuid::Uuid::now_v7().simple().to_string();
         let user = users::create_user(
-            &self.db,
+            &self.state.service,
             company,
             &new_user(
                 &format!("{}-{tag}@example.com", role.as_str()),
@@ -211,16 +229,21 @@ impl TestApp {
         scopes: Scopes,
         expires_at: Option<Timestamp>,
     ) -> String {
-        let (_, plain) =
-            credentials::create_pat_expiring(&self.db, user.id, "test", expires_at, scopes)
-                .await
-                .expect("create PAT");
+        let (_, plain) = credentials::create_pat_expiring(
+            &self.state.service,
+            user.id,
+            "test",
+            expires_at,
+            scopes,
+        )
+        .await
+        .expect("create PAT");
         plain.expose().to_owned()
     }
 
     pub async fn api_key(&self, company: CompanyId, created_by: &UserRecord) -> (ApiKeyId, String) {
         let (record, plain) =
-            credentials::create_api_key(&self.db, company, created_by.id, "test", 30)
+            credentials::create_api_key(&self.state.service, company, created_by.id, "test", 30)
                 .await
                 .expect("create API key");
         (record.id, plain.expose().to_owned())
@@ -230,7 +253,7 @@ impl TestApp {
     pub async fn expired_api_key(&self, company: CompanyId, created_by: &UserRecord) -> String {
         let id = ApiKeyId::new();
         let plain = PlainApiKey::generate(id);
-        let past = Timestamp::now() - jiff::SignedDuration::from_hours(1);
+        let past = self.clock.clock().now() - jiff::SignedDuration::from_hours(1);
         let record = ApiKeyRecord {
             id,
             company_id: company,
@@ -252,7 +275,7 @@ impl TestApp {
     /// A dashboard session for `user`, made directly (login itself has its own tests).
     pub async fn session(&self, user: &UserRecord) -> Auth {
         let secret = PlainSessionSecret::generate();
-        let now = Timestamp::now();
+        let now = self.clock.clock().now();
         sessions::insert(
             &mut self.db.conn().await.unwrap(),
             &NewSession {

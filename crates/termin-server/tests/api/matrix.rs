@@ -184,27 +184,33 @@ async fn world(app: &TestApp) -> World {
     let b = app.company(Plan::Platform).await;
     let free = app.company(Plan::Free).await;
     let member = &a.member.user;
-    let past = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let past = app.clock.clock().now() - jiff::SignedDuration::from_hours(1);
 
     let expired = app.pat(member, Scopes::unlimited(), Some(past)).await;
     let (revoked_record, revoked) = {
-        let (r, p) = credentials::create_pat(&app.db, member.id, "r", None, Scopes::unlimited())
-            .await
-            .unwrap();
+        let (r, p) = credentials::create_pat(
+            &app.state.service,
+            member.id,
+            "r",
+            None,
+            Scopes::unlimited(),
+        )
+        .await
+        .unwrap();
         (r, p.expose().to_owned())
     };
-    credentials::revoke_pat(&app.db, revoked_record.id, None)
+    credentials::revoke_pat(&app.state.service, revoked_record.id, None)
         .await
         .unwrap();
     let scoped = app
         .pat(member, Scopes::new([ScopeGroup::Contacts]), None)
         .await;
     let removed = app.add_user(a.id, Role::Member).await;
-    users::remove_user(&app.db, a.id, removed.user.id)
+    users::remove_user(&app.state.service, a.id, removed.user.id)
         .await
         .unwrap();
     let deactivated = app.add_user(a.id, Role::Member).await;
-    users::set_deactivated(&app.db, deactivated.user.id, true)
+    users::set_deactivated(&app.state.service, deactivated.user.id, true)
         .await
         .unwrap();
 
@@ -212,7 +218,7 @@ async fn world(app: &TestApp) -> World {
     let expired_key = app.expired_api_key(a.id, &a.owner.user).await;
     let (deactivated_key_id, deactivated_key) = app.api_key(a.id, &a.owner.user).await;
     credentials::change_api_key(
-        &app.db,
+        &app.state.service,
         a.id,
         deactivated_key_id,
         credentials::KeyAction::Deactivate,
@@ -306,10 +312,15 @@ async fn request(
         ),
         "DELETE /auth/tokens/{id}" => {
             let owner = session_user.unwrap_or(&w.a.member.user);
-            let (record, _) =
-                credentials::create_pat(&app.db, owner.id, "victim", None, Scopes::unlimited())
-                    .await
-                    .unwrap();
+            let (record, _) = credentials::create_pat(
+                &app.state.service,
+                owner.id,
+                "victim",
+                None,
+                Scopes::unlimited(),
+            )
+            .await
+            .unwrap();
             (format!("/auth/tokens/{}", record.id), None)
         }
         "POST /auth/api-keys" => (
@@ -322,7 +333,7 @@ async fn request(
             let (id, _) = app.api_key(w.a.id, &w.a.owner.user).await;
             if route.ends_with("reactivate") {
                 credentials::change_api_key(
-                    &app.db,
+                    &app.state.service,
                     w.a.id,
                     id,
                     credentials::KeyAction::Deactivate,
@@ -370,7 +381,10 @@ async fn request(
             ),
         ),
         "GET /v4/booking-availability" => {
-            let date = w.fresh_start().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+            let date = w
+                .fresh_start()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date();
             (
                 format!(
                     "{path}?meetingTypeId={}&start={date}&end={date}",
@@ -450,8 +464,7 @@ async fn request(
         {
             clear_webhooks(app, w).await;
             let created = termin_service::webhooks::create(
-                &app.state.db,
-                &app.state.webhook_guard,
+                &app.state.service,
                 &admin_of(w),
                 &serde_json::from_value(webhook_body()).unwrap(),
             )
@@ -507,7 +520,7 @@ async fn clear_webhooks(app: &TestApp, w: &World) {
             .await
             .unwrap()
         {
-            termin_storage::webhooks::soft_delete(&mut conn, hook.id, jiff::Timestamp::now())
+            termin_storage::webhooks::soft_delete(&mut conn, hook.id, app.clock.clock().now())
                 .await
                 .unwrap();
         }

@@ -153,8 +153,25 @@ async fn two_nodes_deliver_each_event_once() {
     }
     assert!(booked.len() >= 16);
     let got = receiver.wait_for(booked.len(), 60).await;
-    // Give a duplicate, if there were one, time to arrive too.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Once every delivery is recorded as succeeded, no node sends it again (only pending ones
+    // are claimed): what the receiver holds then is final.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'succeeded'",
+        )
+        .fetch_one(&mut *app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+        if open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{open} deliveries still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let got_after = receiver.received();
     assert_eq!(
         got_after.len(),

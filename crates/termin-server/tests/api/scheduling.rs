@@ -20,7 +20,10 @@ pub fn upcoming_weekday(zone: &str, days: i64, hh: i8, mm: i8) -> Timestamp {
     ) {
         date = date.tomorrow().unwrap();
     }
-    date.at(hh, mm, 0, 0).to_zoned_datetime(tz).unwrap().timestamp()
+    date.at(hh, mm, 0, 0)
+        .to_zoned_datetime(tz)
+        .unwrap()
+        .timestamp()
 }
 
 /// The user's default 30-minute meeting type, created with the user.

@@ -335,7 +335,16 @@ async fn a_receiver_that_is_down_gets_everything_once_it_is_up(app: TestApp) {
     .assert_status(201);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker::run(app.state.clone(), stopped));
+    // The service's clock moves a second every poll, so each retry falls due in turn.
+    let clock = app.clock.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            clock.advance(jiff::SignedDuration::from_secs(1));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
     let got = receiver.wait_for(1, 20).await;
+    ticker.abort();
     assert_eq!(got.len(), 1);
     let _ = stop.send(true);
     running.await.unwrap();
@@ -391,7 +400,8 @@ async fn an_endpoint_that_keeps_failing_is_disabled_and_can_be_retried(app: Test
             std::time::Instant::now() < deadline,
             "still not failed: {log}"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // The next retry falls due: no waiting on the wall clock.
+        app.clock.advance(jiff::SignedDuration::from_secs(1));
     }
     let hooks = app.get("/webhooks", &c.admin.auth()).await.json();
     assert_eq!(hooks[0]["enabled"], false);

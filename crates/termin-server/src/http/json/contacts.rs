@@ -1,0 +1,176 @@
+//! The JSON of `termin_service::contacts` as the API sends and takes it, with its OpenAPI
+//! schema. Conversions to and from the service's own types are field for field.
+
+use super::appointments::AppointmentView;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use termin_domain::{ContactId, UserId};
+use termin_service::contacts as svc;
+use utoipa::ToSchema;
+
+/// The contact object of the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ContactId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub language: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    #[schema(value_type = Object)]
+    pub additional_data: Map<String, Value>,
+    pub no_show_count: i64,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub account_owner_id: Option<UserId>,
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "termin_service::wire_time::serialize")]
+    pub created_at: Timestamp,
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "termin_service::wire_time::serialize")]
+    pub updated_at: Timestamp,
+}
+
+impl From<svc::ContactView> for ContactView {
+    fn from(v: svc::ContactView) -> Self {
+        Self {
+            id: v.id,
+            first_name: v.first_name,
+            last_name: v.last_name,
+            email: v.email,
+            phone_number: v.phone_number,
+            language: v.language,
+            tags: v.tags,
+            notes: v.notes,
+            additional_data: v.additional_data,
+            no_show_count: v.no_show_count,
+            account_owner_id: v.account_owner_id,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// `{ item }`: the answer of create and update.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactItem {
+    pub item: ContactView,
+}
+
+/// A contact with the appointments they were booked into.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDetails {
+    pub item: ContactView,
+    /// Every appointment the contact was booked into (cancelled ones too), by start. A member
+    /// sees only the ones they host.
+    pub appointments: Vec<AppointmentView>,
+    /// Start of the next appointment that has not started yet and is not cancelled, or null.
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "termin_service::wire_time::serialize_opt")]
+    pub next_appointment_iso: Option<Timestamp>,
+}
+
+impl From<svc::ContactDetails> for ContactDetails {
+    fn from(v: svc::ContactDetails) -> Self {
+        Self {
+            item: v.item.into(),
+            appointments: v.appointments.into_iter().map(Into::into).collect(),
+            next_appointment_iso: v.next_appointment_iso,
+        }
+    }
+}
+
+/// One page of `GET /crm`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactPage {
+    pub result: Vec<ContactDetails>,
+    /// 1-based.
+    pub page: i64,
+    pub limit: i64,
+    pub total: i64,
+    pub total_pages: i64,
+}
+
+impl From<svc::ContactPage> for ContactPage {
+    fn from(v: svc::ContactPage) -> Self {
+        Self {
+            result: v.result.into_iter().map(Into::into).collect(),
+            page: v.page,
+            limit: v.limit,
+            total: v.total,
+            total_pages: v.total_pages,
+        }
+    }
+}
+
+/// The body of `POST /crm`, `PATCH /crm/{id}` and each row of `POST /crm/bulk`. On PATCH an
+/// absent field stays as it is and null (or an empty string) clears it.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactInput {
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub last_name: Option<Option<String>>,
+    /// Unique in the company; email or phoneNumber is required.
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub phone_number: Option<Option<String>>,
+    /// A language code such as `en` or `de-AT`.
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<String>>,
+    /// Up to 50 tags of 1 to 50 characters (no quotes or backslashes).
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    /// Any JSON object, at most 16 KiB.
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<Object>)]
+    pub additional_data: Option<Option<Map<String, Value>>>,
+}
+
+impl From<ContactInput> for svc::ContactInput {
+    fn from(v: ContactInput) -> Self {
+        Self {
+            first_name: v.first_name,
+            last_name: v.last_name,
+            email: v.email,
+            phone_number: v.phone_number,
+            language: v.language,
+            tags: v.tags,
+            notes: v.notes,
+            additional_data: v.additional_data,
+        }
+    }
+}
+
+/// The body of `POST /crm/bulk`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkInput {
+    /// 1 to 1000 contacts, each like the body of `POST /crm`.
+    #[schema(value_type = Vec<ContactInput>)]
+    pub contacts: Option<Vec<Value>>,
+}
+
+impl From<BulkInput> for svc::BulkInput {
+    fn from(v: BulkInput) -> Self {
+        Self {
+            contacts: v.contacts,
+        }
+    }
+}
