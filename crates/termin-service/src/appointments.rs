@@ -20,7 +20,8 @@ use termin_storage::contacts::{self, BookingContact};
 use termin_storage::{idempotency, meeting_types, users, Batch, Connection, StorageError};
 
 use super::booking::{
-    load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, SlotRequest,
+    load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, HostZone,
+    SlotRequest,
 };
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult};
@@ -392,12 +393,13 @@ pub async fn book(
         return Err(ServiceError::conflict(reason));
     }
     let hosts: Vec<UserId> = host_records.iter().map(|h| h.id).collect();
+    let zones: Vec<HostZone> = host_records.iter().map(HostZone::from).collect();
     let availabilities = load_availabilities(
         &mut conn,
         caller.company_id,
         &mt,
         own_availability.as_ref(),
-        &hosts,
+        &zones,
     )
     .await?;
     let subscribers =
@@ -760,8 +762,16 @@ pub async fn reschedule(
             return Err(ServiceError::conflict(SLOT_TAKEN));
         }
     } else {
+        let zones: Vec<HostZone> = loaded
+            .hosts
+            .iter()
+            .map(|h| HostZone {
+                id: h.user_id,
+                timezone: &h.timezone,
+            })
+            .collect();
         let availabilities =
-            load_availabilities(&mut tx, caller.company_id, &mt, None, &hosts).await?;
+            load_availabilities(&mut tx, caller.company_id, &mt, None, &zones).await?;
         let request = SlotRequest {
             meeting_type: &mt,
             hosts: &hosts,

@@ -15,7 +15,6 @@ use termin_storage::availabilities::{self, AvailabilityRecord};
 use termin_storage::Tx;
 use termin_storage::{users, Connection, StorageError};
 
-use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
 
@@ -74,34 +73,6 @@ pub fn engine_availability(record: &AvailabilityRecord) -> ServiceResult<Availab
     let (weekly, exceptions) = parse_stored(record)?;
     let tz = TimeZone::get(&record.timezone).map_err(ServiceError::internal)?;
     Ok(Availability::new(tz, weekly, exceptions))
-}
-
-/// The availability that governs `host` for a meeting type: the meeting type's own schedule for
-/// its owner, otherwise the host's default (first) schedule; a host without any is never free.
-pub async fn availability_for(
-    conn: &mut Connection,
-    company: CompanyId,
-    mt: &MeetingType,
-    host: UserId,
-) -> ServiceResult<Availability> {
-    let own = match mt.record.availability_id {
-        Some(id) if host == mt.record.user_id => availabilities::find(conn, company, id).await?,
-        _ => None,
-    };
-    let record = match own {
-        Some(r) => Some(r),
-        None => availabilities::default_for_user(conn, host).await?,
-    };
-    match record {
-        Some(r) => engine_availability(&r),
-        None => {
-            let tz = users::find_present(conn, company, host)
-                .await?
-                .and_then(|u| TimeZone::get(&u.timezone).ok())
-                .unwrap_or(TimeZone::UTC);
-            Ok(Availability::new(tz, WeeklySchedule::default(), Vec::new()))
-        }
-    }
 }
 
 /// Applies an input to a record, validating every field; one 400 names every problem.

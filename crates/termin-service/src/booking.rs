@@ -11,18 +11,18 @@ use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use termin_domain::availability::Availability;
+use termin_domain::availability::{Availability, WeeklySchedule};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::slots::{bookable_slots, Busy, Host, Method, Slot, SlotQuery};
 use termin_domain::validate::TimeZoneName;
 use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
-use termin_storage::availabilities::AvailabilityRecord;
+use termin_storage::availabilities::{self, AvailabilityRecord};
 use termin_storage::users::UserRecord;
 use termin_storage::{lock_users, users, Connection};
 
-use super::availability::{availability_for, engine_availability};
+use super::availability::engine_availability;
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
@@ -122,22 +122,63 @@ pub fn why_not_bookable(mt: &MeetingType, hosts: &[UserRecord]) -> Option<String
 ///
 /// `own` is the meeting type's own availability when the caller already read it (see
 /// `meeting_types::get_with_availability`); it governs the meeting type's owner.
+///
+/// It reads in at most two queries however many hosts there are: the meeting type's own
+/// availability (when the caller has not read it already) and every other host's default one.
+/// A host without any availability is never free.
 pub async fn load_availabilities(
     conn: &mut Connection,
     company: CompanyId,
     mt: &MeetingType,
     own: Option<&AvailabilityRecord>,
-    hosts: &[UserId],
+    hosts: &[HostZone<'_>],
 ) -> ServiceResult<Vec<Availability>> {
-    let mut availabilities = Vec::with_capacity(hosts.len());
-    for host in hosts {
-        let availability = match own {
-            Some(record) if *host == mt.record.user_id => engine_availability(record)?,
-            _ => availability_for(conn, company, mt, *host).await?,
-        };
-        availabilities.push(availability);
+    let owner = mt.record.user_id;
+    let own = match (own, mt.record.availability_id) {
+        (Some(record), _) => Some(record.clone()),
+        (None, Some(id)) if hosts.iter().any(|h| h.id == owner) => {
+            availabilities::find(conn, company, id).await?
+        }
+        _ => None,
+    };
+    let need_default: Vec<UserId> = hosts
+        .iter()
+        .map(|h| h.id)
+        .filter(|id| *id != owner || own.is_none())
+        .collect();
+    let defaults = availabilities::defaults_for_users(conn, &need_default).await?;
+    hosts
+        .iter()
+        .map(|host| {
+            let record = match &own {
+                Some(record) if host.id == owner => Some(record),
+                _ => defaults.iter().find(|r| r.user_id == host.id),
+            };
+            match record {
+                Some(record) => engine_availability(record),
+                None => {
+                    let tz = TimeZone::get(host.timezone).unwrap_or(TimeZone::UTC);
+                    Ok(Availability::new(tz, WeeklySchedule::default(), Vec::new()))
+                }
+            }
+        })
+        .collect()
+}
+
+/// A host as reading availabilities needs it: who, and the zone an empty schedule is in.
+#[derive(Debug, Clone, Copy)]
+pub struct HostZone<'a> {
+    pub id: UserId,
+    pub timezone: &'a str,
+}
+
+impl<'a> From<&'a UserRecord> for HostZone<'a> {
+    fn from(u: &'a UserRecord) -> Self {
+        Self {
+            id: u.id,
+            timezone: &u.timezone,
+        }
     }
-    Ok(availabilities)
 }
 
 /// Computes the bookable slots; also returns the busy rows it used, by host.
@@ -362,12 +403,13 @@ pub async fn bookable_times(
         return Ok(answer);
     }
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.id).collect();
+    let zones: Vec<HostZone> = hosts.iter().map(HostZone::from).collect();
     let availabilities = load_availabilities(
         conn,
         caller.company_id,
         &mt,
         own_availability.as_ref(),
-        &host_ids,
+        &zones,
     )
     .await?;
     let request = SlotRequest {

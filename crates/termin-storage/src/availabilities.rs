@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{AvailabilityId, CompanyId, UserId};
 
@@ -111,6 +112,33 @@ pub async fn default_for_user(
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// Each user's default (first) availability, for all of `users` in one query; a user without
+/// any is left out.
+pub async fn defaults_for_users(
+    conn: &mut AnyConnection,
+    users: &[UserId],
+) -> Result<Vec<AvailabilityRecord>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT * FROM availabilities WHERE user_id IN ({}) ORDER BY user_id, created_at, id",
+        crate::placeholders(1, users.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for u in users {
+        q = q.bind(u.to_string());
+    }
+    let mut firsts: Vec<AvailabilityRecord> = Vec::with_capacity(users.len());
+    for row in q.fetch_all(conn).await? {
+        let record = from_row(&row)?;
+        if firsts.last().is_none_or(|r| r.user_id != record.user_id) {
+            firsts.push(record);
+        }
+    }
+    Ok(firsts)
 }
 
 /// How many live meeting types use this availability.
