@@ -8,8 +8,12 @@
 #   - POST /v4/booking for non-conflicting slots, bookings/s, on SQLite and PostgreSQL.
 # A shared machine is noisy, so each of those runs ROUNDS times (default 3): the table shows the
 # median requests/s and the median of the rounds' ratios.
+#   - GET /v4/booking-availability for a month with 10 hostIds (300 bookings each) against the
+#     same call with one of them (target: at most 2x the cost).
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
 # ONLY=webhooks runs just the webhook part.
+# BASELINE=<git revision> also builds that revision and runs the SQLite and PostgreSQL reads and
+# bookings with it in the same run, so the two columns of a change are measured side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
@@ -19,10 +23,21 @@ THREADS=2
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p termin-server
 BIN=$PWD/target/release/termin
+NEW_BIN=$BIN
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
+BASE_BIN=
+if [ -n "${BASELINE:-}" ]; then
+  # The other revision is exported (not checked out) and built in a target dir of its own.
+  mkdir -p "$WORK/baseline"
+  git archive "$BASELINE" | tar -x -C "$WORK/baseline"
+  CARGO_TARGET_DIR="$PWD/target/baseline" cargo build --release -q -p termin-server \
+    --manifest-path "$WORK/baseline/Cargo.toml"
+  BASE_BIN=$PWD/target/baseline/release/termin
+  BASE_LABEL=$(git rev-parse --short "$BASELINE")
+fi
 
 export TERMIN_RATE_LIMIT_PER_MINUTE=100000000 TERMIN_RATE_LIMIT_BURST=100000000 RUST_LOG=warn
 
@@ -132,14 +147,52 @@ add_row() {
 
 if [ "${ONLY:-}" != webhooks ]; then
 # --- SQLite -------------------------------------------------------------------------------------
-DB="sqlite://$WORK/bench.db"
-seed "$DB"
-start_server "$DB"
-make_meeting_types
-day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
-measure_reads sqlite "$BASE/v4/user/me" "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
-measure_bookings sqlite
-stop_server
+# sqlite_suite LABEL: reads and bookings with $BIN on a fresh SQLite file.
+sqlite_suite() {
+  DB="sqlite://$WORK/bench-$1.db"
+  seed "$DB"
+  start_server "$DB"
+  make_meeting_types
+  local day day14
+  day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
+  measure_reads "sqlite, $1" "$BASE/v4/user/me" "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
+  measure_bookings "sqlite, $1"
+  stop_server
+}
+sqlite_suite new
+if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN sqlite_suite "$BASE_LABEL"; fi
+
+# --- A team: 10 hosts ---------------------------------------------------------------------------
+# team_suite LABEL: a month of bookable times for 10 hosts with 300 bookings each, against the
+# same call for one of them.
+team_suite() {
+  DB="sqlite://$WORK/team-$1.db"
+  seed "$DB"
+  start_server "$DB"
+  make_meeting_types
+  local ids=() start end
+  for i in $(seq 1 10); do
+    ids+=("$("$BIN" --database-url "$DB" --json user create --company "$COMPANY" --email "host$i@bench.test" \
+      --role member --timezone UTC | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')")
+  done
+  start=$(date -u -d '+3 days' +%F); end=$(date -u -d '+33 days' +%F)
+  python3 bench/hosts.py "$BASE" "$TOKEN" "$MT" "$start" "$end" 300 "${ids[@]}"
+  local all; all=$(IFS=,; echo "${ids[*]}")
+  local one="$BASE/v4/booking-availability?meetingTypeId=$MT&start=$start&end=$end&hostIds=${ids[0]}"
+  local ten="$BASE/v4/booking-availability?meetingTypeId=$MT&start=$start&end=$end&hostIds=$all"
+  local -a r1=() r10=() costs=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    local a b
+    a=$(rps "$one" -H "Authorization: Bearer $TOKEN"); r1+=("$a")
+    b=$(rps "$ten" -H "Authorization: Bearer $TOKEN"); r10+=("$b")
+    costs+=("$(ratio "$a" "$b")")
+  done
+  add_row "GET booking-availability 30d, 1 host ($1)" "$(median "${r1[@]}")" "" ""
+  add_row "GET booking-availability 30d, 10 hosts ($1; cost x 1 host)" "$(median "${r10[@]}")" "$(median "${costs[@]}")" ""
+  stop_server
+}
+team_suite new
+if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN team_suite "$BASE_LABEL"; fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -157,14 +210,22 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
     -c max_connections=200 >"$WORK/pg.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.1; done
-  PGURL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
-  seed "$PGURL"
-  start_server "$PGURL"
-  make_meeting_types
-  measure_reads postgres "$BASE/v4/user/me"
-  measure_bookings postgres
-  stop_server
+  # pg_suite LABEL: reads and bookings with $BIN on a database of its own.
+  pg_suite() {
+    local dbname="bench_${1//[^a-z0-9]/_}"
+    psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE $dbname" >/dev/null
+    PGURL="postgres://postgres@127.0.0.1:$PGPORT/$dbname"
+    seed "$PGURL"
+    start_server "$PGURL"
+    make_meeting_types
+    measure_reads "postgres, $1" "$BASE/v4/user/me"
+    measure_bookings "postgres, $1"
+    stop_server
+  }
+  pg_suite new
+  if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN pg_suite "$BASE_LABEL"; fi
 fi
+BIN=$NEW_BIN
 
 fi
 

@@ -15,15 +15,7 @@ pub enum Credential {
     Session { id: SessionId },
 }
 
-impl Credential {
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            Credential::Pat { .. } => "personal access token",
-            Credential::ApiKey { .. } => "API key",
-            Credential::Session { .. } => "dashboard session",
-        }
-    }
-}
+impl Credential {}
 
 /// The caller of a request once authenticated: the acting user, their company and role, and
 /// the credential used.

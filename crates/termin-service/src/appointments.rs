@@ -17,7 +17,7 @@ use termin_storage::appointments::{
     self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
 };
 use termin_storage::contacts::{self, BookingContact};
-use termin_storage::{idempotency, meeting_types, users, Batch, Connection, StorageError};
+use termin_storage::{idempotency, meeting_types, users, Batch, Connection, StorageError, Tx};
 
 use super::booking::{
     load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, HostZone,
@@ -592,7 +592,7 @@ fn appointment_payload(
 /// `mt` is the meeting type when the caller holds it; otherwise it is read (only when someone
 /// subscribes).
 async fn appointment_event(
-    conn: &mut Connection,
+    tx: &mut Tx,
     company: CompanyId,
     event: EventType,
     view: &AppointmentView,
@@ -600,7 +600,7 @@ async fn appointment_event(
     extra: Value,
     at: Timestamp,
 ) -> ServiceResult<()> {
-    let subscribers = events::subscribers(conn, company, event).await?;
+    let subscribers = events::subscribers(tx, company, event).await?;
     if subscribers.is_empty() {
         return Ok(());
     }
@@ -608,7 +608,7 @@ async fn appointment_event(
     let mt = match mt {
         Some(mt) => mt,
         None => {
-            let record = meeting_types::find(conn, company, view.meeting_type_id)
+            let record = meeting_types::find(tx, company, view.meeting_type_id)
                 .await?
                 .ok_or_else(|| {
                     ServiceError::internal("an appointment's meeting type is missing")
@@ -618,7 +618,7 @@ async fn appointment_event(
         }
     };
     let body = appointment_payload(view.clone(), mt, extra)?;
-    events::record(conn, company, event, &subscribers, body, at).await
+    events::record(tx, company, event, &subscribers, body, at).await
 }
 
 fn replay(stored: idempotency::StoredAnswer, idem: &Idempotency<'_>) -> ServiceResult<Booked> {

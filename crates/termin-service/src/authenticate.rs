@@ -11,7 +11,7 @@ use termin_domain::credential::{
 };
 use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
 use termin_domain::UserId;
-use termin_storage::{api_keys, sessions, tokens, users, PooledConnection};
+use termin_storage::{api_keys, sessions, tokens, users, PooledConnection, StorageError};
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::Service;
@@ -136,7 +136,9 @@ async fn bearer(
                 )));
             }
             if stale(t.last_used_at, at) {
-                tokens::touch(&mut conn, t.id, at).await?;
+                let mut tx = svc.db.begin_write().await?;
+                tokens::touch(&mut tx, t.id, at).await?;
+                tx.commit().await.map_err(StorageError::from)?;
             }
             // The header may only name the owner; the acting user is always the owner.
             resolve_acting_user(Some(t.user_id), acting_header, rule.owner_fallback)?;
@@ -177,7 +179,9 @@ async fn bearer(
                 )));
             }
             if stale(k.last_used_at, at) {
-                api_keys::touch(&mut conn, k.id, at).await?;
+                let mut tx = svc.db.begin_write().await?;
+                api_keys::touch(&mut tx, k.id, at).await?;
+                tx.commit().await.map_err(StorageError::from)?;
             }
             let acting = match resolve_acting_user(None, acting_header, rule.owner_fallback)? {
                 ActingUser::Named(id) => named_user(&mut conn, k.company_id, id).await?,
@@ -246,7 +250,9 @@ async fn session(
     let idle = SignedDuration::try_from(limits.idle).map_err(ServiceError::internal)?;
     if found.expires_at <= at || at.duration_since(found.last_seen_at) >= idle || !found.user_active
     {
-        sessions::delete(&mut conn, found.id).await?;
+        let mut tx = svc.db.begin_write().await?;
+        sessions::delete(&mut tx, found.id).await?;
+        tx.commit().await.map_err(StorageError::from)?;
         return Err(ServiceError::unauthorized(
             "Session has expired or was ended",
         ));
@@ -260,7 +266,9 @@ async fn session(
         }
     }
     if stale(Some(found.last_seen_at), at) {
-        sessions::touch(&mut conn, found.id, at).await?;
+        let mut tx = svc.db.begin_write().await?;
+        sessions::touch(&mut tx, found.id, at).await?;
+        tx.commit().await.map_err(StorageError::from)?;
     }
     resolve_acting_user(Some(found.user_id), acting_header, rule.owner_fallback)?;
     Ok(Authenticated {

@@ -451,12 +451,3 @@ pub async fn lock_hosts(
     lock_users(tx, svc.db.backend(), hosts).await?;
     Ok(())
 }
-
-/// A member may only act on their own scheduling; an admin on anyone's in the company.
-pub fn require_access(caller: &Principal, user: UserId) -> ServiceResult<()> {
-    if caller.may_access_user(user) {
-        Ok(())
-    } else {
-        Err(ServiceError::not_found("Not found"))
-    }
-}

@@ -59,9 +59,11 @@ pub async fn get_company(svc: &Service, id: CompanyId) -> ServiceResult<CompanyR
 }
 
 pub async fn set_plan(svc: &Service, id: CompanyId, plan: Plan) -> ServiceResult<CompanyRecord> {
-    if !companies::set_plan(&mut *svc.db.conn().await?, id, plan, svc.now()).await? {
+    let mut tx = svc.db.begin_write().await?;
+    if !companies::set_plan(&mut tx, id, plan, svc.now()).await? {
         return Err(ServiceError::not_found("Company not found"));
     }
+    tx.commit().await.map_err(StorageError::from)?;
     get_company(svc, id).await
 }
 

@@ -409,7 +409,9 @@ pub async fn create(
 ) -> ServiceResult<ContactView> {
     caller.require_scope(ScopeGroup::Contacts)?;
     let record = new_record(caller, input, svc.now())?;
-    contacts::insert(&mut *svc.db.conn().await?, &record).await?;
+    let mut tx = svc.db.begin_write().await?;
+    contacts::insert(&mut tx, &record).await?;
+    tx.commit().await.map_err(StorageError::from)?;
     Ok(record.into())
 }
 
@@ -435,6 +437,13 @@ pub async fn delete(svc: &Service, caller: &Principal, id: ContactId) -> Service
     let mut tx = svc.db.begin_write().await?;
     visible(&mut tx, caller, id).await?;
     contacts::delete(&mut tx, caller.company_id, id).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}
+
+async fn insert_one(svc: &Service, record: &ContactRecord) -> ServiceResult<()> {
+    let mut tx = svc.db.begin_write().await?;
+    contacts::insert(&mut tx, record).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }
@@ -470,15 +479,13 @@ pub async fn bulk(
             format!("must have 1 to {MAX_BULK} entries"),
         ));
     }
-    let mut conn = svc.db.conn().await?;
     let at = svc.now();
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
+        // A transaction per row: a duplicate fails alone (on PostgreSQL it would abort a shared
+        // transaction, and the rows after it with it).
         let outcome = match parse_row(row).and_then(|input| new_record(caller, &input, at)) {
-            Ok(record) => contacts::insert(&mut conn, &record)
-                .await
-                .map(|()| record.into())
-                .map_err(ServiceError::from),
+            Ok(record) => insert_one(svc, &record).await.map(|()| record.into()),
             Err(e) => Err(e),
         };
         outcomes.push(outcome);

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde_json::{json, Value};
 use termin_domain::webhook::EventType;
 use termin_domain::CompanyId;
-use termin_storage::{webhooks, Connection};
+use termin_storage::{webhooks, Connection, Tx};
 
 use crate::error::{ServiceError, ServiceResult};
 
@@ -23,7 +23,7 @@ pub async fn subscribers(
 /// Queues `body` (with `webhookType` added) for each of `subscribers`, inside the caller's
 /// transaction.
 pub async fn record(
-    conn: &mut Connection,
+    tx: &mut Tx,
     company: CompanyId,
     event: EventType,
     subscribers: &[String],
@@ -35,6 +35,6 @@ pub async fn record(
     }
     body["webhookType"] = json!(event.as_str());
     let payload = serde_json::to_string(&body).map_err(ServiceError::internal)?;
-    webhooks::enqueue(conn, company, event.as_str(), subscribers, &payload, at).await?;
+    webhooks::enqueue(tx, company, event.as_str(), subscribers, &payload, at).await?;
     Ok(())
 }

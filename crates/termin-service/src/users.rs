@@ -438,10 +438,3 @@ pub async fn set_deactivated(
         .map_err(termin_storage::StorageError::from)?;
     Ok(user)
 }
-
-pub async fn set_password(svc: &Service, id: UserId, password: &str) -> ServiceResult<()> {
-    passwords::validate(password).map_err(|m| ServiceError::field("password", m))?;
-    let hash = passwords::hash(password).await?;
-    users::set_password_hash(&mut *svc.db.conn().await?, id, &hash).await?;
-    Ok(())
-}

@@ -340,13 +340,14 @@ pub async fn retry(
     delivery: DeliveryId,
 ) -> ServiceResult<DeliveryView> {
     allowed(caller)?;
-    let mut conn = svc.db.conn().await?;
-    get(&mut conn, caller, id).await?;
-    if !webhooks::retry(&mut conn, id, delivery, svc.now()).await? {
+    let mut tx = svc.db.begin_write().await?;
+    get(&mut tx, caller, id).await?;
+    if !webhooks::retry(&mut tx, id, delivery, svc.now()).await? {
         return Err(ServiceError::not_found("Delivery not found"));
     }
-    webhooks::delivery(&mut conn, id, delivery)
-        .await?
+    let found = webhooks::delivery(&mut tx, id, delivery).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    found
         .map(DeliveryView::new)
         .ok_or_else(|| ServiceError::not_found("Delivery not found"))
 }

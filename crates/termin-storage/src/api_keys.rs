@@ -9,7 +9,7 @@ use termin_domain::credential::SecretHash;
 use termin_domain::tenancy::Plan;
 use termin_domain::{ApiKeyId, CompanyId, UserId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
@@ -43,7 +43,9 @@ fn from_row(row: &AnyRow) -> Result<ApiKeyRecord> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, key: &ApiKeyRecord, hash: SecretHash) -> Result<()> {
+pub async fn insert(tx: &mut Tx, key: &ApiKeyRecord, hash: SecretHash) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO api_keys (id, company_id, created_by, name, key_hash, hint, created_at, \
          expires_at, last_used_at, deactivated_at, revoked_at) \
@@ -93,7 +95,9 @@ pub async fn find_for_auth(
     .transpose()
 }
 
-pub async fn touch(conn: &mut AnyConnection, id: ApiKeyId, now: Timestamp) -> Result<()> {
+pub async fn touch(tx: &mut Tx, id: ApiKeyId, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE api_keys SET last_used_at = $1 \
          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
@@ -135,11 +139,9 @@ pub async fn find(
 }
 
 /// Deactivates (`Some`) or reactivates (`None`) a key that is not revoked.
-pub async fn set_deactivated(
-    conn: &mut AnyConnection,
-    id: ApiKeyId,
-    at: Option<Timestamp>,
-) -> Result<bool> {
+pub async fn set_deactivated(tx: &mut Tx, id: ApiKeyId, at: Option<Timestamp>) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done =
         sqlx::query("UPDATE api_keys SET deactivated_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ms_opt(at))
@@ -149,7 +151,9 @@ pub async fn set_deactivated(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke(conn: &mut AnyConnection, id: ApiKeyId, now: Timestamp) -> Result<bool> {
+pub async fn revoke(tx: &mut Tx, id: ApiKeyId, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done =
         sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
             .bind(ms(now))

@@ -8,7 +8,7 @@ use termin_domain::credential::SecretHash;
 use termin_domain::limits::MAX_APPOINTMENT_MS;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, ContactId, MeetingTypeId, UserId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Batch, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Batch, Result, StorageError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
@@ -178,11 +178,13 @@ pub fn insert_attendee(
 
 /// Adds (or with a negative delta removes) seats taken. The CHECK constraint refuses overbooking.
 pub async fn add_taken_spots(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: AppointmentId,
     delta: i64,
     now: Timestamp,
 ) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE appointments SET taken_spots = taken_spots + $1, updated_at = $2 WHERE id = $3",
     )
@@ -216,12 +218,16 @@ pub async fn busy_for_hosts(
     if hosts.is_empty() {
         return Ok(Vec::new());
     }
+    // One row per host, its busy times folded into one string: sqlx hands each row from
+    // SQLite's thread to the runtime separately, and a team's month is thousands of rows.
+    // `string_agg` is spelled the same in both databases (SQLite since 3.44).
     let sql = format!(
-        "SELECT h.user_id, a.id, a.meeting_type_id, h.start_at, h.end_at, a.spots, a.taken_spots \
+        "SELECT h.user_id, string_agg(h.start_at || ',' || h.end_at || ',' || a.id || ',' || \
+         a.meeting_type_id || ',' || a.spots || ',' || a.taken_spots, ';') AS busy \
          FROM appointment_hosts h JOIN appointments a ON a.id = h.appointment_id \
          WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND h.start_at > $4 AND a.id <> $3 \
          AND h.user_id IN ({}) \
-         ORDER BY h.start_at",
+         GROUP BY h.user_id",
         crate::placeholders(5, hosts.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -233,20 +239,33 @@ pub async fn busy_for_hosts(
     for h in hosts {
         q = q.bind(h.to_string());
     }
-    let rows = q.fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(BusyRow {
-                host: parse_col(r, "user_id")?,
-                appointment_id: parse_col(r, "id")?,
-                meeting_type_id: parse_col(r, "meeting_type_id")?,
-                start_at: ts(r.try_get("start_at")?),
-                end_at: ts(r.try_get("end_at")?),
-                spots: r.try_get("spots")?,
-                taken_spots: r.try_get("taken_spots")?,
-            })
-        })
-        .collect()
+    let mut busy = Vec::new();
+    for row in q.fetch_all(conn).await? {
+        let host: UserId = parse_col(&row, "user_id")?;
+        let folded: String = row.try_get("busy")?;
+        for item in folded.split(';') {
+            busy.push(parse_busy(host, item)?);
+        }
+    }
+    busy.sort_by_key(|b| b.start_at);
+    Ok(busy)
+}
+
+/// One `start,end,appointment,meeting type,spots,taken` item of `busy_for_hosts`' fold.
+fn parse_busy(host: UserId, item: &str) -> Result<BusyRow> {
+    let bad = || StorageError::Corrupt(format!("busy time {item:?}"));
+    let mut f = item.split(',');
+    let mut next = || f.next().ok_or_else(bad);
+    let int = |s: &str| s.parse::<i64>().map_err(|_| bad());
+    Ok(BusyRow {
+        host,
+        start_at: ts(int(next()?)?),
+        end_at: ts(int(next()?)?),
+        appointment_id: next()?.parse().map_err(|_| bad())?,
+        meeting_type_id: next()?.parse().map_err(|_| bad())?,
+        spots: int(next()?)?,
+        taken_spots: int(next()?)?,
+    })
 }
 
 pub async fn find(
@@ -467,11 +486,13 @@ pub struct Cancellation<'a> {
 
 /// Cancels a whole appointment: its hosts are free again at once.
 pub async fn cancel(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: AppointmentId,
     c: &Cancellation<'_>,
     now: Timestamp,
 ) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE appointments SET cancelled_at = $1, cancel_reason = $2, cancel_source = $3, cancelled_by = $4, \
          updated_at = $1 WHERE id = $5",
@@ -499,11 +520,13 @@ pub async fn cancel(
 
 /// Removes one attendee of a group appointment, freeing their seat.
 pub async fn cancel_attendee(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     appointment: AppointmentId,
     attendee: AttendeeId,
     now: Timestamp,
 ) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query(
         "UPDATE attendees SET cancelled_at = $1 WHERE id = $2 AND appointment_id = $3 AND cancelled_at IS NULL",
     )
@@ -513,19 +536,21 @@ pub async fn cancel_attendee(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 1 {
-        add_taken_spots(conn, appointment, -1, now).await?;
+        add_taken_spots(tx, appointment, -1, now).await?;
     }
     Ok(done.rows_affected() == 1)
 }
 
 /// Moves an appointment; the hosts' rows move with it (and the overlap rule is checked again).
 pub async fn reschedule(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: AppointmentId,
     start: Timestamp,
     end: Timestamp,
     now: Timestamp,
 ) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE appointments SET start_at = $1, end_at = $2, rescheduled_at = $3, reschedule_count = reschedule_count + 1, \
          updated_at = $3 WHERE id = $4",
@@ -547,12 +572,9 @@ pub async fn reschedule(
     Ok(())
 }
 
-pub async fn set_notes(
-    conn: &mut AnyConnection,
-    id: AppointmentId,
-    notes: &str,
-    now: Timestamp,
-) -> Result<()> {
+pub async fn set_notes(tx: &mut Tx, id: AppointmentId, notes: &str, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("UPDATE appointments SET notes = $1, updated_at = $2 WHERE id = $3")
         .bind(notes)
         .bind(ms(now))

@@ -6,7 +6,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{AvailabilityId, CompanyId, UserId};
 
-use crate::{ms, parse_col, ts, Result};
+use crate::{ms, parse_col, ts, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvailabilityRecord {
@@ -41,7 +41,9 @@ pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<AvailabilityRec
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &AvailabilityRecord) -> Result<()> {
+pub async fn insert(tx: &mut Tx, a: &AvailabilityRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO availabilities (id, company_id, user_id, name, timezone, schedule, exceptions, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -60,7 +62,9 @@ pub async fn insert(conn: &mut AnyConnection, a: &AvailabilityRecord) -> Result<
     Ok(())
 }
 
-pub async fn update(conn: &mut AnyConnection, a: &AvailabilityRecord) -> Result<()> {
+pub async fn update(tx: &mut Tx, a: &AvailabilityRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE availabilities SET name = $1, timezone = $2, schedule = $3, exceptions = $4, updated_at = $5 WHERE id = $6",
     )
@@ -100,20 +104,6 @@ pub async fn list_for_user(
     rows.iter().map(from_row).collect()
 }
 
-/// The user's first availability: the default for meeting types without one.
-pub async fn default_for_user(
-    conn: &mut AnyConnection,
-    user: UserId,
-) -> Result<Option<AvailabilityRecord>> {
-    let row = sqlx::query(
-        "SELECT * FROM availabilities WHERE user_id = $1 ORDER BY created_at, id LIMIT 1",
-    )
-    .bind(user.to_string())
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 /// Each user's default (first) availability, for all of `users` in one query; a user without
 /// any is left out.
 pub async fn defaults_for_users(
@@ -151,7 +141,9 @@ pub async fn usage(conn: &mut AnyConnection, id: AvailabilityId) -> Result<i64> 
     .await?)
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: AvailabilityId) -> Result<()> {
+pub async fn delete(tx: &mut Tx, id: AvailabilityId) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     // Deleted meeting types keep their history but let go of the schedule.
     sqlx::query("UPDATE meeting_types SET availability_id = NULL WHERE availability_id = $1")
         .bind(id.to_string())

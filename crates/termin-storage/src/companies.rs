@@ -4,7 +4,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::tenancy::Plan;
 use termin_domain::CompanyId;
 
-use crate::{ms, parse_col, ts, Result};
+use crate::{ms, parse_col, ts, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompanyRecord {
@@ -25,7 +25,9 @@ fn from_row(row: &AnyRow) -> Result<CompanyRecord> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, company: &CompanyRecord) -> Result<()> {
+pub async fn insert(tx: &mut Tx, company: &CompanyRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO companies (id, name, plan, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -55,12 +57,9 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<CompanyRecord>> {
 }
 
 /// Returns whether the company exists.
-pub async fn set_plan(
-    conn: &mut AnyConnection,
-    id: CompanyId,
-    plan: Plan,
-    now: Timestamp,
-) -> Result<bool> {
+pub async fn set_plan(tx: &mut Tx, id: CompanyId, plan: Plan, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query("UPDATE companies SET plan = $1, updated_at = $2 WHERE id = $3")
         .bind(plan.as_str())
         .bind(ms(now))

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::{AttendeeId, CompanyId, ContactId, UserId};
 
 use crate::appointments::{self, AppointmentRecord};
-use crate::{ms, parse_col, ts, Batch, Result};
+use crate::{ms, parse_col, ts, Batch, Result, Tx};
 
 /// What a booking knows about its attendee.
 pub struct BookingContact<'a> {
@@ -103,7 +103,9 @@ fn from_row(row: &AnyRow) -> Result<ContactRecord> {
 
 /// Inserts a contact. A second contact with the same email in the company is
 /// [`Conflict::ContactEmail`](crate::Conflict::ContactEmail).
-pub async fn insert(conn: &mut AnyConnection, c: &ContactRecord) -> Result<()> {
+pub async fn insert(tx: &mut Tx, c: &ContactRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO contacts (id, company_id, account_owner_id, email, first_name, last_name, phone_number, \
          language, tags, notes, additional_data, no_show_count, created_at, updated_at) \
@@ -129,7 +131,9 @@ pub async fn insert(conn: &mut AnyConnection, c: &ContactRecord) -> Result<()> {
 }
 
 /// Writes every field a client may change, and `updated_at`.
-pub async fn update(conn: &mut AnyConnection, c: &ContactRecord) -> Result<()> {
+pub async fn update(tx: &mut Tx, c: &ContactRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE contacts SET email = $1, first_name = $2, last_name = $3, phone_number = $4, language = $5, \
          tags = $6, notes = $7, additional_data = $8, updated_at = $9 WHERE id = $10 AND company_id = $11",
@@ -190,7 +194,9 @@ pub async fn of_attendee(
 }
 
 /// Deletes a contact; attendees linked to it keep their own data and lose the link.
-pub async fn delete(conn: &mut AnyConnection, company: CompanyId, id: ContactId) -> Result<()> {
+pub async fn delete(tx: &mut Tx, company: CompanyId, id: ContactId) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("UPDATE attendees SET contact_id = NULL WHERE contact_id = $1")
         .bind(id.to_string())
         .execute(&mut *conn)

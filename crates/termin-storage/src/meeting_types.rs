@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 
 use crate::availabilities::{self, AvailabilityRecord};
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingTypeRecord {
@@ -38,7 +38,9 @@ fn from_row(row: &AnyRow) -> Result<MeetingTypeRecord> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, m: &MeetingTypeRecord) -> Result<()> {
+pub async fn insert(tx: &mut Tx, m: &MeetingTypeRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO meeting_types (id, company_id, user_id, slug, enabled, availability_id, settings, \
          created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -58,7 +60,9 @@ pub async fn insert(conn: &mut AnyConnection, m: &MeetingTypeRecord) -> Result<(
     Ok(())
 }
 
-pub async fn update(conn: &mut AnyConnection, m: &MeetingTypeRecord) -> Result<()> {
+pub async fn update(tx: &mut Tx, m: &MeetingTypeRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE meeting_types SET slug = $1, enabled = $2, availability_id = $3, settings = $4, \
          updated_at = $5, deleted_at = $6 WHERE id = $7",

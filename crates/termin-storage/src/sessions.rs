@@ -6,7 +6,7 @@ use termin_domain::credential::SecretHash;
 use termin_domain::tenancy::{Plan, Role};
 use termin_domain::{CompanyId, SessionId, UserId};
 
-use crate::{ms, parse_col, ts, Result};
+use crate::{ms, parse_col, ts, Result, Tx};
 
 pub struct NewSession {
     pub id: SessionId,
@@ -16,7 +16,9 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
-pub async fn insert(conn: &mut AnyConnection, s: &NewSession) -> Result<()> {
+pub async fn insert(tx: &mut Tx, s: &NewSession) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO sessions (id, user_id, secret_hash, created_at, last_seen_at, expires_at) \
          VALUES ($1, $2, $3, $4, $4, $5)",
@@ -73,7 +75,9 @@ pub async fn find_for_auth(
 }
 
 /// Extends the idle timeout; written at most once a minute per session.
-pub async fn touch(conn: &mut AnyConnection, id: SessionId, now: Timestamp) -> Result<()> {
+pub async fn touch(tx: &mut Tx, id: SessionId, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $3")
         .bind(ms(now))
         .bind(id.to_string())
@@ -83,7 +87,9 @@ pub async fn touch(conn: &mut AnyConnection, id: SessionId, now: Timestamp) -> R
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: SessionId) -> Result<()> {
+pub async fn delete(tx: &mut Tx, id: SessionId) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
@@ -92,7 +98,9 @@ pub async fn delete(conn: &mut AnyConnection, id: SessionId) -> Result<()> {
 }
 
 /// Ends every session of a user (on removal or deactivation).
-pub async fn delete_for_user(conn: &mut AnyConnection, user: UserId) -> Result<()> {
+pub async fn delete_for_user(tx: &mut Tx, user: UserId) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.to_string())
         .execute(conn)

@@ -8,7 +8,7 @@ use termin_domain::credential::{Scopes, SecretHash};
 use termin_domain::tenancy::{Plan, Role};
 use termin_domain::{CompanyId, TokenId, UserId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
@@ -40,7 +40,9 @@ fn from_row(row: &AnyRow) -> Result<TokenRecord> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, token: &TokenRecord, hash: SecretHash) -> Result<()> {
+pub async fn insert(tx: &mut Tx, token: &TokenRecord, hash: SecretHash) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO personal_access_tokens (id, user_id, name, token_hash, hint, scopes, \
          created_at, expires_at, last_used_at, revoked_at) \
@@ -106,7 +108,9 @@ pub async fn find_for_auth(
 }
 
 /// Records a use. Written at most once a minute per token so that reads stay reads.
-pub async fn touch(conn: &mut AnyConnection, id: TokenId, now: Timestamp) -> Result<()> {
+pub async fn touch(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE personal_access_tokens SET last_used_at = $1 \
          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
@@ -140,7 +144,9 @@ pub async fn find(conn: &mut AnyConnection, id: TokenId) -> Result<Option<TokenR
 }
 
 /// Revokes a token; revoking twice keeps the first time. Returns whether the token exists.
-pub async fn revoke(conn: &mut AnyConnection, id: TokenId, now: Timestamp) -> Result<bool> {
+pub async fn revoke(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query(
         "UPDATE personal_access_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
     )

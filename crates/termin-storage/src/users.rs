@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::{CompanyId, UserId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -25,12 +25,7 @@ pub struct UserRecord {
     pub removed_at: Option<Timestamp>,
 }
 
-impl UserRecord {
-    /// Present in the workspace and able to act: neither removed nor deactivated.
-    pub fn is_active(&self) -> bool {
-        self.removed_at.is_none() && self.deactivated_at.is_none()
-    }
-}
+impl UserRecord {}
 
 const COLUMNS: &str = "id, company_id, email, given_name, family_name, slug, timezone, language, \
                        role, user_type, created_at, updated_at, deactivated_at, removed_at";
@@ -67,11 +62,9 @@ pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<UserRecord> {
     })
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    user: &UserRecord,
-    password_hash: Option<&str>,
-) -> Result<()> {
+pub async fn insert(tx: &mut Tx, user: &UserRecord, password_hash: Option<&str>) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO users (id, company_id, email, given_name, family_name, slug, timezone, \
          language, role, user_type, password_hash, created_at, updated_at, deactivated_at, removed_at) \
@@ -234,7 +227,9 @@ pub async fn slug_taken(conn: &mut AnyConnection, slug: &str) -> Result<bool> {
 }
 
 /// Writes the editable profile fields of a user.
-pub async fn update_profile(conn: &mut AnyConnection, user: &UserRecord) -> Result<()> {
+pub async fn update_profile(tx: &mut Tx, user: &UserRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE users SET given_name = $1, family_name = $2, slug = $3, timezone = $4, \
          language = $5, updated_at = $6 WHERE id = $7",
@@ -251,17 +246,10 @@ pub async fn update_profile(conn: &mut AnyConnection, user: &UserRecord) -> Resu
     Ok(())
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, id: UserId, hash: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Removes a user from the workspace. Their rows stay; they can no longer act or log in.
-pub async fn remove(conn: &mut AnyConnection, id: UserId, now: Timestamp) -> Result<bool> {
+pub async fn remove(tx: &mut Tx, id: UserId, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query(
         "UPDATE users SET removed_at = $1, updated_at = $1 WHERE id = $2 AND removed_at IS NULL",
     )
@@ -274,11 +262,13 @@ pub async fn remove(conn: &mut AnyConnection, id: UserId, now: Timestamp) -> Res
 
 /// Deactivates (`Some(now)`) or reactivates (`None`) a present user.
 pub async fn set_deactivated(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: UserId,
     at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query(
         "UPDATE users SET deactivated_at = $1, updated_at = $2 WHERE id = $3 AND removed_at IS NULL",
     )

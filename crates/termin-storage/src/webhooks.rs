@@ -6,7 +6,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 use termin_domain::{CompanyId, DeliveryId, EventId, WebhookId};
 
-use crate::{ms, ms_opt, parse_col, ts, ts_opt, Backend, Batch, Result};
+use crate::{ms, ms_opt, parse_col, ts, ts_opt, Backend, Batch, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookRecord {
@@ -44,7 +44,9 @@ const WEBHOOK_COLUMNS: &str =
     "id, company_id, endpoint, event_types, description, secret, consecutive_failures, \
      disabled_at, disabled_reason, created_at, updated_at";
 
-pub async fn insert(conn: &mut AnyConnection, w: &WebhookRecord) -> Result<()> {
+pub async fn insert(tx: &mut Tx, w: &WebhookRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO webhooks (id, company_id, endpoint, event_types, description, secret, consecutive_failures, \
          disabled_at, disabled_reason, created_at, updated_at, deleted_at) \
@@ -66,7 +68,9 @@ pub async fn insert(conn: &mut AnyConnection, w: &WebhookRecord) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(conn: &mut AnyConnection, w: &WebhookRecord) -> Result<()> {
+pub async fn update(tx: &mut Tx, w: &WebhookRecord) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE webhooks SET endpoint = $1, event_types = $2, description = $3, secret = $4, \
          consecutive_failures = $5, disabled_at = $6, disabled_reason = $7, updated_at = $8 WHERE id = $9",
@@ -110,7 +114,9 @@ pub async fn list(conn: &mut AnyConnection, company: CompanyId) -> Result<Vec<We
     rows.iter().map(webhook_from_row).collect()
 }
 
-pub async fn soft_delete(conn: &mut AnyConnection, id: WebhookId, now: Timestamp) -> Result<()> {
+pub async fn soft_delete(tx: &mut Tx, id: WebhookId, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("UPDATE webhooks SET deleted_at = $1, updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(id.to_string())
@@ -154,13 +160,15 @@ pub async fn subscribers(
 /// found them in the same transaction), inside the caller's transaction, in one batch.
 /// Returns how many deliveries were queued.
 pub async fn enqueue(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     company: CompanyId,
     event_type: &str,
     subscribers: &[String],
     payload: &str,
     now: Timestamp,
 ) -> Result<usize> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     if subscribers.is_empty() {
         return Ok(0);
     }
@@ -210,12 +218,14 @@ pub struct ClaimedDelivery {
 /// rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite the single writer
 /// serialises claims. Either way a delivery is claimed by one worker at a time.
 pub async fn claim_due(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     backend: Backend,
     now: Timestamp,
     lease_until: Timestamp,
     limit: i64,
 ) -> Result<Vec<ClaimedDelivery>> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let lock = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -270,11 +280,9 @@ pub struct AttemptOutcome {
 
 /// Records an attempt and moves the delivery on: delivered, scheduled again, or failed.
 /// Returns the webhook's consecutive failed deliveries after this one (0 after a success).
-pub async fn record_attempt(
-    conn: &mut AnyConnection,
-    d: &ClaimedDelivery,
-    o: &AttemptOutcome,
-) -> Result<i64> {
+pub async fn record_attempt(tx: &mut Tx, d: &ClaimedDelivery, o: &AttemptOutcome) -> Result<i64> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -320,12 +328,9 @@ pub async fn record_attempt(
 }
 
 /// Marks a claimed delivery failed without an attempt (its webhook was deleted or disabled).
-pub async fn abandon(
-    conn: &mut AnyConnection,
-    id: DeliveryId,
-    reason: &str,
-    now: Timestamp,
-) -> Result<()> {
+pub async fn abandon(tx: &mut Tx, id: DeliveryId, reason: &str, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query(
         "UPDATE webhook_deliveries SET status = 'failed', locked_until = NULL, last_error = $1, updated_at = $2 WHERE id = $3",
     )
@@ -338,12 +343,9 @@ pub async fn abandon(
 }
 
 /// Disables a webhook that keeps failing, saying why.
-pub async fn disable(
-    conn: &mut AnyConnection,
-    id: WebhookId,
-    reason: &str,
-    now: Timestamp,
-) -> Result<()> {
+pub async fn disable(tx: &mut Tx, id: WebhookId, reason: &str, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2, updated_at = $1 WHERE id = $3 AND disabled_at IS NULL")
         .bind(ms(now))
         .bind(reason)
@@ -448,11 +450,13 @@ async fn read_deliveries(
 
 /// Puts a delivery of this webhook back in the queue, due now. Returns whether it exists.
 pub async fn retry(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     webhook: WebhookId,
     id: DeliveryId,
     now: Timestamp,
 ) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, locked_until = NULL, updated_at = $1 \
          WHERE id = $2 AND webhook_id = $3",
@@ -463,14 +467,4 @@ pub async fn retry(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Counts by status, for tests and benchmarks.
-pub async fn count_by_status(conn: &mut AnyConnection, status: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1")
-            .bind(status)
-            .fetch_one(conn)
-            .await?,
-    )
 }

@@ -266,9 +266,11 @@ impl TestApp {
             deactivated_at: None,
             revoked_at: None,
         };
-        api_keys::insert(&mut self.db.conn().await.unwrap(), &record, plain.hash())
+        let mut tx = self.db.begin_write().await.unwrap();
+        api_keys::insert(&mut tx, &record, plain.hash())
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         plain.expose().to_owned()
     }
 
@@ -276,8 +278,9 @@ impl TestApp {
     pub async fn session(&self, user: &UserRecord) -> Auth {
         let secret = PlainSessionSecret::generate();
         let now = self.clock.clock().now();
+        let mut tx = self.db.begin_write().await.unwrap();
         sessions::insert(
-            &mut self.db.conn().await.unwrap(),
+            &mut tx,
             &NewSession {
                 id: SessionId::new(),
                 user_id: user.id,
@@ -288,6 +291,7 @@ impl TestApp {
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         Auth::Session {
             cookie: secret.expose().to_owned(),
             csrf: Some(secret.csrf_token()),

@@ -13,6 +13,7 @@ mod corrections;
 mod credentials;
 mod errors;
 mod matrix;
+mod openapi;
 mod outbox;
 mod races;
 mod scheduling;

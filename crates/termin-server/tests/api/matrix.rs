@@ -514,17 +514,18 @@ fn admin_of(w: &World) -> termin_domain::principal::Principal {
 }
 
 async fn clear_webhooks(app: &TestApp, w: &World) {
-    let mut conn = app.db.conn().await.unwrap();
+    let mut tx = app.db.begin_write().await.unwrap();
     for company in [w.a.id, w.b.id] {
-        for hook in termin_storage::webhooks::list(&mut conn, company)
+        for hook in termin_storage::webhooks::list(&mut tx, company)
             .await
             .unwrap()
         {
-            termin_storage::webhooks::soft_delete(&mut conn, hook.id, app.clock.clock().now())
+            termin_storage::webhooks::soft_delete(&mut tx, hook.id, app.clock.clock().now())
                 .await
                 .unwrap();
         }
     }
+    tx.commit().await.unwrap();
 }
 
 fn booking_body(w: &World, start: jiff::Timestamp) -> Value {

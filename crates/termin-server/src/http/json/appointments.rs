@@ -200,3 +200,69 @@ impl From<Booked> for svc::Booked {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API's appointment is the webhook payload's appointment: the HTTP door's JSON type
+    /// writes exactly what the service's view (which events serialise) writes.
+    #[test]
+    fn the_api_writes_what_webhook_events_write() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let host = UserId::new();
+        let view = svc::AppointmentView {
+            id: AppointmentId::new(),
+            meeting_type_id: MeetingTypeId::new(),
+            company_id: CompanyId::new(),
+            start: t("2030-03-09T14:00:00Z"),
+            end: t("2030-03-09T14:30:00Z"),
+            is_cancelled: true,
+            cancel: Some(svc::CancelView {
+                action_source: Some("api".into()),
+                action_at: Some(t("2030-03-01T10:00:00.5Z")),
+                action_by: Some(host.to_string()),
+                reason: Some("ill".into()),
+            }),
+            rescheduled_at: Some(t("2030-02-01T09:00:00Z")),
+            reschedule_count: 2,
+            host_ids: vec![host],
+            hosts: vec![svc::HostView {
+                id: host,
+                email: "ada@example.com".into(),
+                given_name: "Ada".into(),
+                family_name: "Lovelace".into(),
+                full_name: "Ada Lovelace".into(),
+                slug: "ada-lovelace".into(),
+            }],
+            attendees: vec![svc::AttendeeView {
+                id: AttendeeId::new(),
+                email: "grace@example.com".into(),
+                firstname: Some("Grace".into()),
+                lastname: None,
+                fullname: Some("Grace".into()),
+                phone: Some("+49 30 1234".into()),
+                timezone: Some("Europe/Berlin".into()),
+                language: Some("de".into()),
+                receive_reminders: true,
+                notes: serde_json::json!({"topic": "compilers"}),
+                bringalong_emails: vec!["guest@example.com".into()],
+            }],
+            meeting_info: svc::AppointmentMeetingInfo {
+                name: "Intro".into(),
+                duration: 30,
+                channel: "zoom".into(),
+            },
+            location: Some("Room 1".into()),
+            notes: Some("agenda".into()),
+            total_spots: 3,
+            taken_spots: 1,
+            created_at: t("2030-01-01T00:00:00Z"),
+            updated_at: t("2030-03-01T10:00:00.5Z"),
+        };
+        let service = serde_json::to_value(&view).unwrap();
+        let api = serde_json::to_value(AppointmentView::from(view)).unwrap();
+        assert_eq!(api, service);
+        assert_eq!(api["cancel"]["actionAt"], "2030-03-01T10:00:00.500Z");
+    }
+}

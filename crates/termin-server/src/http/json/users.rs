@@ -55,3 +55,31 @@ impl From<svc::UserView> for UserView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API's user is the `new_employee` event's user.
+    #[test]
+    fn the_api_writes_what_webhook_events_write() {
+        let view = svc::UserView {
+            id: UserId::new(),
+            email: "ada@example.com".into(),
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            full_name: "Ada Lovelace".into(),
+            slug: "ada-lovelace".into(),
+            timezone: "Europe/London".into(),
+            language: "en".into(),
+            role: Role::Admin,
+            is_admin: true,
+            user_type: UserType::ApiPlatform,
+            company_id: CompanyId::new(),
+            created_at: "2030-01-01T00:00:00Z".parse().unwrap(),
+            updated_at: "2030-01-02T03:04:05.06Z".parse().unwrap(),
+        };
+        let service = serde_json::to_value(&view).unwrap();
+        assert_eq!(serde_json::to_value(UserView::from(view)).unwrap(), service);
+    }
+}
