@@ -130,17 +130,27 @@ pub fn bookable_slots(query: &SlotQuery, hosts: &[Host<'_>]) -> Vec<Slot> {
             .filter_map(|c| p.slot(c.start, vec![0], c.joins.then_some(0)))
             .collect(),
         Method::Anyone => {
-            let mut all: Vec<(Ns, usize, bool)> = per_host
-                .iter()
-                .enumerate()
-                .flat_map(|(h, cs)| cs.iter().map(move |c| (c.start, h, c.joins)))
-                .collect();
-            all.sort_unstable();
+            // Each host's candidates are in order: merge them by walking every list once.
+            let mut cursors = vec![0usize; per_host.len()];
             let mut out = Vec::new();
-            for group in all.chunk_by(|a, b| a.0 == b.0) {
-                let free_hosts = group.iter().map(|&(_, h, _)| h).collect();
-                let joins = group.iter().find(|&&(_, _, j)| j).map(|&(_, h, _)| h);
-                out.extend(p.slot(group[0].0, free_hosts, joins));
+            while let Some(start) = per_host
+                .iter()
+                .zip(&cursors)
+                .filter_map(|(list, &i)| list.get(i).map(|c| c.start))
+                .min()
+            {
+                let mut free_hosts = Vec::new();
+                let mut joins = None;
+                for (h, (list, i)) in per_host.iter().zip(cursors.iter_mut()).enumerate() {
+                    if let Some(c) = list.get(*i).filter(|c| c.start == start) {
+                        free_hosts.push(h);
+                        if c.joins && joins.is_none() {
+                            joins = Some(h);
+                        }
+                        *i += 1;
+                    }
+                }
+                out.extend(p.slot(start, free_hosts, joins));
             }
             out
         }

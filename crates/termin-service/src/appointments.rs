@@ -434,14 +434,14 @@ pub async fn book(
         .ok_or_else(|| ServiceError::conflict(SLOT_TAKEN))?];
     // Joining a group appointment, or a new appointment for one free host (the first listed).
     let joined = match slot.joins {
-        Some(_) => appointments::busy_for_hosts(&mut tx, &[host], slot.start, slot.end, None)
-            .await?
-            .into_iter()
-            .find(|b| {
-                b.meeting_type_id == mt.record.id
-                    && b.start_at == slot.start
-                    && b.taken_spots < b.spots
-            }),
+        Some(_) => {
+            let groups = Some(mt.record.id);
+            appointments::busy_for_hosts(&mut tx, &[host], slot.start, slot.end, None, groups)
+                .await?
+                .into_iter()
+                .filter(|b| b.start_at == slot.start)
+                .find_map(|b| b.open_group)
+        }
         None => None,
     };
     // The writes go to the database together (one round trip on SQLite; see `Batch`).
@@ -757,7 +757,7 @@ pub async fn reschedule(
     if ignore_availability {
         // Availability, notice and grid may be overridden; another appointment never.
         let overlapping =
-            appointments::busy_for_hosts(&mut tx, &hosts, start, end, Some(id)).await?;
+            appointments::busy_for_hosts(&mut tx, &hosts, start, end, Some(id), None).await?;
         if !overlapping.is_empty() {
             return Err(ServiceError::conflict(SLOT_TAKEN));
         }

@@ -10,7 +10,7 @@ use termin_domain::credential::{
     BearerCredential, FormatError, PlainSessionSecret, API_KEY_PREFIX,
 };
 use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
-use termin_domain::UserId;
+use termin_domain::{ApiKeyId, SessionId, TokenId, UserId};
 use termin_storage::{api_keys, sessions, tokens, users, PooledConnection, StorageError};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -135,13 +135,11 @@ async fn bearer(
                     found.plan
                 )));
             }
-            if stale(t.last_used_at, at) {
-                let mut tx = svc.db.begin_write().await?;
-                tokens::touch(&mut tx, t.id, at).await?;
-                tx.commit().await.map_err(StorageError::from)?;
-            }
             // The header may only name the owner; the acting user is always the owner.
             resolve_acting_user(Some(t.user_id), acting_header, rule.owner_fallback)?;
+            if stale(t.last_used_at, at) {
+                conn = record_use(svc, conn, Use::Pat(t.id), at).await?;
+            }
             let principal = Principal {
                 user_id: t.user_id,
                 company_id: found.company_id,
@@ -178,11 +176,6 @@ async fn bearer(
                     found.plan
                 )));
             }
-            if stale(k.last_used_at, at) {
-                let mut tx = svc.db.begin_write().await?;
-                api_keys::touch(&mut tx, k.id, at).await?;
-                tx.commit().await.map_err(StorageError::from)?;
-            }
             let acting = match resolve_acting_user(None, acting_header, rule.owner_fallback)? {
                 ActingUser::Named(id) => named_user(&mut conn, k.company_id, id).await?,
                 ActingUser::CompanyOwner | ActingUser::CredentialOwner => {
@@ -191,6 +184,9 @@ async fn bearer(
                         .ok_or_else(|| ServiceError::internal("company without an owner"))?
                 }
             };
+            if stale(k.last_used_at, at) {
+                conn = record_use(svc, conn, Use::ApiKey(k.id), at).await?;
+            }
             Ok(Authenticated {
                 principal: Principal {
                     user_id: acting.id,
@@ -203,6 +199,33 @@ async fn bearer(
             })
         }
     }
+}
+
+/// A credential whose use is recorded.
+enum Use {
+    Pat(TokenId),
+    ApiKey(ApiKeyId),
+    Session(SessionId),
+}
+
+/// Records a credential's use (at most once a minute) in a write transaction of its own, and
+/// hands back a read connection. The request's read connection goes back to the pool first:
+/// waiting for a writer's turn while holding it lets a burst of requests exhaust the pool.
+async fn record_use(
+    svc: &Service,
+    conn: PooledConnection,
+    credential: Use,
+    at: Timestamp,
+) -> ServiceResult<PooledConnection> {
+    drop(conn);
+    let mut tx = svc.db.begin_write().await?;
+    match credential {
+        Use::Pat(id) => tokens::touch(&mut tx, id, at).await?,
+        Use::ApiKey(id) => api_keys::touch(&mut tx, id, at).await?,
+        Use::Session(id) => sessions::touch(&mut tx, id, at).await?,
+    }
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(svc.db.conn().await?)
 }
 
 /// The user an API key's header names: 404 if unknown or removed, 403 if of another company or
@@ -250,6 +273,7 @@ async fn session(
     let idle = SignedDuration::try_from(limits.idle).map_err(ServiceError::internal)?;
     if found.expires_at <= at || at.duration_since(found.last_seen_at) >= idle || !found.user_active
     {
+        drop(conn);
         let mut tx = svc.db.begin_write().await?;
         sessions::delete(&mut tx, found.id).await?;
         tx.commit().await.map_err(StorageError::from)?;
@@ -266,9 +290,7 @@ async fn session(
         }
     }
     if stale(Some(found.last_seen_at), at) {
-        let mut tx = svc.db.begin_write().await?;
-        sessions::touch(&mut tx, found.id, at).await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        conn = record_use(svc, conn, Use::Session(found.id), at).await?;
     }
     resolve_acting_user(Some(found.user_id), acting_header, rule.owner_fallback)?;
     Ok(Authenticated {

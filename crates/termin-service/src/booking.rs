@@ -200,14 +200,13 @@ pub async fn compute_slots(
         req.window_start - before.max(SignedDuration::ZERO),
         req.window_end + duration + after.max(SignedDuration::ZERO),
         req.ignore,
+        (s.spots > 1).then_some(req.meeting_type.record.id),
     )
     .await?;
     let mut by_host: HashMap<UserId, Vec<Busy>> = HashMap::new();
     for row in &busy_rows {
-        let joinable = row.meeting_type_id == req.meeting_type.record.id
-            && row.spots > 1
-            && row.taken_spots < row.spots
-            && row.end_at.duration_since(row.start_at) == duration;
+        let joinable =
+            row.open_group.is_some() && row.end_at.duration_since(row.start_at) == duration;
         by_host.entry(row.host).or_default().push(Busy {
             start: row.start_at,
             end: row.end_at,
@@ -429,11 +428,12 @@ pub async fn bookable_times(
         .map(|slot| {
             let joins = slot.joins.and_then(|_| {
                 busy.iter()
-                    .find(|b| b.start_at == slot.start && b.meeting_type_id == mt.record.id)
-                    .map(|b| Joinable {
-                        id: b.appointment_id,
-                        total_spots: b.spots,
-                        taken_spots: b.taken_spots,
+                    .filter(|b| b.start_at == slot.start)
+                    .find_map(|b| b.open_group)
+                    .map(|g| Joinable {
+                        id: g.appointment_id,
+                        total_spots: g.spots,
+                        taken_spots: g.taken_spots,
                     })
             });
             (slot.start, joins)

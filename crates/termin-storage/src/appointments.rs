@@ -200,72 +200,111 @@ pub async fn add_taken_spots(
 #[derive(Debug, Clone)]
 pub struct BusyRow {
     pub host: UserId,
-    pub appointment_id: AppointmentId,
-    pub meeting_type_id: MeetingTypeId,
     pub start_at: Timestamp,
     pub end_at: Timestamp,
+    /// Set when the appointment is a group appointment of the meeting type asked about, with
+    /// seats not all taken: one more attendee may join it.
+    pub open_group: Option<OpenGroup>,
+}
+
+/// A group appointment with free seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenGroup {
+    pub appointment_id: AppointmentId,
     pub spots: i64,
     pub taken_spots: i64,
 }
 
+/// The hosts' busy intervals touching `[from, to)` (in no promised order), optionally
+/// ignoring one appointment (the one being rescheduled). With `groups_of`, the open group
+/// appointments of that meeting type are marked as such.
+///
+/// One row per host comes back, its intervals folded by `string_agg` (spelled the same in
+/// SQLite 3.44+ and PostgreSQL): sqlx hands every row from SQLite's thread to the runtime
+/// separately, and a team's month is thousands of intervals. The intervals come from the
+/// `appointment_hosts_busy` index alone.
 pub async fn busy_for_hosts(
     conn: &mut AnyConnection,
     hosts: &[UserId],
     from: Timestamp,
     to: Timestamp,
     ignore: Option<AppointmentId>,
+    groups_of: Option<MeetingTypeId>,
 ) -> Result<Vec<BusyRow>> {
     if hosts.is_empty() {
         return Ok(Vec::new());
     }
-    // One row per host, its busy times folded into one string: sqlx hands each row from
-    // SQLite's thread to the runtime separately, and a team's month is thousands of rows.
-    // `string_agg` is spelled the same in both databases (SQLite since 3.44).
     let sql = format!(
-        "SELECT h.user_id, string_agg(h.start_at || ',' || h.end_at || ',' || a.id || ',' || \
-         a.meeting_type_id || ',' || a.spots || ',' || a.taken_spots, ';') AS busy \
-         FROM appointment_hosts h JOIN appointments a ON a.id = h.appointment_id \
-         WHERE h.active = 1 AND h.start_at < $1 AND h.end_at > $2 AND h.start_at > $4 AND a.id <> $3 \
-         AND h.user_id IN ({}) \
-         GROUP BY h.user_id",
+        "SELECT user_id, string_agg(start_at || ',' || end_at, ';') AS busy \
+         FROM appointment_hosts \
+         WHERE active = 1 AND start_at < $1 AND end_at > $2 AND start_at > $4 \
+         AND appointment_id <> $3 AND user_id IN ({}) \
+         GROUP BY user_id",
         crate::placeholders(5, hosts.len())
     );
+    let ignore = ignore.map(|i| i.to_string()).unwrap_or_default();
+    // No appointment is longer than this, so the index range on start_at can be bounded.
+    let lower = ms(from) - MAX_APPOINTMENT_MS;
     let mut q = sqlx::query(AssertSqlSafe(sql))
         .bind(ms(to))
         .bind(ms(from))
-        .bind(ignore.map(|i| i.to_string()).unwrap_or_default())
-        // No appointment is longer than this, so the index range on start_at can be bounded.
-        .bind(ms(from) - MAX_APPOINTMENT_MS);
+        .bind(&ignore)
+        .bind(lower);
     for h in hosts {
         q = q.bind(h.to_string());
     }
     let mut busy = Vec::new();
-    for row in q.fetch_all(conn).await? {
+    for row in q.fetch_all(&mut *conn).await? {
         let host: UserId = parse_col(&row, "user_id")?;
         let folded: String = row.try_get("busy")?;
         for item in folded.split(';') {
-            busy.push(parse_busy(host, item)?);
+            let bad = || StorageError::Corrupt(format!("busy time {item:?}"));
+            let (start, end) = item.split_once(',').ok_or_else(bad)?;
+            busy.push(BusyRow {
+                host,
+                start_at: ts(start.parse().map_err(|_| bad())?),
+                end_at: ts(end.parse().map_err(|_| bad())?),
+                open_group: None,
+            });
         }
     }
-    busy.sort_by_key(|b| b.start_at);
+    let Some(meeting_type) = groups_of else {
+        return Ok(busy);
+    };
+    // Open group appointments are few (a group meeting type's own): read them on their own.
+    let sql = format!(
+        "SELECT h.user_id, a.id, a.start_at, a.spots, a.taken_spots \
+         FROM appointments a JOIN appointment_hosts h ON h.appointment_id = a.id \
+         WHERE a.meeting_type_id = $1 AND a.spots > 1 AND a.taken_spots < a.spots \
+         AND a.cancelled_at IS NULL AND h.active = 1 AND a.start_at < $2 AND a.end_at > $3 \
+         AND a.start_at > $5 AND a.id <> $4 AND h.user_id IN ({})",
+        crate::placeholders(6, hosts.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(meeting_type.to_string())
+        .bind(ms(to))
+        .bind(ms(from))
+        .bind(&ignore)
+        .bind(lower);
+    for h in hosts {
+        q = q.bind(h.to_string());
+    }
+    for row in q.fetch_all(conn).await? {
+        let host: UserId = parse_col(&row, "user_id")?;
+        let start = ts(row.try_get("start_at")?);
+        let group = OpenGroup {
+            appointment_id: parse_col(&row, "id")?,
+            spots: row.try_get("spots")?,
+            taken_spots: row.try_get("taken_spots")?,
+        };
+        if let Some(b) = busy
+            .iter_mut()
+            .find(|b| b.host == host && b.start_at == start)
+        {
+            b.open_group = Some(group);
+        }
+    }
     Ok(busy)
-}
-
-/// One `start,end,appointment,meeting type,spots,taken` item of `busy_for_hosts`' fold.
-fn parse_busy(host: UserId, item: &str) -> Result<BusyRow> {
-    let bad = || StorageError::Corrupt(format!("busy time {item:?}"));
-    let mut f = item.split(',');
-    let mut next = || f.next().ok_or_else(bad);
-    let int = |s: &str| s.parse::<i64>().map_err(|_| bad());
-    Ok(BusyRow {
-        host,
-        start_at: ts(int(next()?)?),
-        end_at: ts(int(next()?)?),
-        appointment_id: next()?.parse().map_err(|_| bad())?,
-        meeting_type_id: next()?.parse().map_err(|_| bad())?,
-        spots: int(next()?)?,
-        taken_spots: int(next()?)?,
-    })
 }
 
 pub async fn find(

@@ -28,6 +28,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "bounded overlap checks",
         include_str!("../migrations/sqlite/0004_bounded_overlap_checks.sql"),
     ),
+    (
+        5,
+        "busy index",
+        include_str!("../migrations/sqlite/0005_busy_index.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -50,6 +55,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "bounded overlap checks",
         include_str!("../migrations/postgres/0004_bounded_overlap_checks.sql"),
+    ),
+    (
+        5,
+        "busy index",
+        include_str!("../migrations/postgres/0005_busy_index.sql"),
     ),
 ];
 

@@ -423,7 +423,31 @@ async fn malformed_tokens_are_rejected_before_any_database_work(app: TestApp) {
     }
 }
 
+/// Many credentials used for the first time at once: recording each use (a write) never waits
+/// while holding a read connection, so a burst larger than the pool is served in full.
+async fn a_burst_of_first_uses_is_served(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mut tokens = Vec::new();
+    for _ in 0..40 {
+        tokens.push(app.pat(&c.member.user, Scopes::unlimited(), None).await);
+    }
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let router = app.router.clone();
+        let request =
+            crate::helpers::build(Method::GET, "/v4/user/me", &Auth::bearer(&token), None);
+        tasks.push(tokio::spawn(async move {
+            crate::helpers::send(&router, request).await
+        }));
+    }
+    for task in tasks {
+        let r = task.await.unwrap();
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    }
+}
+
 crate::backend_tests!(
+    a_burst_of_first_uses_is_served,
     pat_lifecycle_from_the_dashboard,
     a_pat_stops_at_expiry_removal_deactivation_and_plan_change,
     api_keys_need_their_plan_and_obey_their_lifecycle,
