@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{middleware, Router};
 use termin_storage::Db;
 use tokio::net::TcpListener;
@@ -14,15 +15,18 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
 use crate::http;
+use crate::http::error::ApiError;
 use crate::http::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
 
 /// The complete HTTP application for `state`.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = http::api().split_for_parts();
+    let timeout = state.config.request_timeout;
     let limited = api
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
@@ -38,6 +42,13 @@ pub fn router(state: AppState) -> Router {
         // in the contract's error shape.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(run_to_completion))
+        // A request that takes longer than the configured limit is answered 408 in the
+        // contract's shape (its work still runs to completion, see `run_to_completion`).
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(middleware::map_response(timeout_in_contract_shape))
         .layer(middleware::from_fn(crate::telemetry::log_requests))
         .with_state(state);
     // What runs before routing: `/path/` is served as `/path`; every request gets an id (the
@@ -49,6 +60,19 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(NormalizePathLayer::trim_trailing_slash());
     Router::new().fallback_service(before_routing.service(routed))
+}
+
+/// tower-http's timeout answers with an empty body; every error of the API has the contract's.
+async fn timeout_in_contract_shape(response: Response) -> Response {
+    let empty = response
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .is_none_or(|l| l == "0");
+    if response.status() == StatusCode::REQUEST_TIMEOUT && empty {
+        return ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request took too long")
+            .into_response();
+    }
+    response
 }
 
 /// Runs each request on its own task, so that a client hanging up cannot cancel the handler

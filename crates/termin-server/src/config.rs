@@ -21,6 +21,9 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     pub webhooks: WebhookConfig,
+    /// The longest a request may take from its headers to its answer; then it is answered 408
+    /// (the work it started still runs to completion).
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +83,7 @@ impl Config {
             session_idle_timeout: Duration::from_secs(2 * 3600),
             session_absolute_timeout: Duration::from_secs(7 * 24 * 3600),
             webhooks: WebhookConfig::default(),
+            request_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -94,6 +94,9 @@ pub struct ServeArgs {
     /// How long one delivery may take, in seconds.
     #[arg(long, env = "TERMIN_WEBHOOK_TIMEOUT_SECS", default_value_t = 30)]
     pub webhook_timeout_secs: u64,
+    /// The longest one request may take, in seconds (then 408).
+    #[arg(long, env = "TERMIN_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -220,6 +223,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(url) = args.public_url {
         config.public_url = url;
     }
+    if args.request_timeout_secs == 0 {
+        bail!("--request-timeout-secs must be at least 1");
+    }
+    config.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let backend = app.state().service.db.backend().name();

@@ -141,7 +141,34 @@ async fn rate_limits_answer_429_with_headers(app: TestApp) {
     .assert_status(200);
 }
 
+/// A request that outlives the configured limit is answered 408 in the contract's shape, with
+/// its request id. The test holds the host's write lock, so a booking has to wait.
+async fn slow_requests_are_answered_408(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = crate::scheduling::default_meeting_type(&app, &c.member).await;
+    let start = crate::scheduling::upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let mut config = test_config();
+    config.request_timeout = std::time::Duration::from_millis(200);
+    let router = app.reconfigured(config);
+    let mut held = app.db.begin_write().await.unwrap();
+    termin_storage::lock_users(&mut held, app.db.backend(), &[c.member.user.id])
+        .await
+        .unwrap();
+    let body = crate::scheduling::booking(&mt, start, "slow@example.com");
+    let r = send(
+        &router,
+        build(Method::POST, "/v4/booking", &c.member.auth(), Some(body)),
+    )
+    .await;
+    r.assert_status(408);
+    assert_eq!(r.json()["statusCode"], 408);
+    assert_eq!(r.error_message(), "The request took too long");
+    assert!(r.headers.contains_key("x-request-id"));
+    drop(held);
+}
+
 crate::backend_tests!(
+    slow_requests_are_answered_408,
     bad_bodies_get_clear_errors,
     bad_paths_and_routes_get_clear_errors,
     rate_limits_answer_429_with_headers,
