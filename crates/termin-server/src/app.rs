@@ -4,10 +4,11 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::{middleware, Router};
 use termin_storage::Db;
 use tokio::net::TcpListener;
@@ -15,7 +16,6 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
 use crate::http;
@@ -41,14 +41,7 @@ pub fn router(state: AppState) -> Router {
         // axum's limit, not tower-http's: its 413 reaches the body extractors, which answer it
         // in the contract's error shape.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(run_to_completion))
-        // A request that takes longer than the configured limit is answered 408 in the
-        // contract's shape (its work still runs to completion, see `run_to_completion`).
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
-        .layer(middleware::map_response(timeout_in_contract_shape))
+        .layer(middleware::from_fn_with_state(timeout, run_to_completion))
         .layer(middleware::from_fn(crate::telemetry::log_requests))
         .with_state(state);
     // What runs before routing: `/path/` is served as `/path`; every request gets an id (the
@@ -62,32 +55,26 @@ pub fn router(state: AppState) -> Router {
     Router::new().fallback_service(before_routing.service(routed))
 }
 
-/// tower-http's timeout answers with an empty body; every error of the API has the contract's.
-async fn timeout_in_contract_shape(response: Response) -> Response {
-    let empty = response
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .is_none_or(|l| l == "0");
-    if response.status() == StatusCode::REQUEST_TIMEOUT && empty {
-        return ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request took too long")
-            .into_response();
-    }
-    response
-}
-
 /// Runs each request on its own task, so that a client hanging up cannot cancel the handler
 /// half way through its database work. A cancelled future can abandon a connection between
 /// `BEGIN` and the transaction object that would roll it back, leaving SQLite's write lock held;
 /// and a booking whose client disconnected should still commit or fail as a whole (the client
 /// retries with its `Idempotency-Key`).
+///
+/// A request that takes longer than `limit` is answered 408 in the contract's shape; its task
+/// still runs to completion.
 async fn run_to_completion(
+    axum::extract::State(limit): axum::extract::State<Duration>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    match tokio::spawn(next.run(request)).await {
-        Ok(response) => response,
-        Err(e) => crate::http::error::ApiError::internal(format!("request task failed: {e}"))
-            .into_response(),
+    let task = tokio::spawn(next.run(request));
+    match tokio::time::timeout(limit, task).await {
+        Err(_) => {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request took too long").into_response()
+        }
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => ApiError::internal(format!("request task failed: {e}")).into_response(),
     }
 }
 

@@ -17,7 +17,7 @@ use termin_storage::appointments::{
     self, AppointmentRecord, AttendeeRecord, Cancellation, HostRow,
 };
 use termin_storage::contacts::{self, BookingContact};
-use termin_storage::{idempotency, meeting_types, users, Batch, Connection, StorageError, Tx};
+use termin_storage::{idempotency, meeting_types, users, Batch, Connection, Tx};
 
 use super::booking::{
     load_availabilities, lock_hosts, resolve_hosts, slot_at, why_not_bookable, HostZone,
@@ -564,7 +564,7 @@ pub async fn book(
         )
         .await?;
     }
-    tx.commit_with(batch).await.map_err(StorageError::from)?;
+    tx.commit_with(batch).await?;
     Ok(booked)
 }
 
@@ -725,7 +725,7 @@ pub async fn cancel(
         at,
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(view)
 }
 
@@ -801,7 +801,7 @@ pub async fn reschedule(
         at,
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok((view, previous))
 }
 
@@ -816,7 +816,7 @@ pub async fn set_notes(
     load_visible(&mut tx, caller, id).await?;
     appointments::set_notes(&mut tx, id, note, svc.now()).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(view)
 }
 
@@ -866,7 +866,7 @@ pub async fn add_guest(
         appointments::set_bringalong_emails(&mut tx, id, target.id, &json, svc.now()).await?;
     }
     let view = load_visible(&mut tx, caller, id).await?.view();
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(view)
 }
 

@@ -11,7 +11,7 @@ use termin_domain::credential::{
 };
 use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
 use termin_domain::{ApiKeyId, SessionId, TokenId, UserId};
-use termin_storage::{api_keys, sessions, tokens, users, PooledConnection, StorageError};
+use termin_storage::{api_keys, sessions, tokens, users, PooledConnection};
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::Service;
@@ -224,7 +224,7 @@ async fn record_use(
         Use::ApiKey(id) => api_keys::touch(&mut tx, id, at).await?,
         Use::Session(id) => sessions::touch(&mut tx, id, at).await?,
     }
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(svc.db.conn().await?)
 }
 
@@ -276,7 +276,7 @@ async fn session(
         drop(conn);
         let mut tx = svc.db.begin_write().await?;
         sessions::delete(&mut tx, found.id).await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        tx.commit().await?;
         return Err(ServiceError::unauthorized(
             "Session has expired or was ended",
         ));

@@ -13,7 +13,7 @@ use termin_domain::validate::TimeZoneName;
 use termin_domain::{AvailabilityId, CompanyId, UserId};
 use termin_storage::availabilities::{self, AvailabilityRecord};
 use termin_storage::Tx;
-use termin_storage::{users, Connection, StorageError};
+use termin_storage::{users, Connection};
 
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
@@ -162,7 +162,7 @@ pub async fn create(
         svc.now(),
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     view(record)
 }
 
@@ -210,7 +210,7 @@ pub async fn update(
     apply(&mut record, input)?;
     record.updated_at = svc.now();
     availabilities::update(&mut tx, &record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     view(record)
 }
 
@@ -225,6 +225,6 @@ pub async fn delete(svc: &Service, caller: &Principal, id: AvailabilityId) -> Se
         ));
     }
     availabilities::delete(&mut tx, record.id).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -55,43 +55,30 @@ pub async fn resolve_hosts(
     mt: &MeetingType,
     given: Option<&[UserId]>,
 ) -> ServiceResult<Vec<UserRecord>> {
-    let company = caller.company_id;
-    let wanted: Vec<UserId> = match given.filter(|g| !g.is_empty()) {
-        None => vec![mt.record.user_id],
-        Some(given) => {
-            for (i, id) in given.iter().enumerate() {
-                if *id != mt.record.user_id && !caller.may_access_user(*id) {
-                    return Err(ServiceError::forbidden(format!(
-                        "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
-                    )));
-                }
-            }
-            let mut unique = Vec::with_capacity(given.len());
-            for id in given {
-                if !unique.contains(id) {
-                    unique.push(*id);
-                }
-            }
-            unique
+    let named = given.filter(|g| !g.is_empty());
+    let wanted = named.unwrap_or(std::slice::from_ref(&mt.record.user_id));
+    for (i, id) in wanted.iter().enumerate() {
+        if *id != mt.record.user_id && !caller.may_access_user(*id) {
+            return Err(ServiceError::forbidden(format!(
+                "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
+            )));
         }
-    };
-    let mut found = users::find_present_many(conn, company, &wanted).await?;
-    let mut hosts = Vec::with_capacity(wanted.len());
-    for id in &wanted {
-        let at = found.iter().position(|u| u.id == *id);
-        match at {
+    }
+    let mut found = users::find_present_many(conn, caller.company_id, wanted).await?;
+    let mut hosts: Vec<UserRecord> = Vec::with_capacity(wanted.len());
+    for (i, id) in wanted.iter().enumerate() {
+        if hosts.iter().any(|h| h.id == *id) {
+            continue; // named twice
+        }
+        match found.iter().position(|u| u.id == *id) {
             Some(at) => hosts.push(found.swap_remove(at)),
-            None if given.is_some_and(|g| !g.is_empty()) => {
-                let i = given
-                    .into_iter()
-                    .flatten()
-                    .position(|g| g == id)
-                    .unwrap_or(0);
+            None if named.is_some() => {
                 return Err(ServiceError::field(
                     &format!("hostIds[{i}]"),
                     "is not a user of this company",
-                ));
+                ))
             }
+            // The meeting type's own host was removed: the meeting type is gone with them.
             None => return Err(ServiceError::not_found("Meeting type not found")),
         }
     }

@@ -4,7 +4,6 @@ use termin_domain::tenancy::{Plan, Role, UserType};
 use termin_domain::CompanyId;
 use termin_storage::companies::{self, CompanyRecord};
 use termin_storage::users::UserRecord;
-use termin_storage::StorageError;
 
 use super::users::{hash_new_password, insert_user, NewUser, StarterKit};
 use crate::error::{ServiceError, ServiceResult};
@@ -48,7 +47,7 @@ pub async fn create_company(
     )
     .await?
     .user;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok((company, owner))
 }
 
@@ -63,7 +62,7 @@ pub async fn set_plan(svc: &Service, id: CompanyId, plan: Plan) -> ServiceResult
     if !companies::set_plan(&mut tx, id, plan, svc.now()).await? {
         return Err(ServiceError::not_found("Company not found"));
     }
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     get_company(svc, id).await
 }
 

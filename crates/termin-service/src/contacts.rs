@@ -13,7 +13,7 @@ use termin_domain::validate::{Email, Language};
 use termin_domain::{AppointmentId, AttendeeId, ContactId, UserId};
 use termin_storage::appointments::AppointmentRecord;
 use termin_storage::contacts::{self, ContactRecord, ListFilter};
-use termin_storage::{Connection, StorageError};
+use termin_storage::Connection;
 
 use super::appointments::{load_many, AppointmentView};
 use crate::error::{FieldError, ServiceError, ServiceResult, Validator};
@@ -411,7 +411,7 @@ pub async fn create(
     let record = new_record(caller, input, svc.now())?;
     let mut tx = svc.db.begin_write().await?;
     contacts::insert(&mut tx, &record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(record.into())
 }
 
@@ -427,7 +427,7 @@ pub async fn update(
     apply(&mut record, input)?;
     record.updated_at = svc.now();
     contacts::update(&mut tx, &record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(record.into())
 }
 
@@ -437,14 +437,14 @@ pub async fn delete(svc: &Service, caller: &Principal, id: ContactId) -> Service
     let mut tx = svc.db.begin_write().await?;
     visible(&mut tx, caller, id).await?;
     contacts::delete(&mut tx, caller.company_id, id).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
 async fn insert_one(svc: &Service, record: &ContactRecord) -> ServiceResult<()> {
     let mut tx = svc.db.begin_write().await?;
     contacts::insert(&mut tx, record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

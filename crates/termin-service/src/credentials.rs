@@ -8,7 +8,7 @@ use termin_domain::principal::{Credential, Principal};
 use termin_domain::{ApiKeyId, CompanyId, TokenId, UserId};
 use termin_storage::api_keys::{self, ApiKeyRecord};
 use termin_storage::tokens::{self, TokenRecord};
-use termin_storage::{companies, users, StorageError};
+use termin_storage::{companies, users};
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::Service;
@@ -190,7 +190,7 @@ pub async fn create_pat_expiring(
     };
     let mut tx = svc.db.begin_write().await?;
     tokens::insert(&mut tx, &record, plain.hash()).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok((record, plain))
 }
 
@@ -219,7 +219,7 @@ pub async fn revoke_pat(
     let token = tokens::find(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Token not found"))?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(TokenView::new(token, at))
 }
 
@@ -258,7 +258,7 @@ pub async fn create_api_key(
         revoked_at: None,
     };
     api_keys::insert(&mut tx, &record, plain.hash()).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok((record, plain))
 }
 
@@ -309,7 +309,7 @@ pub async fn change_api_key(
     let key = api_keys::find(&mut tx, company, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("API key not found"))?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(ApiKeyView::new(key, at))
 }
 

@@ -30,9 +30,7 @@ pub async fn claim_due(
     let at = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let claimed = webhooks::claim_due(&mut tx, svc.db.backend(), at, at + lease, limit).await?;
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(claimed)
 }
 
@@ -40,9 +38,7 @@ pub async fn claim_due(
 pub async fn abandon(svc: &Service, d: &ClaimedDelivery) -> ServiceResult<()> {
     let mut tx = svc.db.begin_write().await?;
     webhooks::abandon(&mut tx, d.id, "webhook disabled or deleted", svc.now()).await?;
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -96,8 +92,6 @@ pub async fn record_attempt(
         webhooks::disable(&mut tx, d.webhook_id, &reason, svc.now()).await?;
         tracing::warn!(webhook = %d.webhook_id, "{reason}");
     }
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::meeting_types::{self, MeetingTypeRecord};
 use termin_storage::Tx;
-use termin_storage::{availabilities, users, Connection, StorageError};
+use termin_storage::{availabilities, users, Connection};
 
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
@@ -456,7 +456,7 @@ pub async fn create(
     let mut tx = svc.db.begin_write().await?;
     let mt = insert(&mut tx, caller.company_id, caller.user_id, input, svc.now()).await?;
     let view = view_of(svc, &mut tx, mt).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(view)
 }
 
@@ -554,7 +554,7 @@ pub async fn update(
     mt.record.updated_at = svc.now();
     meeting_types::update(&mut tx, &mt.record).await?;
     let view = view_of(svc, &mut tx, mt).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(view)
 }
 
@@ -567,7 +567,7 @@ pub async fn delete(svc: &Service, caller: &Principal, id: MeetingTypeId) -> Ser
     mt.record.deleted_at = Some(at);
     mt.record.updated_at = at;
     meeting_types::update(&mut tx, &mt.record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use termin_domain::principal::{Credential, Principal};
 use termin_domain::validate::Email;
 use termin_domain::SessionId;
 use termin_storage::sessions::{self, NewSession};
-use termin_storage::{users, StorageError};
+use termin_storage::users;
 
 use super::authenticate::SessionLimits;
 use super::passwords;
@@ -57,7 +57,7 @@ pub async fn login(
         },
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(LoggedIn {
         user,
         csrf_token: secret.csrf_token(),
@@ -72,6 +72,6 @@ pub async fn logout(svc: &Service, caller: &Principal) -> ServiceResult<()> {
     };
     let mut tx = svc.db.begin_write().await?;
     sessions::delete(&mut tx, id).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -224,9 +224,7 @@ pub async fn create_user_with(
         )
         .await?;
     }
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(created)
 }
 
@@ -383,9 +381,7 @@ pub async fn update_profile(
     }
     user.updated_at = svc.now();
     users::update_profile(&mut tx, &user).await?;
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -403,9 +399,7 @@ pub async fn remove_user(svc: &Service, company: CompanyId, id: UserId) -> Servi
     }
     users::remove(&mut tx, id, svc.now()).await?;
     sessions::delete_for_user(&mut tx, id).await?;
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -433,8 +427,6 @@ pub async fn set_deactivated(
     let user = users::find_any(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
-    tx.commit()
-        .await
-        .map_err(termin_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(user)
 }

@@ -10,7 +10,7 @@ use termin_domain::principal::Principal;
 use termin_domain::webhook::{EventType, SigningSecret};
 use termin_domain::{DeliveryId, EventId, WebhookId};
 use termin_storage::webhooks::{self, DeliveryRecord, WebhookRecord};
-use termin_storage::{Connection, StorageError};
+use termin_storage::Connection;
 
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::guard::TargetGuard;
@@ -148,7 +148,7 @@ pub async fn create(
         updated_at: at,
     };
     webhooks::insert(&mut tx, &record).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(WebhookView {
         secret: Some(secret.expose()),
         ..WebhookView::new(record)
@@ -226,7 +226,7 @@ pub async fn update(
     }
     w.updated_at = at;
     webhooks::update(&mut tx, &w).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(WebhookView::new(w))
 }
 
@@ -235,7 +235,7 @@ pub async fn delete(svc: &Service, caller: &Principal, id: WebhookId) -> Service
     let mut tx = svc.db.begin_write().await?;
     get(&mut tx, caller, id).await?;
     webhooks::soft_delete(&mut tx, id, svc.now()).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -252,7 +252,7 @@ pub async fn rotate_secret(
     w.secret = secret.expose();
     w.updated_at = svc.now();
     webhooks::update(&mut tx, &w).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     Ok(WebhookView {
         secret: Some(secret.expose()),
         ..WebhookView::new(w)
@@ -346,7 +346,7 @@ pub async fn retry(
         return Err(ServiceError::not_found("Delivery not found"));
     }
     let found = webhooks::delivery(&mut tx, id, delivery).await?;
-    tx.commit().await.map_err(StorageError::from)?;
+    tx.commit().await?;
     found
         .map(DeliveryView::new)
         .ok_or_else(|| ServiceError::not_found("Delivery not found"))

@@ -61,14 +61,14 @@ enum TxInner {
 }
 
 impl Tx {
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<()> {
         self.commit_with(Batch::new()).await
     }
 
     /// Runs `batch` and commits: on SQLite in one round trip (the batch ends with `COMMIT`).
     /// If any statement fails, nothing is committed: the transaction is rolled back as it is
     /// dropped on the way out.
-    pub async fn commit_with(mut self, mut batch: Batch) -> std::result::Result<(), sqlx::Error> {
+    pub async fn commit_with(mut self, mut batch: Batch) -> Result<()> {
         match &mut self.inner {
             TxInner::Sqlite { conn, open, .. } => {
                 batch.push("COMMIT", Vec::new());
@@ -82,7 +82,7 @@ impl Tx {
             TxInner::Sqlx(_) => {
                 batch.execute_raw(&mut self).await?;
                 match std::mem::replace(&mut self.inner, TxInner::Dropped) {
-                    TxInner::Sqlx(tx) => tx.commit().await,
+                    TxInner::Sqlx(tx) => Ok(tx.commit().await?),
                     _ => unreachable!("matched above"),
                 }
             }
