@@ -135,13 +135,6 @@ pub struct ContactInput {
     pub additional_data: Option<Option<Map<String, Value>>>,
 }
 
-/// The body of `POST /crm/bulk`.
-#[derive(Debug, Deserialize)]
-pub struct BulkInput {
-    /// 1 to 1000 contacts, each like the body of `POST /crm`.
-    pub contacts: Option<Vec<Value>>,
-}
-
 /// A validated `GET /crm` query.
 #[derive(Debug, Clone)]
 pub struct ListQuery {

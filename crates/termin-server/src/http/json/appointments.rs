@@ -2,7 +2,7 @@
 //! schema. Conversions to and from the service's own types are field for field.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use termin_domain::{AppointmentId, AttendeeId, CompanyId, MeetingTypeId, UserId};
 use termin_service::appointments as svc;
@@ -174,7 +174,7 @@ impl From<svc::AppointmentView> for AppointmentView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Booked {
     #[schema(value_type = String, format = Uuid)]
@@ -185,15 +185,6 @@ pub struct Booked {
 
 impl From<svc::Booked> for Booked {
     fn from(v: svc::Booked) -> Self {
-        Self {
-            appointment_id: v.appointment_id,
-            secret: v.secret,
-        }
-    }
-}
-
-impl From<Booked> for svc::Booked {
-    fn from(v: Booked) -> Self {
         Self {
             appointment_id: v.appointment_id,
             secret: v.secret,

@@ -166,11 +166,3 @@ pub struct BulkInput {
     #[schema(value_type = Vec<ContactInput>)]
     pub contacts: Option<Vec<Value>>,
 }
-
-impl From<BulkInput> for svc::BulkInput {
-    fn from(v: BulkInput) -> Self {
-        Self {
-            contacts: v.contacts,
-        }
-    }
-}

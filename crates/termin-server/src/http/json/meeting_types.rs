@@ -10,7 +10,7 @@ use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_service::meeting_types as svc;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingInfo {
     pub name: String,
@@ -39,21 +39,7 @@ impl From<svc::MeetingInfo> for MeetingInfo {
     }
 }
 
-impl From<MeetingInfo> for svc::MeetingInfo {
-    fn from(v: MeetingInfo) -> Self {
-        Self {
-            name: v.name,
-            description: v.description,
-            duration: v.duration,
-            channel: v.channel,
-            buffer_before: v.buffer_before,
-            buffer_after: v.buffer_after,
-            color: v.color,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingOptions {
     /// Other durations an attendee may choose, in minutes.
@@ -63,15 +49,6 @@ pub struct MeetingOptions {
 
 impl From<svc::MeetingOptions> for MeetingOptions {
     fn from(v: svc::MeetingOptions) -> Self {
-        Self {
-            allowed_durations: v.allowed_durations,
-            allow_adding_guests: v.allow_adding_guests,
-        }
-    }
-}
-
-impl From<MeetingOptions> for svc::MeetingOptions {
-    fn from(v: MeetingOptions) -> Self {
         Self {
             allowed_durations: v.allowed_durations,
             allow_adding_guests: v.allow_adding_guests,
