@@ -1,5 +1,5 @@
--- Bookable times read every active busy interval of the hosts in a window. This index holds all
--- that the read needs (host, start, end, and the appointment to ignore when rescheduling), so
--- the read is one range scan per host with no lookup into the table.
-CREATE INDEX appointment_hosts_busy ON appointment_hosts (user_id, start_at, end_at, appointment_id)
-    WHERE active = 1;
+-- Bookable times read every active busy interval of the hosts in a window. On PostgreSQL the
+-- exclusion constraint's GiST index (user_id, int8range(start_at, end_at)) already answers that
+-- read exactly (busy_for_hosts states the overlap as ranges), so no index is added here; SQLite's
+-- migration 5 adds a covering one. The number is kept so both dialects count alike.
+SELECT 1;
