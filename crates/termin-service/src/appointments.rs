@@ -388,7 +388,7 @@ pub async fn book(
         super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
     let duration = super::booking::allowed_duration(&mt, req.duration)
         .map_err(|m| ServiceError::field("duration", m))?;
-    let host_records = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref()).await?;
+    let host_records = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref(), None).await?;
     if let Some(reason) = why_not_bookable(&mt, &host_records) {
         return Err(ServiceError::conflict(reason));
     }

@@ -48,12 +48,14 @@ pub struct SlotRequest<'a> {
 /// users of the company, in the order given) or the meeting type's own host.
 ///
 /// A member may name only themself (and the meeting type's host, whose type they reach);
-/// reaching colleagues' calendars takes an admin.
+/// reaching colleagues' calendars takes an admin. `known` is a user record the caller already
+/// holds (authentication's): when it is the only host, nothing is read.
 pub async fn resolve_hosts(
     conn: &mut Connection,
     caller: &Principal,
     mt: &MeetingType,
     given: Option<&[UserId]>,
+    known: Option<&UserRecord>,
 ) -> ServiceResult<Vec<UserRecord>> {
     let named = given.filter(|g| !g.is_empty());
     let wanted = named.unwrap_or(std::slice::from_ref(&mt.record.user_id));
@@ -62,6 +64,11 @@ pub async fn resolve_hosts(
             return Err(ServiceError::forbidden(format!(
                 "hostIds[{i}] names another user; only an owner or admin may book or query colleagues' time"
             )));
+        }
+    }
+    if let ([only], Some(me)) = (wanted, known) {
+        if me.id == *only && me.company_id == caller.company_id && me.removed_at.is_none() {
+            return Ok(vec![me.clone()]);
         }
     }
     let mut found = users::find_present_many(conn, caller.company_id, wanted).await?;
@@ -350,7 +357,7 @@ pub async fn bookable_times(
     caller.require_scope(ScopeGroup::Scheduling)?;
     let (mt, own_availability) =
         super::meeting_types::get_with_availability(conn, caller, q.meeting_type_id).await?;
-    let hosts = resolve_hosts(conn, caller, &mt, Some(&q.host_ids)).await?;
+    let hosts = resolve_hosts(conn, caller, &mt, Some(&q.host_ids), me).await?;
     let timezone = match &q.timezone {
         Some(tz) => tz.clone(),
         None => {
