@@ -118,7 +118,7 @@ pub fn bookable_slots(query: &SlotQuery, hosts: &[Host<'_>]) -> Vec<Slot> {
     for host in hosts {
         let conflicts = Conflicts::new(host.busy, honour_joinable);
         let mut candidates = Vec::new();
-        host_candidates(&p, host.availability, &conflicts, &mut candidates);
+        host_candidates(&p, host.availability, &conflicts, &[], &mut candidates);
         if query.method == Method::Everyone && candidates.is_empty() {
             return Vec::new();
         }
@@ -175,6 +175,85 @@ pub fn bookable_slots(query: &SlotQuery, hosts: &[Host<'_>]) -> Vec<Slot> {
             out
         }
     }
+}
+
+/// One start a listing of bookable times offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    pub start: Timestamp,
+    /// As [`Slot::joins`]: the lowest index of a host whose group appointment this joins.
+    pub joins: Option<usize>,
+}
+
+/// What a listing of bookable times shows: [`bookable_slots`] without saying who is free at
+/// each start (a test holds the two to the same answer).
+///
+/// A listing needs each start once, not every host who could take it. So with
+/// [`Method::Anyone`] a host's start is checked against their calendar only when no earlier host
+/// already offers it, and a team of similar calendars costs little more than one. Where a
+/// group appointment could be joined, which host's it is matters, and every host is checked.
+pub fn bookable_starts(query: &SlotQuery, hosts: &[Host<'_>]) -> Vec<Offer> {
+    let any_joinable = hosts.iter().any(|h| h.busy.iter().any(|b| b.joinable));
+    let offers_of = |slots: Vec<Slot>| {
+        slots
+            .into_iter()
+            .map(|s| Offer {
+                start: s.start,
+                joins: s.joins,
+            })
+            .collect()
+    };
+    if query.method != Method::Anyone || hosts.len() < 2 || any_joinable {
+        return offers_of(bookable_slots(query, hosts));
+    }
+    let Some(p) = Params::new(query) else {
+        return Vec::new();
+    };
+    let mut offered: Vec<Candidate> = Vec::new();
+    let mut more = Vec::new();
+    for host in hosts {
+        let conflicts = Conflicts::new(host.busy, false);
+        more.clear();
+        host_candidates(&p, host.availability, &conflicts, &offered, &mut more);
+        if !more.is_empty() {
+            offered = merge_starts(&offered, &more);
+        }
+    }
+    offered
+        .iter()
+        .filter_map(|c| {
+            Some(Offer {
+                start: Timestamp::from_nanosecond(c.start).ok()?,
+                joins: None,
+            })
+        })
+        .collect()
+}
+
+/// Two ascending lists of candidates as one, each start once.
+fn merge_starts(a: &[Candidate], b: &[Candidate]) -> Vec<Candidate> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].start.cmp(&b[j].start) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// The query in nanoseconds, with the window narrowed by notice and horizon.
@@ -325,13 +404,16 @@ impl Conflicts {
     }
 }
 
-/// Appends the starts `availability` allows and `conflicts` leaves free, in ascending order.
+/// Appends the starts `availability` allows and `conflicts` leaves free, in ascending order,
+/// leaving out (unchecked) those in `known`, which is ascending.
 fn host_candidates(
     p: &Params,
     availability: &Availability,
     conflicts: &Conflicts,
+    known: &[Candidate],
     out: &mut Vec<Candidate>,
 ) {
+    let mut k = 0;
     let tz = availability.time_zone();
     let Some((first, last)) = p.local_dates(tz) else {
         return;
@@ -358,7 +440,13 @@ fn host_candidates(
                         if start + p.duration > end || start >= p.hi {
                             break;
                         }
-                        if start >= p.lo {
+                        // Starts ascend (but for exotic zones, where a start is at worst
+                        // checked and listed twice, and merged once).
+                        while known.get(k).is_some_and(|c| c.start < start) {
+                            k += 1;
+                        }
+                        let is_known = known.get(k).is_some_and(|c| c.start == start);
+                        if start >= p.lo && !is_known {
                             if let Some(joins) = conflicts.check(start, start + p.duration, p) {
                                 out.push(Candidate { start, joins });
                             }
@@ -1637,6 +1725,14 @@ mod props {
                 .collect();
             let slots = bookable_slots(&case.query, &hosts);
             check_rules(&case.query, &case.hosts, &hosts, &slots)?;
+            // A listing offers the same starts, with or without group appointments to join.
+            let offers = |slots: &[Slot]| slots.iter().map(|s| Offer { start: s.start, joins: s.joins }).collect::<Vec<_>>();
+            prop_assert_eq!(bookable_starts(&case.query, &hosts), offers(&slots));
+            let plain: Vec<Vec<Busy>> = case.hosts.iter()
+                .map(|h| h.busy.iter().map(|b| Busy { joinable: false, ..*b }).collect())
+                .collect();
+            let plain_hosts: Vec<Host<'_>> = hosts.iter().zip(&plain).map(|(h, b)| Host { busy: b, ..*h }).collect();
+            prop_assert_eq!(bookable_starts(&case.query, &plain_hosts), offers(&bookable_slots(&case.query, &plain_hosts)));
             prop_assert_eq!(slots, reference(&case.query, &hosts));
         }
     }

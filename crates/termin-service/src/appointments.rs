@@ -681,9 +681,22 @@ pub async fn cancel(
         ));
     }
     let mut tx = svc.db.begin_write().await?;
+    // Freeing the hosts writes their rows (their busy version): lock them first, in the one
+    // order every writer uses. On PostgreSQL a racing cancel waits here and then reads the
+    // appointment as the winner left it (and the cancel below is conditional as well).
+    let hosts = load_visible(&mut tx, caller, id).await?.host_ids();
+    lock_hosts(&mut tx, svc, &hosts).await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
+    let already = || ServiceError::conflict("Appointment is already cancelled");
     if loaded.record.cancelled_at.is_some() {
-        return Err(ServiceError::conflict("Appointment is already cancelled"));
+        return Err(already());
+    }
+    if let Some(attendee) = attendee {
+        if !loaded.attendees.iter().any(|a| a.id == attendee) {
+            return Err(ServiceError::not_found(
+                "Attendee not found in this appointment",
+            ));
+        }
     }
     let at = svc.now();
     let by = caller.user_id.to_string();
@@ -704,13 +717,15 @@ pub async fn cancel(
                 .iter()
                 .filter(|a| a.cancelled_at.is_none() && a.id != attendee)
                 .count();
-            if remaining == 0 {
-                appointments::cancel(&mut tx, id, &whole, at).await?;
+            if remaining == 0 && !appointments::cancel(&mut tx, id, &whole, at).await? {
+                return Err(already());
             }
             json!({"cancelledAttendeeId": attendee})
         }
         _ => {
-            appointments::cancel(&mut tx, id, &whole, at).await?;
+            if !appointments::cancel(&mut tx, id, &whole, at).await? {
+                return Err(already());
+            }
             json!({})
         }
     };
@@ -739,14 +754,16 @@ pub async fn reschedule(
 ) -> ServiceResult<(AppointmentView, Timestamp)> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
+    // Lock the hosts, then read the appointment as the last writer left it (a racing cancel or
+    // reschedule has committed or waits; see `cancel`).
+    let hosts = load_visible(&mut tx, caller, id).await?.host_ids();
+    lock_hosts(&mut tx, svc, &hosts).await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
     if loaded.record.cancelled_at.is_some() {
         return Err(ServiceError::conflict(
             "A cancelled appointment cannot be rescheduled",
         ));
     }
-    let hosts = loaded.host_ids();
-    lock_hosts(&mut tx, svc, &hosts).await?;
     let mt_record = meeting_types::find(&mut tx, caller.company_id, loaded.record.meeting_type_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Meeting type not found"))?;

@@ -8,13 +8,14 @@
 //! seats are counted under the same lock, with a CHECK constraint as backstop.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use termin_domain::availability::{Availability, WeeklySchedule};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
-use termin_domain::slots::{bookable_slots, Busy, Host, Method, Slot, SlotQuery};
+use termin_domain::slots::{bookable_slots, bookable_starts, Busy, Host, Method, Slot, SlotQuery};
 use termin_domain::validate::TimeZoneName;
 use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
@@ -24,6 +25,7 @@ use termin_storage::{lock_users, users, Connection};
 
 use super::availability::engine_availability;
 use super::meeting_types::MeetingType;
+use crate::busy_cache::BusyCache;
 use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
 
@@ -180,6 +182,25 @@ pub async fn compute_slots(
     conn: &mut Connection,
     req: &SlotRequest<'_>,
 ) -> ServiceResult<(Vec<Slot>, Vec<BusyRow>)> {
+    let (busy_rows, hosts_busy) = read_busy(conn, req, None).await?;
+    let hosts = engine_hosts(req, &hosts_busy);
+    Ok((bookable_slots(&slot_query(req), &hosts), busy_rows))
+}
+
+/// Busy time as the engine takes it: each host's entries, in the order of `req.hosts`.
+type HostsBusy = Vec<Arc<[Busy]>>;
+
+/// The busy rows of `req`'s hosts that can touch a slot in its window, and the same by host.
+///
+/// With `kept` (the cache and each host's `busy_version`), a host's entries come from the
+/// cache when it holds them at that version, and are kept there when read. Group meeting types
+/// and reschedules (which ignore one appointment) always read: their busy time depends on more
+/// than the host's appointments. The rows are returned only when read.
+async fn read_busy(
+    conn: &mut Connection,
+    req: &SlotRequest<'_>,
+    kept: Option<(&BusyCache, &[i64])>,
+) -> ServiceResult<(Vec<BusyRow>, HostsBusy)> {
     let s = &req.meeting_type.settings;
     let duration = SignedDuration::from_mins(req.duration_minutes);
     let before = SignedDuration::from_mins(s.meeting_info.buffer_before);
@@ -188,17 +209,37 @@ pub async fn compute_slots(
     // Exactly the appointments that can touch a slot starting in the window: a slot `[s, s +
     // duration)` collides with busy time inside `[s - before, s + duration + after)`. Wider
     // bounds would only ship more rows out of the database (a dense calendar has hundreds a day).
-    let busy_rows = appointments::busy_for_hosts(
-        conn,
-        req.hosts,
-        req.window_start - before.max(SignedDuration::ZERO),
-        req.window_end + duration + after.max(SignedDuration::ZERO),
-        req.ignore,
-        (s.spots > 1).then_some(req.meeting_type.record.id),
-    )
-    .await?;
+    let from = req.window_start - before.max(SignedDuration::ZERO);
+    let to = req.window_end + duration + after.max(SignedDuration::ZERO);
+    let groups = s.spots > 1;
+    let kept = kept.filter(|_| req.ignore.is_none() && !groups);
+    let mut hosts_busy: Vec<Option<Arc<[Busy]>>> = match kept {
+        Some((cache, versions)) => req
+            .hosts
+            .iter()
+            .zip(versions)
+            .map(|(&host, &version)| cache.get(host, version, from, to))
+            .collect(),
+        None => vec![None; req.hosts.len()],
+    };
+    let missing: Vec<UserId> = req
+        .hosts
+        .iter()
+        .zip(&hosts_busy)
+        .filter(|(_, kept)| kept.is_none())
+        .map(|(host, _)| *host)
+        .collect();
+    if missing.is_empty() {
+        let hosts_busy = hosts_busy.into_iter().map(|b| b.expect("kept")).collect();
+        return Ok((Vec::new(), hosts_busy));
+    }
+    let mut rows = appointments::busy_intervals(conn, &missing, from, to, req.ignore).await?;
+    if groups {
+        let mt = req.meeting_type.record.id;
+        appointments::mark_open_groups(conn, &mut rows, &missing, from, to, req.ignore, mt).await?;
+    }
     let mut by_host: HashMap<UserId, Vec<Busy>> = HashMap::new();
-    for row in &busy_rows {
+    for row in &rows {
         let joinable =
             row.open_group.is_some() && row.end_at.duration_since(row.start_at) == duration;
         by_host.entry(row.host).or_default().push(Busy {
@@ -207,17 +248,35 @@ pub async fn compute_slots(
             joinable,
         });
     }
-    let empty = Vec::new();
-    let hosts: Vec<Host> = req
-        .hosts
+    for (i, host) in req.hosts.iter().enumerate() {
+        if hosts_busy[i].is_none() {
+            let theirs: Arc<[Busy]> = by_host.remove(host).unwrap_or_default().into();
+            if let Some((cache, versions)) = kept {
+                cache.put(*host, versions[i], from, to, theirs.clone());
+            }
+            hosts_busy[i] = Some(theirs);
+        }
+    }
+    let hosts_busy = hosts_busy.into_iter().map(|b| b.expect("read")).collect();
+    Ok((rows, hosts_busy))
+}
+
+/// The hosts as the engine takes them.
+fn engine_hosts<'a>(req: &SlotRequest<'a>, busy: &'a HostsBusy) -> Vec<Host<'a>> {
+    req.availabilities
         .iter()
-        .zip(req.availabilities)
-        .map(|(id, availability)| Host {
-            availability,
-            busy: by_host.get(id).unwrap_or(&empty),
-        })
-        .collect();
-    let query = SlotQuery {
+        .zip(busy)
+        .map(|(availability, busy)| Host { availability, busy })
+        .collect()
+}
+
+/// The meeting type's rules and the window, as the engine takes them.
+fn slot_query(req: &SlotRequest<'_>) -> SlotQuery {
+    let s = &req.meeting_type.settings;
+    let duration = SignedDuration::from_mins(req.duration_minutes);
+    let before = SignedDuration::from_mins(s.meeting_info.buffer_before);
+    let after = SignedDuration::from_mins(s.meeting_info.buffer_after);
+    SlotQuery {
         window_start: req.window_start,
         window_end: req.window_end,
         now: req.now,
@@ -231,8 +290,7 @@ pub async fn compute_slots(
             .booking_limit
             .map(|d| SignedDuration::from_hours(24 * d)),
         method: req.method,
-    };
-    Ok((bookable_slots(&query, &hosts), busy_rows))
+    }
 }
 
 /// The one slot starting exactly at `start`, if it is bookable now.
@@ -416,8 +474,10 @@ pub async fn bookable_times(
         ignore: q.ignore,
         now: svc.now(),
     };
-    let (slots, busy) = compute_slots(conn, &request).await?;
-    answer.times = slots
+    let versions: Vec<i64> = hosts.iter().map(|h| h.busy_version).collect();
+    let (busy, hosts_busy) = read_busy(conn, &request, Some((&svc.busy, &versions))).await?;
+    let offers = bookable_starts(&slot_query(&request), &engine_hosts(&request, &hosts_busy));
+    answer.times = offers
         .iter()
         .map(|slot| {
             let joins = slot.joins.and_then(|_| {

@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod authenticate;
 pub mod availability;
 pub mod booking;
+pub mod busy_cache;
 pub mod clock;
 pub mod companies;
 pub mod contacts;
@@ -42,6 +43,8 @@ pub struct Service {
     pub guard: guard::TargetGuard,
     /// The public base URL (booking links).
     pub public_url: Arc<str>,
+    /// Hosts' busy time kept for bookable times (see [`busy_cache`]).
+    pub busy: Arc<busy_cache::BusyCache>,
 }
 
 impl Service {
@@ -51,6 +54,7 @@ impl Service {
             clock,
             guard,
             public_url: public_url.trim_end_matches('/').into(),
+            busy: Arc::default(),
         }
     }
 

@@ -140,6 +140,7 @@ pub async fn insert_user(
         updated_at: at,
         deactivated_at: None,
         removed_at: None,
+        busy_version: 0,
     };
     users::insert(tx, &user, password_hash).await?;
     let availability =

@@ -218,11 +218,6 @@ pub struct OpenGroup {
 /// The hosts' busy intervals touching `[from, to)` (in no promised order), optionally
 /// ignoring one appointment (the one being rescheduled). With `groups_of`, the open group
 /// appointments of that meeting type are marked as such.
-///
-/// One row per host comes back, its intervals folded by `string_agg` (spelled the same in
-/// SQLite 3.44+ and PostgreSQL): sqlx hands every row from SQLite's thread to the runtime
-/// separately, and a team's month is thousands of intervals. The intervals come from the
-/// `appointment_hosts_busy` index alone.
 pub async fn busy_for_hosts(
     conn: &mut AnyConnection,
     hosts: &[UserId],
@@ -230,6 +225,26 @@ pub async fn busy_for_hosts(
     to: Timestamp,
     ignore: Option<AppointmentId>,
     groups_of: Option<MeetingTypeId>,
+) -> Result<Vec<BusyRow>> {
+    let mut busy = busy_intervals(conn, hosts, from, to, ignore).await?;
+    if let Some(meeting_type) = groups_of {
+        mark_open_groups(conn, &mut busy, hosts, from, to, ignore, meeting_type).await?;
+    }
+    Ok(busy)
+}
+
+/// The hosts' busy intervals touching `[from, to)`, none marked as an open group.
+///
+/// One row per host comes back, its intervals folded by `string_agg` (spelled the same in
+/// SQLite 3.44+ and PostgreSQL): sqlx hands every row from SQLite's thread to the runtime
+/// separately, and a team's month is thousands of intervals. The intervals come from the
+/// `appointment_hosts_busy` index alone.
+pub async fn busy_intervals(
+    conn: &mut AnyConnection,
+    hosts: &[UserId],
+    from: Timestamp,
+    to: Timestamp,
+    ignore: Option<AppointmentId>,
 ) -> Result<Vec<BusyRow>> {
     if hosts.is_empty() {
         return Ok(Vec::new());
@@ -276,9 +291,25 @@ pub async fn busy_for_hosts(
             });
         }
     }
-    let Some(meeting_type) = groups_of else {
-        return Ok(busy);
-    };
+    Ok(busy)
+}
+
+/// Marks the busy rows that are open group appointments of `meeting_type`, which one more
+/// attendee may join.
+pub async fn mark_open_groups(
+    conn: &mut AnyConnection,
+    busy: &mut [BusyRow],
+    hosts: &[UserId],
+    from: Timestamp,
+    to: Timestamp,
+    ignore: Option<AppointmentId>,
+    meeting_type: MeetingTypeId,
+) -> Result<()> {
+    if hosts.is_empty() {
+        return Ok(());
+    }
+    let ignore = ignore.map(|i| i.to_string()).unwrap_or_default();
+    let lower = ms(from) - MAX_APPOINTMENT_MS;
     // Open group appointments are few (a group meeting type's own): read them on their own.
     let sql = format!(
         "SELECT h.user_id, a.id, a.start_at, a.spots, a.taken_spots \
@@ -312,7 +343,7 @@ pub async fn busy_for_hosts(
             b.open_group = Some(group);
         }
     }
-    Ok(busy)
+    Ok(())
 }
 
 pub async fn find(
@@ -531,18 +562,20 @@ pub struct Cancellation<'a> {
     pub by: Option<&'a str>,
 }
 
-/// Cancels a whole appointment: its hosts are free again at once.
+/// Cancels a whole appointment: its hosts are free again at once. `false` (and nothing
+/// written) when it was cancelled already: the cancel is conditional, so of two racing ones
+/// exactly one wins, on PostgreSQL's READ COMMITTED too.
 pub async fn cancel(
     tx: &mut Tx,
     id: AppointmentId,
     c: &Cancellation<'_>,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<bool> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE appointments SET cancelled_at = $1, cancel_reason = $2, cancel_source = $3, cancelled_by = $4, \
-         updated_at = $1 WHERE id = $5",
+         updated_at = $1 WHERE id = $5 AND cancelled_at IS NULL",
     )
     .bind(ms(now))
     .bind(c.reason)
@@ -551,6 +584,9 @@ pub async fn cancel(
     .bind(id.to_string())
     .execute(&mut *conn)
     .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
     sqlx::query("UPDATE appointment_hosts SET active = 0 WHERE appointment_id = $1")
         .bind(id.to_string())
         .execute(&mut *conn)
@@ -562,7 +598,7 @@ pub async fn cancel(
     .bind(id.to_string())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Removes one attendee of a group appointment, freeing their seat.

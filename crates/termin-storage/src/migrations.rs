@@ -33,6 +33,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "busy index",
         include_str!("../migrations/sqlite/0005_busy_index.sql"),
     ),
+    (
+        6,
+        "busy version",
+        include_str!("../migrations/sqlite/0006_busy_version.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -60,6 +65,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "busy index",
         include_str!("../migrations/postgres/0005_busy_index.sql"),
+    ),
+    (
+        6,
+        "busy version",
+        include_str!("../migrations/postgres/0006_busy_version.sql"),
     ),
 ];
 

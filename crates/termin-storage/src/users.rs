@@ -23,12 +23,15 @@ pub struct UserRecord {
     pub updated_at: Timestamp,
     pub deactivated_at: Option<Timestamp>,
     pub removed_at: Option<Timestamp>,
+    /// Counts every change to the user's appointments as host (a trigger keeps it): bookable
+    /// times use a kept copy of the user's busy time only while this is unchanged.
+    pub busy_version: i64,
 }
 
 impl UserRecord {}
 
 const COLUMNS: &str = "id, company_id, email, given_name, family_name, slug, timezone, language, \
-                       role, user_type, created_at, updated_at, deactivated_at, removed_at";
+                       role, user_type, created_at, updated_at, deactivated_at, removed_at, busy_version";
 
 fn from_row(row: &AnyRow) -> Result<UserRecord> {
     from_row_prefixed(row, "")
@@ -39,7 +42,8 @@ fn from_row(row: &AnyRow) -> Result<UserRecord> {
 pub(crate) const JOINED_COLUMNS: &str = "u.id AS u_id, u.company_id AS u_company_id, u.email AS u_email, \
      u.given_name AS u_given_name, u.family_name AS u_family_name, u.slug AS u_slug, u.timezone AS u_timezone, \
      u.language AS u_language, u.role AS u_role, u.user_type AS u_user_type, u.created_at AS u_created_at, \
-     u.updated_at AS u_updated_at, u.deactivated_at AS u_deactivated_at, u.removed_at AS u_removed_at";
+     u.updated_at AS u_updated_at, u.deactivated_at AS u_deactivated_at, u.removed_at AS u_removed_at, \
+     u.busy_version AS u_busy_version";
 
 /// Reads a user from columns named `{prefix}id`, `{prefix}email`, ...
 pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<UserRecord> {
@@ -59,6 +63,7 @@ pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<UserRecord> {
         updated_at: ts(row.try_get(c("updated_at").as_str())?),
         deactivated_at: ts_opt(row.try_get(c("deactivated_at").as_str())?),
         removed_at: ts_opt(row.try_get(c("removed_at").as_str())?),
+        busy_version: row.try_get(c("busy_version").as_str())?,
     })
 }
 

@@ -76,6 +76,27 @@ async fn listing_filters_sorts_and_pages(app: TestApp) {
         .json();
     assert_eq!(ranged["total"], 2);
 
+    // Naming an attendee who is not in the appointment cancels nothing, one seat or many.
+    let stranger = app
+        .call(
+            Method::POST,
+            &format!("/v4/appointment/{}/cancel", booked[0]),
+            &auth,
+            Some(json!({"attendeeId": termin_domain::AttendeeId::new().to_string()})),
+        )
+        .await;
+    stranger.assert_status(404);
+    assert_eq!(
+        stranger.error_message(),
+        "Attendee not found in this appointment"
+    );
+    assert_eq!(
+        app.get(&format!("/v4/appointment/{}", booked[0]), &auth)
+            .await
+            .json()["isCancelled"],
+        false
+    );
+
     // Cancel one: it moves from upcoming to cancelled.
     let r = app
         .call(

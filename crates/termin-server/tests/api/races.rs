@@ -201,11 +201,128 @@ async fn rescheduling_into_a_taken_slot_changes_nothing(app: TestApp) {
     .assert_status(201);
 }
 
+/// Events of one type the company's webhooks were sent.
+async fn events(app: &TestApp, kind: &str) -> i64 {
+    let mut conn = app.db.conn().await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE event_type = $1")
+        .bind(kind)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+/// Parallel cancels of one appointment: one wins, the rest are told it is cancelled already,
+/// and subscribers hear of it once. Then cancels racing reschedules of another: still one
+/// cancel, one event per move that was answered 200, and the hosts end up free.
+async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let auth = c.member.auth();
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_cancelled", "booking_rescheduled"]})),
+    )
+    .await
+    .assert_status(201);
+    let nine = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    let mut ids = Vec::new();
+    for (i, start) in [nine, nine + SignedDuration::from_hours(1)]
+        .into_iter()
+        .enumerate()
+    {
+        let r = app
+            .call(
+                Method::POST,
+                "/v4/booking",
+                &auth,
+                Some(booking(&mt, start, &format!("g{i}@example.com"))),
+            )
+            .await;
+        r.assert_status(201);
+        ids.push(r.json()["appointmentId"].as_str().unwrap().to_owned());
+    }
+    let run = |requests: Vec<(String, Value)>| {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|(path, body)| {
+                let router = app.router.clone();
+                let request = build(Method::POST, &path, &auth, Some(body));
+                tokio::spawn(async move { send(&router, request).await })
+            })
+            .collect();
+        async move {
+            let mut answers = Vec::new();
+            for t in tasks {
+                let r = t.await.unwrap();
+                answers.push((
+                    r.status.as_u16(),
+                    r.json()["message"].as_str().unwrap_or("").to_owned(),
+                ));
+            }
+            answers
+        }
+    };
+    let cancel = |id: &str| {
+        (
+            format!("/v4/appointment/{id}/cancel"),
+            json!({"reason": "race"}),
+        )
+    };
+    let answers = run((0..20).map(|_| cancel(&ids[0])).collect()).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert_eq!(count(&statuses, 200), 1, "{answers:?}");
+    assert_eq!(count(&statuses, 409), 19, "{answers:?}");
+    assert!(answers
+        .iter()
+        .filter(|a| a.0 == 409)
+        .all(|a| a.1 == "Appointment is already cancelled"));
+    assert_eq!(events(&app, "booking_cancelled").await, 1);
+
+    let mut requests = Vec::new();
+    for i in 0..10 {
+        requests.push(cancel(&ids[1]));
+        let to = nine + SignedDuration::from_hours(2) + SignedDuration::from_mins(30 * i);
+        requests.push((
+            format!("/v4/appointment/{}/reschedule", ids[1]),
+            json!({"start": to.to_string()}),
+        ));
+    }
+    let answers = run(requests).await;
+    let (cancels, moves): (Vec<_>, Vec<_>) =
+        answers.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let ok = |list: &[(usize, &(u16, String))]| list.iter().filter(|(_, a)| a.0 == 200).count();
+    assert_eq!(ok(&cancels), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|a| a.0 == 200 || a.0 == 409),
+        "{answers:?}"
+    );
+    assert_eq!(events(&app, "booking_cancelled").await, 2);
+    assert_eq!(events(&app, "booking_rescheduled").await, ok(&moves) as i64);
+    // Nothing of the cancelled appointment still holds the host.
+    let times = app
+        .get(
+            &format!(
+                "/v4/booking-availability?meetingTypeId={}&start={}&end={}",
+                mt["id"].as_str().unwrap(),
+                nine,
+                nine + SignedDuration::from_hours(8)
+            ),
+            &auth,
+        )
+        .await
+        .json();
+    let offered = times["dates"][0]["spots"].as_array().unwrap().len();
+    assert_eq!(offered, 16, "{times}");
+}
+
 crate::backend_tests!(
     fifty_bookings_for_one_slot_make_one_appointment,
     overlapping_starts_race_for_one_host,
     a_group_meeting_never_exceeds_its_seats,
     rescheduling_into_a_taken_slot_changes_nothing,
+    parallel_cancels_have_one_winner_and_one_event,
 );
 
 /// The same races against two `termin serve` processes sharing one PostgreSQL database:

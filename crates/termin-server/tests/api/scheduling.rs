@@ -612,6 +612,75 @@ async fn booking_availability_rejects_bad_queries(app: TestApp) {
     }
 }
 
+/// Bookable times are kept between requests (see `busy_cache`); a second node that books,
+/// cancels and reschedules must still be seen at once by the first, which kept a copy.
+async fn every_node_sees_every_change_to_bookable_times(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let other = app.reconfigured(crate::helpers::test_config());
+    let auth = c.member.auth();
+    let berlin = TimeZone::get("Europe/Berlin").unwrap();
+    let ten = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let date = ten.to_zoned_datetime(berlin.clone()).date();
+    let q = format!(
+        "/v4/booking-availability?meetingTypeId={}&start={date}&end={date}",
+        mt["id"].as_str().unwrap()
+    );
+    let wire = |t: Timestamp| {
+        t.to_zoned_datetime(berlin.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    };
+    let on = |router: Option<&axum::Router>, method: Method, path: String, body: Option<Value>| {
+        let request = crate::helpers::build(method, &path, &auth, body);
+        let router = router.unwrap_or(&app.router).clone();
+        async move { crate::helpers::send(&router, request).await }
+    };
+    // Both nodes have listed (and kept) the day.
+    for router in [None, Some(&other)] {
+        let r = on(router, Method::GET, q.clone(), None).await;
+        r.assert_status(200);
+        assert_eq!(starts(&r.json()).len(), 16);
+    }
+    let listed = || async { starts(&on(None, Method::GET, q.clone(), None).await.json()) };
+
+    let booked = on(
+        Some(&other),
+        Method::POST,
+        "/v4/booking".into(),
+        Some(booking(&mt, ten, "ada@example.com")),
+    )
+    .await;
+    booked.assert_status(201);
+    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let now = listed().await;
+    assert_eq!(now.len(), 15, "the other node's booking is seen");
+    assert!(!now.contains(&wire(ten)));
+
+    let eleven = ten + SignedDuration::from_hours(1);
+    on(
+        Some(&other),
+        Method::POST,
+        format!("/v4/appointment/{id}/reschedule"),
+        Some(json!({"start": eleven.to_string()})),
+    )
+    .await
+    .assert_status(200);
+    let now = listed().await;
+    assert!(now.contains(&wire(ten)), "the old time is free again");
+    assert!(!now.contains(&wire(eleven)), "the new time is taken");
+
+    on(
+        Some(&other),
+        Method::POST,
+        format!("/v4/appointment/{id}/cancel"),
+        Some(json!({"reason": "ill"})),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(listed().await.len(), 16, "the cancel is seen");
+}
+
 crate::backend_tests!(
     new_users_get_a_default_schedule_and_meeting_type,
     availability_crud_validates_every_field,
@@ -621,4 +690,5 @@ crate::backend_tests!(
     group_meetings_fill_their_seats,
     dst_changes_keep_local_hours,
     booking_availability_rejects_bad_queries,
+    every_node_sees_every_change_to_bookable_times,
 );
