@@ -7,13 +7,15 @@
 #     requests/s and as a ratio of /health measured in the same round;
 #   - POST /v4/booking for non-conflicting slots, bookings/s, on SQLite and PostgreSQL.
 # A shared machine is noisy, so each of those runs ROUNDS times (default 3): the table shows the
-# median requests/s and the median of the rounds' ratios.
+# median requests/s, the median of the rounds' ratios, and the median server CPU time per
+# request (µs, from /proc: steadier than requests/s, which also counts the client's share).
 #   - GET /v4/booking-availability for a month with 10 hostIds (300 bookings each) against the
 #     same call with one of them (target: at most 2x the cost).
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
-# ONLY=webhooks runs just the webhook part.
-# BASELINE=<git revision> also builds that revision and runs the SQLite and PostgreSQL reads and
-# bookings with it in the same run, so the two columns of a change are measured side by side.
+# ONLY=webhooks runs just the webhook part; ONLY=team just the team.
+# BASELINE=<git revision> also builds that revision and runs the SQLite, team and PostgreSQL
+# parts with it in the same run. Both builds serve at once and the reads alternate between them
+# round by round, so the two rows of a change are measured under the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
@@ -41,19 +43,23 @@ fi
 
 export TERMIN_RATE_LIMIT_PER_MINUTE=100000000 TERMIN_RATE_LIMIT_BURST=100000000 RUST_LOG=warn
 
-# Starts a server on $1 (database URL); sets BASE.
+# Starts a server with $BIN on $1 (database URL); sets BASE and SPID.
 start_server() {
-  "$BIN" serve --listen 127.0.0.1:0 --database-url "$1" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-  PIDS+=($!)
+  local log="$WORK/serve-${#PIDS[@]}"
+  "$BIN" serve --listen 127.0.0.1:0 --database-url "$1" >"$log.out" 2>"$log.err" &
+  SPID=$!
+  PIDS+=("$SPID")
+  SERVE_ERR="$log.err"
   for _ in $(seq 1 100); do
-    BASE=$(sed -n 's/^termin listening on \(http[^ ]*\).*/\1/p' "$WORK/serve.out")
+    BASE=$(sed -n 's/^termin listening on \(http[^ ]*\).*/\1/p' "$log.out")
     [ -n "$BASE" ] && return 0
     sleep 0.1
   done
-  echo "server did not start" >&2; cat "$WORK/serve.err" >&2; exit 1
+  echo "server did not start" >&2; cat "$log.err" >&2; exit 1
 }
 
-stop_server() { kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'; }
+# stop_server [PID]: stops that server (by default the last one started).
+stop_server() { local p=${1:-$SPID}; kill "$p"; wait "$p" 2>/dev/null || true; }
 
 # Seeds a company on $1; sets TOKEN, MT (a 24/7, 5-minute meeting type) and MT_DEFAULT.
 seed() {
@@ -76,12 +82,19 @@ make_meeting_types() {
   MT_DEFAULT=$(api "$BASE/v4/meeting-type" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 }
 
-# Prints requests/s of a wrk run: rps URL [extra wrk args...]
+# One wrk run: rps URL [extra wrk args...]. Sets RPS to its requests/s and, with SPID set, US to
+# the server's CPU time per request in microseconds (user + system, from /proc): on a shared,
+# noisy machine that moves less than requests/s, which also counts the client's share.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rps() {
   local url=$1; shift
+  local c0; c0=$(cpu_ticks "${SPID:-self}")
   wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$WORK/wrk.txt"
+  local c1; c1=$(cpu_ticks "${SPID:-self}")
   if grep -q "Non-2xx" "$WORK/wrk.txt"; then echo "non-2xx answers from $url:" >&2; cat "$WORK/wrk.txt" >&2; fi
-  awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt"
+  local n; n=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
+  US=$(python3 -c "print(f'{($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / max($n, 1):.0f}')")
+  RPS=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 }
 
 p99() { awk '/ 99%/ {print $2}' "$WORK/wrk.txt"; }
@@ -111,26 +124,59 @@ bookings_per_second() {
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
 ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }
 
-# measure_reads NAME_SUFFIX URL...: ROUNDS rounds of /health then each authenticated URL; adds a
-# row per URL with the median req/s and the median ratio to /health.
+# measure_reads BACKEND LABEL...: ROUNDS rounds; in each, every labelled server (see
+# `server_up`) in turn answers /health, then each of its READS. Interleaving the servers round
+# by round puts the old and the new build under the same load of the shared machine. Adds a
+# row per server and URL: median req/s, median ratio to /health of the same round, the last
+# round's p99, and the median server CPU time per request.
 measure_reads() {
-  local suffix=$1; shift
-  local -a health=() ; local -A got=() ratios=() p99s=()
+  local backend=$1; shift
+  local -A got=() ratios=() p99s=() cpus=()
   for _ in $(seq 1 "$ROUNDS"); do
-    local h; h=$(rps "$BASE/health"); health+=("$h"); p99s[health]+=" $(p99)"
-    for url in "$@"; do
-      local r; r=$(rps "$url" -H "Authorization: Bearer $TOKEN")
-      got[$url]+=" $r"; ratios[$url]+=" $(ratio "$r" "$h")"; p99s[$url]+=" $(p99)"
+    for label in "$@"; do
+      SPID=${S_PID[$label]} TOKEN=${S_TOKEN[$label]}
+      local base=${S_BASE[$label]} h r
+      rps "$base/health"; h=$RPS; got[$label/health]+=" $h"; ratios[$label/health]+=" 1"
+      p99s[$label/health]=$(p99); cpus[$label/health]+=" $US"
+      for path in ${S_READS[$label]}; do
+        rps "$base$path" -H "Authorization: Bearer $TOKEN"; r=$RPS
+        got[$label$path]+=" $r"; ratios[$label$path]+=" $(ratio "$r" "$h")"
+        p99s[$label$path]=$(p99); cpus[$label$path]+=" $US"
+      done
     done
   done
-  add_row "GET /health ($suffix)" "$(median "${health[@]}")" "1.00" "${p99s[health]##* }"
-  for url in "$@"; do
-    # shellcheck disable=SC2086
-    local label=${url#"$BASE"}; label=${label%%\?*}
-    [[ $label == */booking-availability ]] && label="$label 14d"
-    add_row "GET $label ($suffix)" "$(median ${got[$url]})" "$(median ${ratios[$url]})" "${p99s[$url]##* }"
+  for label in "$@"; do
+    for path in /health ${S_READS[$label]}; do
+      local name=${path%%\?*}
+      [[ $name == */booking-availability ]] && name="$name 14d"
+      # shellcheck disable=SC2086
+      add_row "GET $name ($backend, $label)" "$(median ${got[$label$path]})" \
+        "$(median ${ratios[$label$path]})" "${p99s[$label$path]}" "$(median ${cpus[$label$path]})"
+    done
   done
 }
+
+# server_up LABEL DATABASE_URL READS...: seeds and starts $BIN on the URL, remembers it as LABEL
+# (base URL, PID, token, meeting types) with the paths measure_reads should read.
+declare -A S_BASE=() S_PID=() S_TOKEN=() S_MT=() S_MT_DEFAULT=() S_READS=()
+server_up() {
+  local label=$1 url=$2; shift 2
+  seed "$url"
+  start_server "$url"
+  make_meeting_types
+  S_BASE[$label]=$BASE S_PID[$label]=$SPID S_TOKEN[$label]=$TOKEN S_MT[$label]=$MT
+  S_MT_DEFAULT[$label]=$MT_DEFAULT
+  local day day14 reads=()
+  day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
+  for r in "$@"; do
+    [ "$r" = availability ] && r="/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
+    reads+=("$r")
+  done
+  S_READS[$label]="${reads[*]}"
+}
+
+# use_server LABEL: points BASE, SPID, TOKEN and MT (for bookings) at that server.
+use_server() { BASE=${S_BASE[$1]} SPID=${S_PID[$1]} TOKEN=${S_TOKEN[$1]} MT=${S_MT[$1]}; }
 
 # measure_bookings NAME_SUFFIX: ROUNDS runs, each on its own stretch of days; the median.
 measure_bookings() {
@@ -141,26 +187,29 @@ measure_bookings() {
 
 rows=()
 add_row() {
-  rows+=("$(printf '%-60s %12s %10s %8s' "$1" "$2" "$3" "$4")")
+  rows+=("$(printf '%-60s %12s %10s %8s %8s' "$1" "$2" "$3" "$4" "${5:-}")")
   echo "${rows[-1]}" >&2
 }
 
+# The labels of the builds measured: the new one, and with BASELINE the old one.
+LABELS=(new)
+[ -n "$BASE_BIN" ] && LABELS+=("$BASE_LABEL")
+bin_of() { if [ "$1" = new ]; then echo "$NEW_BIN"; else echo "$BASE_BIN"; fi; }
+
 if [ "${ONLY:-}" != webhooks ]; then
+if [ "${ONLY:-}" != team ]; then
 # --- SQLite -------------------------------------------------------------------------------------
-# sqlite_suite LABEL: reads and bookings with $BIN on a fresh SQLite file.
-sqlite_suite() {
-  DB="sqlite://$WORK/bench-$1.db"
-  seed "$DB"
-  start_server "$DB"
-  make_meeting_types
-  local day day14
-  day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
-  measure_reads "sqlite, $1" "$BASE/v4/user/me" "$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
-  measure_bookings "sqlite, $1"
-  stop_server
-}
-sqlite_suite new
-if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN sqlite_suite "$BASE_LABEL"; fi
+# Every build on a fresh SQLite file of its own, all running at once: reads interleaved, then
+# bookings one build after the other.
+for label in "${LABELS[@]}"; do
+  BIN=$(bin_of "$label") server_up "$label" "sqlite://$WORK/bench-$label.db" /v4/user/me availability
+done
+measure_reads sqlite "${LABELS[@]}"
+for label in "${LABELS[@]}"; do
+  BIN=$(bin_of "$label"); use_server "$label"; measure_bookings "sqlite, $label"; stop_server
+done
+BIN=$NEW_BIN
+fi
 
 # --- A team: 10 hosts ---------------------------------------------------------------------------
 # team_suite LABEL: a month of bookable times for 10 hosts with 300 bookings each, against the
@@ -180,23 +229,24 @@ team_suite() {
   local all; all=$(IFS=,; echo "${ids[*]}")
   local one="$BASE/v4/booking-availability?meetingTypeId=$MT&start=$start&end=$end&hostIds=${ids[0]}"
   local ten="$BASE/v4/booking-availability?meetingTypeId=$MT&start=$start&end=$end&hostIds=$all"
-  local -a r1=() r10=() costs=()
+  local -a r1=() r10=() costs=() u1=() u10=()
   for _ in $(seq 1 "$ROUNDS"); do
     local a b
-    a=$(rps "$one" -H "Authorization: Bearer $TOKEN"); r1+=("$a")
-    b=$(rps "$ten" -H "Authorization: Bearer $TOKEN"); r10+=("$b")
+    rps "$one" -H "Authorization: Bearer $TOKEN"; a=$RPS; r1+=("$a"); u1+=("$US")
+    rps "$ten" -H "Authorization: Bearer $TOKEN"; b=$RPS; r10+=("$b"); u10+=("$US")
     costs+=("$(ratio "$a" "$b")")
   done
-  add_row "GET booking-availability 30d, 1 host ($1)" "$(median "${r1[@]}")" "" ""
-  add_row "GET booking-availability 30d, 10 hosts ($1; cost x 1 host)" "$(median "${r10[@]}")" "$(median "${costs[@]}")" ""
+  add_row "GET booking-availability 30d, 1 host ($1)" "$(median "${r1[@]}")" "" "" "$(median "${u1[@]}")"
+  add_row "GET booking-availability 30d, 10 hosts ($1; cost x 1 host)" "$(median "${r10[@]}")" \
+    "$(median "${costs[@]}")" "" "$(median "${u10[@]}")"
   stop_server
 }
-team_suite new
-if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN team_suite "$BASE_LABEL"; fi
+for label in "${LABELS[@]}"; do BIN=$(bin_of "$label") team_suite "$label"; done
+BIN=$NEW_BIN
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
+if [ "${ONLY:-}" != team ] && [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
   PGDIR=$WORK/pg; mkdir -p "$PGDIR"
   RUN=()
   if [ "$(id -u)" = 0 ]; then
@@ -210,25 +260,22 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
     -c max_connections=200 >"$WORK/pg.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.1; done
-  # pg_suite LABEL: reads and bookings with $BIN on a database of its own.
-  pg_suite() {
-    local dbname="bench_${1//[^a-z0-9]/_}"
+  # Every build on a PostgreSQL database of its own, all running at once, as for SQLite.
+  for label in "${LABELS[@]}"; do
+    dbname="bench_${label//[^a-z0-9]/_}"
     psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE $dbname" >/dev/null
-    PGURL="postgres://postgres@127.0.0.1:$PGPORT/$dbname"
-    seed "$PGURL"
-    start_server "$PGURL"
-    make_meeting_types
-    measure_reads "postgres, $1" "$BASE/v4/user/me"
-    measure_bookings "postgres, $1"
-    stop_server
-  }
-  pg_suite new
-  if [ -n "$BASE_BIN" ]; then BIN=$BASE_BIN pg_suite "$BASE_LABEL"; fi
+    BIN=$(bin_of "$label") server_up "$label" "postgres://postgres@127.0.0.1:$PGPORT/$dbname" /v4/user/me
+  done
+  measure_reads postgres "${LABELS[@]}"
+  for label in "${LABELS[@]}"; do
+    BIN=$(bin_of "$label"); use_server "$label"; measure_bookings "postgres, $label"; stop_server
+  done
 fi
 BIN=$NEW_BIN
 
 fi
 
+if [ "${ONLY:-}" != team ]; then
 # --- Webhooks (SQLite) ---------------------------------------------------------------------------
 # Booking latency with no webhook and with 6 subscribed, then events delivered per second for
 # 10,000 bookings to the example receiver.
@@ -246,7 +293,7 @@ for i in 1 2 3 4 5 6; do
   answer=$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -X POST "$BASE/webhooks" \
     -d "{\"endpoint\":\"http://127.0.0.1:$RPORT/hook\",\"eventTypes\":[\"booking_created\"]}")
   secret=$(echo "$answer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])') ||
-    { echo "creating a webhook failed: $answer" >&2; tail -5 "$WORK/serve.err" >&2; exit 1; }
+    { echo "creating a webhook failed: $answer" >&2; tail -5 "$SERVE_ERR" >&2; exit 1; }
   SECRETS="$SECRETS${SECRETS:+,}$secret"
 done
 WEBHOOK_SECRET=$SECRETS QUIET=1 target/release/webhook-receiver "127.0.0.1:$RPORT" >"$WORK/receiver.out" 2>&1 &
@@ -272,10 +319,12 @@ add_row "webhook events delivered/s ($booked bookings x 6)" \
 unset TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS
 stop_server
 
+fi
+
 # --- Slot engine --------------------------------------------------------------------------------
 engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
 
 echo
-printf '%-60s %12s %10s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99"
+printf '%-60s %12s %10s %8s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99" "cpu us"
 printf '%s\n' "${rows[@]}"
 echo "$engine"

@@ -167,9 +167,37 @@ async fn slow_requests_are_answered_408(app: TestApp) {
     drop(held);
 }
 
+/// Every answer carries a request id (the client's, or a new one each time); answers are
+/// compressed for clients that ask, and only for them.
+async fn answers_carry_ids_and_compress_when_asked(app: TestApp) {
+    let get = |headers: &[(&str, &str)]| {
+        let mut request = Request::builder().method(Method::GET).uri("/openapi.json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let router = app.router.clone();
+        let request = request.body(Body::empty()).unwrap();
+        async move { send(&router, request).await }
+    };
+    let (a, b) = (get(&[]).await, get(&[]).await);
+    let id =
+        |r: &crate::helpers::TestResponse| r.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(id(&a), id(&b));
+    assert!(a.headers.get(header::CONTENT_ENCODING).is_none());
+    assert!(a.json()["paths"].is_object());
+    let mine = get(&[("x-request-id", "trace-42")]).await;
+    assert_eq!(id(&mine), "trace-42");
+    let gz = get(&[("accept-encoding", "gzip")]).await;
+    gz.assert_status(200);
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    // gzip's magic number (its second byte is not UTF-8, and reads as U+FFFD here).
+    assert!(gz.text.starts_with("\u{1f}\u{fffd}"), "{:?}", &gz.text[..8]);
+}
+
 crate::backend_tests!(
     slow_requests_are_answered_408,
     bad_bodies_get_clear_errors,
     bad_paths_and_routes_get_clear_errors,
     rate_limits_answer_429_with_headers,
+    answers_carry_ids_and_compress_when_asked,
 );
