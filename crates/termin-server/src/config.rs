@@ -1,6 +1,6 @@
 //! Runtime configuration of `termin serve`, filled from flags and `TERMIN_*` variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// The default database: an SQLite file in the working directory, created on first start.
@@ -24,6 +24,68 @@ pub struct Config {
     /// The longest a request may take from its headers to its answer; then it is answered 408
     /// (the work it started still runs to completion).
     pub request_timeout: Duration,
+    /// Requests from one client network whose credential did not authenticate (or that a route
+    /// did not read): a budget of its own, so random or padded headers cannot buy fresh
+    /// buckets.
+    pub auth_failure_limit: RateLimitConfig,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` is believed (reverse proxies, load
+    /// balancers). From anyone else those headers are ignored: the client is the peer.
+    pub trusted_proxies: Vec<Cidr>,
+}
+
+/// An IP network, `192.0.2.0/24` or `2001:db8::/32`; a bare address is a network of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or network"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?} has a prefix length that is not 0 to {max}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +146,31 @@ impl Config {
             session_absolute_timeout: Duration::from_secs(7 * 24 * 3600),
             webhooks: WebhookConfig::default(),
             request_timeout: Duration::from_secs(60),
+            auth_failure_limit: RateLimitConfig {
+                per_minute: 20,
+                burst: 20,
+            },
+            trusted_proxies: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_contain_their_addresses() {
+        let lan: Cidr = "10.1.0.0/16".parse().unwrap();
+        assert!(lan.contains("10.1.200.3".parse().unwrap()));
+        assert!(lan.contains("::ffff:10.1.0.9".parse().unwrap()));
+        assert!(!lan.contains("10.2.0.1".parse().unwrap()));
+        let one: Cidr = "2001:db8::7".parse().unwrap();
+        assert!(one.contains("2001:db8::7".parse().unwrap()));
+        assert!(!one.contains("2001:db8::8".parse().unwrap()));
+        let all: Cidr = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("203.0.113.1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+        assert!("proxy.local".parse::<Cidr>().is_err());
     }
 }

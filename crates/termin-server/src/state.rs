@@ -14,7 +14,10 @@ pub struct AppState {
     /// The use cases, with the database, clock and SSRF guard they run against.
     pub service: Service,
     pub config: Arc<Config>,
+    /// Buckets per credential, per session and per anonymous client network.
     pub limiter: Arc<RateLimiter>,
+    /// Buckets per client network for credentials that did not authenticate.
+    pub auth_failures: Arc<RateLimiter>,
     /// Wakes this node's delivery worker after a change that queued deliveries.
     pub webhook_wakeup: Arc<Notify>,
 }
@@ -30,6 +33,7 @@ impl AppState {
         Self {
             service: Service::new(db, clock, guard, &config.public_url),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),
             webhook_wakeup: Arc::new(Notify::new()),
             config: Arc::new(config),
         }

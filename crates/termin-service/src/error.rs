@@ -37,6 +37,12 @@ pub enum ServiceError {
     /// A limit on how many of something may exist is reached.
     #[error("{0}")]
     LimitReached(Cow<'static, str>),
+    /// Too many attempts: the caller may try again after `retry_after_secs`.
+    #[error("{message}")]
+    Throttled {
+        message: Cow<'static, str>,
+        retry_after_secs: u64,
+    },
     /// A real fault. The detail is for the log, never for the caller.
     #[error("internal error: {0}")]
     Internal(String),

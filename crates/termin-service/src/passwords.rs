@@ -17,10 +17,26 @@ pub fn validate(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// At most one argon2 computation per CPU runs at once; more wait their turn. A flood of
+/// logins then costs the server the CPUs it has, not a blocking thread (and 19 MiB of argon2
+/// memory) per request, and everything else keeps being answered.
+async fn hashing_turn() -> tokio::sync::SemaphorePermit<'static> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cpus)
+    });
+    turns
+        .acquire()
+        .await
+        .expect("the semaphore is never closed")
+}
+
 /// Hashes on a blocking thread: argon2 takes tens of milliseconds of CPU, which must hold up
 /// neither the async runtime nor (callers see to it) a database transaction.
 pub async fn hash(password: &str) -> ServiceResult<String> {
     let password = password.to_owned();
+    let _turn = hashing_turn().await;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .map_err(ServiceError::internal)?
@@ -29,6 +45,7 @@ pub async fn hash(password: &str) -> ServiceResult<String> {
 /// Whether `password` matches `stored`, checked on a blocking thread (see [`hash`]).
 pub async fn verify(password: &str, stored: &str) -> bool {
     let (password, stored) = (password.to_owned(), stored.to_owned());
+    let _turn = hashing_turn().await;
     tokio::task::spawn_blocking(move || verify_now(&password, &stored))
         .await
         .unwrap_or(false)
@@ -39,6 +56,7 @@ pub async fn verify(password: &str, stored: &str) -> bool {
 pub async fn verify_dummy(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let password = password.to_owned();
+    let _turn = hashing_turn().await;
     let _ = tokio::task::spawn_blocking(move || {
         let stored =
             DUMMY.get_or_init(|| hash_now("dummy password for timing").unwrap_or_default());

@@ -38,6 +38,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "busy version",
         include_str!("../migrations/sqlite/0006_busy_version.sql"),
     ),
+    (
+        7,
+        "login throttle",
+        include_str!("../migrations/sqlite/0007_login_throttle.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -70,6 +75,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "busy version",
         include_str!("../migrations/postgres/0006_busy_version.sql"),
+    ),
+    (
+        7,
+        "login throttle",
+        include_str!("../migrations/postgres/0007_login_throttle.sql"),
     ),
 ];
 

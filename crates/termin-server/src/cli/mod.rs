@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// The longest one request may take, in seconds (then 408).
     #[arg(long, env = "TERMIN_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
     pub request_timeout_secs: u64,
+    /// Reverse proxies whose Forwarded / X-Forwarded-For headers name the client, as
+    /// comma-separated addresses or networks (10.0.0.0/8,::1). Others' are ignored.
+    #[arg(long, env = "TERMIN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::config::Cidr>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -227,6 +231,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         bail!("--request-timeout-secs must be at least 1");
     }
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
+    config.trusted_proxies = args.trusted_proxies;
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let backend = app.state().service.db.backend().name();

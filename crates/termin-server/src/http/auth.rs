@@ -72,6 +72,7 @@ async fn principal(
     owner_fallback: bool,
 ) -> Result<Principal, ApiError> {
     let a = authenticated(parts, state, owner_fallback).await?;
+    crate::http::rate_limit::charge(parts, state, &a.principal)?;
     if let Some(user) = a.user {
         parts.extensions.insert(ActingUserRecord(user));
     }
@@ -131,6 +132,7 @@ impl FromRequestParts<AppState> for ConnectedCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let a = authenticated(parts, state, false).await?;
+        crate::http::rate_limit::charge(parts, state, &a.principal)?;
         Ok(ConnectedCaller {
             caller: a.principal,
             user: a.user,

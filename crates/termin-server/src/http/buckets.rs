@@ -76,6 +76,18 @@ impl RateLimiter {
         }
     }
 
+    /// Whether the bucket of `key` holds a token now, taking none.
+    pub fn has_room(&self, key: &[u8], now: Instant) -> bool {
+        let per_sec = f64::from(self.config.per_minute.max(1)) / 60.0;
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shards[(hash as usize) % SHARDS]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        shard
+            .get(&hash)
+            .is_none_or(|b| b.tokens + now.duration_since(b.updated).as_secs_f64() * per_sec >= 1.0)
+    }
+
     pub fn limit(&self) -> u32 {
         self.config.burst
     }
@@ -104,6 +116,10 @@ mod tests {
         let t1 = t0 + Duration::from_secs(1);
         assert!(limiter.check(b"k", t1).allowed);
         assert!(!limiter.check(b"k", t1).allowed);
+        // Looking does not take.
+        assert!(!limiter.has_room(b"k", t1));
+        assert!(limiter.has_room(b"other", t1));
+        assert!(limiter.has_room(b"k", t1 + Duration::from_secs(1)));
         // After a long pause the bucket is full again, never fuller.
         let t2 = t1 + Duration::from_secs(600);
         let d = limiter.check(b"k", t2);

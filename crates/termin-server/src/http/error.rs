@@ -161,6 +161,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => ApiError::not_found(m),
             ServiceError::Conflict(m) => ApiError::conflict(m),
             ServiceError::LimitReached(m) => ApiError::new(StatusCode::NOT_ACCEPTABLE, m),
+            ServiceError::Throttled {
+                message,
+                retry_after_secs,
+            } => ApiError {
+                message,
+                ..ApiError::too_many_requests(retry_after_secs)
+            },
             ServiceError::Invalid { message, fields } => ApiError::invalid(message, fields),
             ServiceError::Internal(detail) => ApiError::internal(detail),
         }

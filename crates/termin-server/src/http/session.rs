@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use termin_domain::credential::PlainSessionSecret;
@@ -15,6 +16,7 @@ use crate::http::auth::{session_cookie, DashboardSession, SESSION_COOKIE};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
 use crate::http::json::users::UserView;
+use crate::http::rate_limit::ClientIp;
 use crate::state::AppState;
 use termin_service::authenticate::SessionLimits;
 use termin_service::sessions;
@@ -55,16 +57,19 @@ fn cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
 
 /// Logs in with email and password and sets the session cookie.
 #[utoipa::path(post, path = "/auth/login", tag = "dashboard", request_body = LoginBody,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::http::error::ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = crate::http::error::ErrorBody),
+        (status = 429, description = "Too many failed logins for this account or from this network", body = crate::http::error::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    Extension(ClientIp(from)): Extension<ClientIp>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
     let limits = SessionLimits {
         idle: state.config.session_idle_timeout,
         absolute: state.config.session_absolute_timeout,
     };
-    let logged_in = sessions::login(&state.service, &body.email, &body.password, limits).await?;
+    let logged_in =
+        sessions::login(&state.service, &body.email, &body.password, limits, from).await?;
     let mut response = Json(SessionView {
         user: termin_service::users::UserView::from(logged_in.user).into(),
         csrf_token: logged_in.csrf_token,

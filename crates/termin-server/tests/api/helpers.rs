@@ -71,6 +71,7 @@ pub fn test_config() -> Config {
         per_minute: 1_000_000,
         burst: 1_000_000,
     };
+    config.auth_failure_limit = config.rate_limit;
     config.public_url = "http://termin.test".into();
     config
 }

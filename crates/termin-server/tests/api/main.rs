@@ -5,6 +5,7 @@ mod pg;
 mod process;
 mod receiver;
 
+mod abuse;
 mod appointments;
 mod binary;
 
