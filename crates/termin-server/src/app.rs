@@ -12,9 +12,10 @@ use axum::response::IntoResponse;
 use axum::{middleware, Router};
 use termin_storage::Db;
 use tokio::net::TcpListener;
-use tower::{Layer, Service};
+use tower::{Layer, Service, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::Config;
 use crate::http;
@@ -24,7 +25,8 @@ use crate::state::AppState;
 
 /// The complete HTTP application for `state`.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = http::api().split_for_parts();
+    let (api, openapi) = documented();
+    let (health, _) = http::health::router().split_for_parts();
     let timeout = state.config.request_timeout;
     let limited = api
         .fallback(http::not_found)
@@ -36,18 +38,29 @@ pub fn router(state: AppState) -> Router {
     // The documentation is static and not rate limited.
     let routed = Router::new()
         .merge(http::docs::router(Arc::new(openapi)))
+        // Also here for `/health/`, which only path normalisation turns into `/health`.
+        .merge(health.clone())
         .merge(limited)
         // axum's limit, not tower-http's: its 413 reaches the body extractors, which answer it
         // in the contract's error shape.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(timeout, run_to_completion))
         .layer(middleware::from_fn(crate::telemetry::log_requests))
-        .with_state(state);
-    // What runs before routing: `/path/` is served as `/path`, and JSON and pages are
-    // compressed for clients that ask. (Request ids are given in `log_requests`.)
-    let normalized =
-        NormalizePathLayer::trim_trailing_slash().layer(compressed_for_those_who_ask(routed));
-    Router::new().fallback_service(normalized)
+        .with_state(state.clone());
+    // What runs before routing: `/path/` is served as `/path`; every request gets an id (the
+    // client's `x-request-id`, or a new one) that its log line and its response carry; JSON and
+    // pages are compressed for clients that ask.
+    let before_routing = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(
+            crate::telemetry::RequestIds,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(NormalizePathLayer::trim_trailing_slash());
+    // `/health` is asked every few seconds by load balancers and monitors: it is answered before
+    // all of that, with no request id, log line or rate limit (it cost a fifth of its time).
+    Router::new()
+        .merge(health.with_state(state))
+        .fallback_service(before_routing.service(compressed_for_those_who_ask(routed)))
 }
 
 /// `app`, with its answers compressed for requests that carry `Accept-Encoding`. Wrapping
@@ -105,7 +118,14 @@ async fn run_to_completion(
 
 /// The OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    http::api().split_for_parts().1
+    documented().1
+}
+
+/// The API's routes, and the OpenAPI document of those and of `/health`.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut openapi) = http::api().split_for_parts();
+    openapi.merge(http::health::router().split_for_parts().1);
+    (api, openapi)
 }
 
 pub struct Application {

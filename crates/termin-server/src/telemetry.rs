@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -27,13 +28,9 @@ pub fn init() {
     };
 }
 
-/// Gives every request an id (the client's `x-request-id`, or a new one) that its answer and
-/// its log line carry, and logs it when request logging is on.
+/// Logs each request (when request logging is on) with its id, which tower-http's
+/// `SetRequestId` gave it before routing (see `app.rs`).
 pub async fn log_requests(request: Request, next: Next) -> Response {
-    let id = match request.headers().get(X_REQUEST_ID) {
-        Some(id) => id.clone(),
-        None => new_request_id(),
-    };
     // Nothing is copied for a log line nobody reads.
     let logged = tracing::enabled!(target: "termin::request", tracing::Level::INFO).then(|| {
         let route = request
@@ -41,33 +38,43 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
             .get::<MatchedPath>()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "(unmatched)".to_owned());
-        (Instant::now(), request.method().clone(), route)
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (Instant::now(), request.method().clone(), route, id)
     });
-    let mut response = next.run(request).await;
-    if let Some((started, method, route)) = logged {
+    let response = next.run(request).await;
+    if let Some((started, method, route, request_id)) = logged {
         tracing::info!(
             target: "termin::request",
             %method,
             route,
-            request_id = id.to_str().unwrap_or(""),
+            request_id,
             status = response.status().as_u16(),
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request"
         );
     }
-    response.headers_mut().insert(X_REQUEST_ID, id);
     response
 }
 
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Request ids: this process's random prefix and a counter, e.g. `9f86d081884c7d65-1a`. Unique
+/// across nodes and restarts for all practical purposes, and cheaper than tower-http's
+/// `MakeRequestUuid` (a system call for each id's randomness, and its formatting).
+#[derive(Clone, Copy, Default)]
+pub struct RequestIds;
 
-/// This process's random prefix and a counter, e.g. `9f86d081884c7d65-1a`: unique across nodes
-/// and restarts for all practical purposes, and cheaper than a random UUID per request (a
-/// system call for the randomness, and its formatting).
-fn new_request_id() -> HeaderValue {
-    static PREFIX: OnceLock<u64> = OnceLock::new();
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{prefix:016x}-{n:x}")).expect("hex digits and a dash")
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        static PREFIX: OnceLock<u64> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{prefix:016x}-{n:x}"))
+            .ok()
+            .map(RequestId::new)
+    }
 }

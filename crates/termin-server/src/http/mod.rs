@@ -78,10 +78,9 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Every API route with its documentation.
+/// Every API route with its documentation (`/health` is served apart; see `app::router`).
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(health::router())
         .merge(users::router())
         .merge(session::router())
         .merge(tokens::router())

@@ -190,6 +190,17 @@ async fn answers_carry_ids_and_compress_when_asked(app: TestApp) {
     let gz = get(&[("accept-encoding", "gzip")]).await;
     gz.assert_status(200);
     assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    // `/health` is answered before all of this (load balancers ask it every few seconds), with
+    // or without a trailing slash.
+    for path in ["/health", "/health/"] {
+        let r = send(
+            &app.router,
+            Request::builder().uri(path).body(Body::empty()).unwrap(),
+        )
+        .await;
+        r.assert_status(200);
+        assert_eq!(r.json()["status"], "ok");
+    }
     // gzip's magic number (its second byte is not UTF-8, and reads as U+FFFD here).
     assert!(gz.text.starts_with("\u{1f}\u{fffd}"), "{:?}", &gz.text[..8]);
 }
