@@ -357,6 +357,23 @@ fn check_ranges(
 }
 
 impl RawWeeklySchedule {
+    /// The weekdays this names (a PATCH changes only those).
+    pub fn named_days(&self) -> Vec<Weekday> {
+        [
+            (Weekday::Monday, &self.monday),
+            (Weekday::Tuesday, &self.tuesday),
+            (Weekday::Wednesday, &self.wednesday),
+            (Weekday::Thursday, &self.thursday),
+            (Weekday::Friday, &self.friday),
+            (Weekday::Saturday, &self.saturday),
+            (Weekday::Sunday, &self.sunday),
+        ]
+        .into_iter()
+        .filter(|(_, day)| day.is_some())
+        .map(|(weekday, _)| weekday)
+        .collect()
+    }
+
     /// The typed schedule, or every problem found, with paths under `schedule.`.
     pub fn validate(&self) -> Result<WeeklySchedule, FieldErrors> {
         let mut errors = FieldErrors::new();

@@ -136,7 +136,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database (running migrations) and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url).await?;
+        let db = Db::connect_with(&config.database_url, config.durability).await?;
         Self::with_db(config, db).await
     }
 

@@ -31,6 +31,9 @@ pub struct Config {
     /// Peers whose `Forwarded` / `X-Forwarded-For` is believed (reverse proxies, load
     /// balancers). From anyone else those headers are ignored: the client is the peer.
     pub trusted_proxies: Vec<Cidr>,
+    /// When SQLite's commits are durable: at once (the default) or only against a killed
+    /// process (faster; the last commits may be lost on power failure).
+    pub durability: termin_storage::Durability,
 }
 
 /// An IP network, `192.0.2.0/24` or `2001:db8::/32`; a bare address is a network of one.
@@ -151,6 +154,7 @@ impl Config {
                 burst: 20,
             },
             trusted_proxies: Vec::new(),
+            durability: termin_storage::Durability::Full,
         }
     }
 }

@@ -76,7 +76,20 @@ pub fn engine_availability(record: &AvailabilityRecord) -> ServiceResult<Availab
 }
 
 /// Applies an input to a record, validating every field; one 400 names every problem.
-fn apply(record: &mut AvailabilityRecord, input: &AvailabilityInput) -> ServiceResult<()> {
+/// How a sent `schedule` meets the stored one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Days {
+    /// The schedule sent is the whole week: days it leaves out are closed (creating).
+    Replace,
+    /// Only the days sent change (PATCH).
+    Merge,
+}
+
+fn apply(
+    record: &mut AvailabilityRecord,
+    input: &AvailabilityInput,
+    days: Days,
+) -> ServiceResult<()> {
     let mut v = Validator::new();
     if let Some(name) = &input.name {
         let name = name.trim();
@@ -91,14 +104,22 @@ fn apply(record: &mut AvailabilityRecord, input: &AvailabilityInput) -> ServiceR
     ) {
         record.timezone = tz.as_str().to_owned();
     }
+    // On update only what is sent changes: the weekdays named in `schedule` (the others keep
+    // their hours), and the exceptions when `exceptions` is sent (a list replaces the list).
     let (mut weekly, mut exceptions) = parse_stored(record)?;
     if input.schedule.is_some() || input.exceptions.is_some() {
         let schedule = input.schedule.clone().unwrap_or_default();
         let raw_exceptions = input.exceptions.clone().unwrap_or_default();
         match validate_availability(&schedule, &raw_exceptions) {
             Ok((w, e)) => {
-                if input.schedule.is_some() {
-                    weekly = w;
+                match (&input.schedule, days) {
+                    (Some(raw), Days::Merge) => {
+                        for day in raw.named_days() {
+                            *weekly.day_mut(day) = w.day(day).clone();
+                        }
+                    }
+                    (Some(_), Days::Replace) => weekly = w,
+                    (None, _) => {}
                 }
                 if input.exceptions.is_some() {
                     exceptions = e;
@@ -138,7 +159,7 @@ pub async fn insert(
         created_at: at,
         updated_at: at,
     };
-    apply(&mut record, input)?;
+    apply(&mut record, input, Days::Replace)?;
     availabilities::insert(tx, &record).await?;
     Ok(record)
 }
@@ -207,7 +228,7 @@ pub async fn update(
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
     let mut record = visible(&mut tx, caller, id).await?;
-    apply(&mut record, input)?;
+    apply(&mut record, input, Days::Merge)?;
     record.updated_at = svc.now();
     availabilities::update(&mut tx, &record).await?;
     tx.commit().await?;

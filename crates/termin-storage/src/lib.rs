@@ -179,6 +179,19 @@ impl Backend {
     }
 }
 
+/// When SQLite makes a commit durable (its `synchronous` setting; PostgreSQL keeps its own
+/// `synchronous_commit`, on by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit reaches the disk before it is acknowledged (`synchronous = FULL`): a
+    /// booking answered 201 survives a power failure.
+    #[default]
+    Full,
+    /// Commits survive a killed process, but the last ones may be lost when the machine loses
+    /// power (`synchronous = NORMAL` in WAL mode). Faster; an opt-in.
+    Normal,
+}
+
 /// A pool of connections to termin's database.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -195,12 +208,21 @@ impl Db {
     /// Several processes may call this at once against one PostgreSQL database: the migrator
     /// holds an advisory lock while it works.
     pub async fn connect(url: &str) -> Result<Self> {
-        let db = Self::connect_without_migrating(url).await?;
+        Self::connect_with(url, Durability::Full).await
+    }
+
+    /// [`connect`](Self::connect), choosing SQLite's durability.
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Self> {
+        let db = Self::open(url, durability).await?;
         migrations::run(&db.pool, db.backend).await?;
         Ok(db)
     }
 
     pub async fn connect_without_migrating(url: &str) -> Result<Self> {
+        Self::open(url, Durability::Full).await
+    }
+
+    async fn open(url: &str, durability: Durability) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -221,17 +243,21 @@ impl Db {
                 // A local file cannot drop a connection the way a network server can, so the
                 // round trip that checks each connection before use buys nothing here.
                 .test_before_acquire(false)
-                .after_connect(|conn, _| {
+                .after_connect(move |conn, _| {
                     Box::pin(async move {
                         // WAL lets readers proceed during a write; writers queue on the
-                        // busy timeout instead of failing at once. Each write makes every
-                        // other connection drop its page cache; with the file memory-mapped
-                        // they re-read pages from the mapping instead of with a syscall each.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
+                        // busy timeout instead of failing at once.
+                        let pragmas = match durability {
+                            Durability::Full => {
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                            }
+                            Durability::Normal => {
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                            }
+                        };
+                        conn.execute(pragmas).await?;
                         Ok(())
                     })
                 }),

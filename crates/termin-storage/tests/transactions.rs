@@ -113,3 +113,25 @@ async fn a_begin_cancelled_while_waiting_for_the_lock_leaves_nothing_open() {
     db.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+/// Every commit reaches the disk before it is acknowledged unless the operator opts out.
+#[tokio::test]
+async fn sqlite_commits_are_durable_unless_opted_out() {
+    let synchronous = |db: Db| async move {
+        let mut conn = db.conn().await.unwrap();
+        sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    let (db, path) = fresh_db().await;
+    assert_eq!(synchronous(db).await, 2, "FULL");
+    let normal = Db::connect_with(
+        &format!("sqlite://{}", path.display()),
+        termin_storage::Durability::Normal,
+    )
+    .await
+    .unwrap();
+    assert_eq!(synchronous(normal).await, 1, "NORMAL");
+    let _ = std::fs::remove_file(path);
+}

@@ -101,6 +101,11 @@ pub struct ServeArgs {
     /// comma-separated addresses or networks (10.0.0.0/8,::1). Others' are ignored.
     #[arg(long, env = "TERMIN_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::config::Cidr>,
+    /// SQLite only: acknowledge a commit once it survives a killed process but not yet a power
+    /// failure (`synchronous = NORMAL`), which is faster. By default every commit reaches the
+    /// disk before it is answered.
+    #[arg(long, env = "TERMIN_SQLITE_RELAXED_DURABILITY")]
+    pub sqlite_relaxed_durability: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -232,6 +237,9 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
     config.trusted_proxies = args.trusted_proxies;
+    if args.sqlite_relaxed_durability {
+        config.durability = termin_storage::Durability::Normal;
+    }
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let backend = app.state().service.db.backend().name();

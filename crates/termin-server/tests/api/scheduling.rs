@@ -128,6 +128,40 @@ async fn availability_crud_validates_every_field(app: TestApp) {
         patched.json()["schedule"]["tuesday"]["hours"][0]["start"],
         "18:00"
     );
+    assert_eq!(
+        created.json()["schedule"]["monday"]["enabled"],
+        false,
+        "a new schedule is the week sent"
+    );
+    // PATCH merges: one weekday sent changes that weekday only; exceptions stay unless sent.
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/availability/{id}"),
+            &auth,
+            Some(json!({"schedule": {"monday": {"enabled": true, "hours": [{"start": "07:00", "end": "08:00"}]}}})),
+        )
+        .await;
+    patched.assert_status(200);
+    let body = patched.json();
+    assert_eq!(body["schedule"]["monday"]["hours"][0]["start"], "07:00");
+    assert_eq!(body["schedule"]["tuesday"]["enabled"], true, "{body}");
+    assert_eq!(body["schedule"]["tuesday"]["hours"][0]["start"], "18:00");
+    assert_eq!(body["name"], "Late");
+    assert_eq!(body["timezone"], "America/New_York");
+    assert_eq!(body["exceptions"][0]["date"], "2030-12-24");
+    let closed = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/availability/{id}"),
+            &auth,
+            Some(json!({"schedule": {"tuesday": {"enabled": false}}, "exceptions": []})),
+        )
+        .await
+        .json();
+    assert_eq!(closed["schedule"]["tuesday"]["enabled"], false);
+    assert_eq!(closed["schedule"]["monday"]["hours"][0]["start"], "07:00");
+    assert_eq!(closed["exceptions"], json!([]));
     // Another member cannot see it; an admin can.
     app.get(&format!("/v4/availability/{id}"), &c.admin.auth())
         .await
