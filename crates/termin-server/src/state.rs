@@ -8,9 +8,13 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::http::buckets::RateLimiter;
 
-/// What every handler and job can reach.
+/// What every handler and job can reach. Cloned for every middleware and extractor of every
+/// request, so it is one shared allocation: a clone is one atomic count, not one per field
+/// (the counts are shared between the runtime's threads, and each is a contended cache line).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     /// The use cases, with the database, clock and SSRF guard they run against.
     pub service: Service,
     pub config: Arc<Config>,
@@ -30,12 +34,20 @@ impl AppState {
     /// With a resolver and a clock of the caller's (tests use fixed answers and a clock they move).
     pub fn with(db: Db, config: Config, lookup: Arc<dyn NameLookup>, clock: Clock) -> Self {
         let guard = TargetGuard::new(lookup, config.webhooks.allow_private_networks);
-        Self {
+        Self(Arc::new(Shared {
             service: Service::new(db, clock, guard, &config.public_url),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),
             webhook_wakeup: Arc::new(Notify::new()),
             config: Arc::new(config),
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

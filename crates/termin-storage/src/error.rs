@@ -37,6 +37,9 @@ pub enum StorageError {
     Conflict(Conflict),
     #[error("database URL must start with sqlite: or postgres:")]
     UnsupportedUrl,
+    /// An operation this database or input cannot do, with the reason for the operator.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("stored data is not as expected: {0}")]
     Corrupt(String),
     #[error("migration failed: {0}")]

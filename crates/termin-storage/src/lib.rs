@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod appointments;
 pub mod availabilities;
+pub mod backup;
 mod batch;
 pub mod companies;
 pub mod contacts;

@@ -58,6 +58,19 @@ pub enum Command {
     /// Manage Platform API Keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Copy the SQLite database to a new file, consistently, while the server runs.
+    Backup {
+        /// The file to write (it must not exist).
+        path: std::path::PathBuf,
+    },
+    /// Make a backup the SQLite database of --database-url. Stop the server first.
+    Restore {
+        /// The backup file.
+        path: std::path::PathBuf,
+        /// Replace an existing database (stopped: no server may be using it).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -194,19 +207,44 @@ pub enum ApiKeyCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Serve(args) = cli.command {
-        return serve(cli.database_url, args).await;
-    }
+    let out = Output { json: cli.json };
+    let command = match cli.command {
+        Command::Serve(args) => return serve(cli.database_url, args).await,
+        Command::Restore { path, replace } => {
+            termin_storage::backup::restore_sqlite(&path, &cli.database_url, replace).await?;
+            // Opening it runs the migrations a backup from an older termin lacks.
+            Db::connect(&cli.database_url)
+                .await
+                .with_context(|| "the restored database did not open")?
+                .close()
+                .await;
+            out.print(
+                json!({"restored": path, "databaseUrl": cli.database_url}),
+                format!("restored {} into {}", path.display(), cli.database_url),
+            );
+            return Ok(());
+        }
+        other => other,
+    };
     let db = Db::connect(&cli.database_url)
         .await
         .with_context(|| "could not open the database")?;
-    let out = Output { json: cli.json };
     // Operator commands make no outgoing requests and build no links: the guard and the
     // public URL are never consulted.
     let guard = TargetGuard::new(Arc::new(SystemLookup), false);
     let svc = Service::new(db, Clock::system(), guard, "");
-    let result = match cli.command {
-        Command::Serve(_) => unreachable!("handled above"),
+    let result = match command {
+        Command::Serve(_) | Command::Restore { .. } => unreachable!("handled above"),
+        Command::Backup { path } => match svc.db.backup_into(&path).await {
+            Ok(()) => {
+                out.print(
+                    json!({"backup": path}),
+                    format!("backed up to {}", path.display()),
+                );
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        },
         Command::Company(c) => company(&svc, c, &out).await,
         Command::User(c) => user(&svc, c, &out).await,
         Command::Token(c) => token(&svc, c, &out).await,

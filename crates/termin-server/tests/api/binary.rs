@@ -1,6 +1,9 @@
 //! Tests of the real binary: the operator CLI, request logs, graceful shutdown, and several
 //! nodes on one PostgreSQL database.
 
+use std::sync::Arc;
+
+use serde_json::{json, Value};
 use termin_domain::tenancy::Plan;
 
 use crate::helpers::{sqlite_url, Auth, TestApp};
@@ -366,4 +369,170 @@ async fn a_pat_stops_on_every_node_at_the_next_request() {
         .unwrap();
     assert_eq!(removed.status(), 200);
     assert_eq!(both(c.admin.pat.clone()).await, [401, 401]);
+}
+
+/// `termin backup` under a booking load copies every booking acknowledged before it began, and
+/// `termin restore` brings the copy back as a database a fresh server serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_every_acknowledged_booking() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("live.db").display());
+    cli_json(
+        &url,
+        &[
+            "company",
+            "create",
+            "--name",
+            "Load",
+            "--owner-email",
+            "owner@load.test",
+        ],
+        None,
+    );
+    let pat = cli_json(
+        &url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "owner@load.test",
+            "--name",
+            "load",
+        ],
+        None,
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let server = Server::start(&url, &[]);
+    let client = reqwest::Client::new();
+    let day = json!({"enabled": true, "hours": [{"start": "00:00", "end": "24:00"}]});
+    let week: serde_json::Map<String, Value> = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| (d.to_string(), day.clone()))
+    .collect();
+    let post = |path: &str, body: Value| {
+        client
+            .post(server.url(path))
+            .bearer_auth(&pat)
+            .json(&body)
+            .send()
+    };
+    let availability: Value = post(
+        "/v4/availability",
+        json!({"name": "always", "timezone": "UTC", "schedule": week}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mt: Value = post(
+        "/v4/meeting-type",
+        json!({"meetingInfo": {"name": "Five", "duration": 5},
+        "availabilityId": availability["id"], "daysIntoFuture": {"bookingLimit": 365}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let first = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).as_second()
+        / 86_400
+        * 86_400;
+    let acknowledged = Arc::new(std::sync::Mutex::new(
+        Vec::<(std::time::Instant, String)>::new(),
+    ));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loaders = Vec::new();
+    for worker in 0..4i64 {
+        let (client, pat, acknowledged, stop) = (
+            client.clone(),
+            pat.clone(),
+            acknowledged.clone(),
+            stop.clone(),
+        );
+        let (url, mt_id) = (server.url("/v4/booking"), mt["id"].clone());
+        loaders.push(tokio::spawn(async move {
+            let mut n = 0i64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let start = jiff::Timestamp::from_second(first + (n * 4 + worker) * 300).unwrap();
+                n += 1;
+                let body = json!({"meetingTypeId": mt_id, "start": start.to_string(),
+                    "attendee": {"email": format!("w{worker}n{n}@example.com"), "firstname": "A", "lastname": "B"}});
+                let r = client.post(&url).bearer_auth(&pat).json(&body).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 201);
+                let id = r.json::<Value>().await.unwrap()["appointmentId"].as_str().unwrap().to_owned();
+                acknowledged.lock().unwrap().push((std::time::Instant::now(), id));
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let began = std::time::Instant::now();
+    let backup = dir.path().join("backup.db");
+    let out = cli_json(&url, &["backup", backup.to_str().unwrap()], None);
+    assert_eq!(out["backup"], backup.to_str().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for l in loaders {
+        l.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let before: Vec<&String> = acknowledged
+        .iter()
+        .filter(|(at, _)| *at < began)
+        .map(|(_, id)| id)
+        .collect();
+    assert!(
+        before.len() >= 10,
+        "the load booked too little to tell: {}",
+        before.len()
+    );
+    assert!(
+        acknowledged.len() > before.len(),
+        "bookings went on during the backup"
+    );
+    // A backup never overwrites.
+    assert!(!cli(&url, &["backup", backup.to_str().unwrap()], None)
+        .status
+        .success());
+
+    // Into a fresh database, served by a fresh server.
+    let restored = format!("sqlite://{}", dir.path().join("restored.db").display());
+    let out = cli_json(&restored, &["restore", backup.to_str().unwrap()], None);
+    assert_eq!(out["restored"], backup.to_str().unwrap());
+    let fresh = Server::start(&restored, &[]);
+    for id in &before {
+        let r = client
+            .get(fresh.url(&format!("/v4/appointment/{id}")))
+            .bearer_auth(&pat)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            200,
+            "acknowledged before the backup, missing from it: {id}"
+        );
+    }
+    // Restoring over a database needs --replace; a file that is not a termin database is refused.
+    let again = cli(&restored, &["restore", backup.to_str().unwrap()], None);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let other = format!("sqlite://{}", dir.path().join("other.db").display());
+    assert!(!cli(&other, &["restore", junk.to_str().unwrap()], None)
+        .status
+        .success());
+    drop(fresh);
+    drop(server);
 }
