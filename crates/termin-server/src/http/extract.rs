@@ -72,25 +72,109 @@ fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiE
     Ok(())
 }
 
+/// Parses a JSON body strictly and predictably:
+/// - nothing but whitespace may follow the document (400);
+/// - no string (value or key) may hold U+0000, which PostgreSQL cannot store: 400 naming the
+///   field, on both backends alike;
+/// - a number written with a zero fraction (`30.0`) is accepted where an integer is expected.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "Request body must be a JSON document",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request(format!("Malformed JSON: {inner}"))
-        } else {
-            ApiError::validation(vec![FieldError {
-                field: if path == "." { String::new() } else { path },
-                message: strip_position(&inner.to_string()),
-            }])
+    // JSON can carry U+0000 only escaped; the slow path below finds where.
+    if contains_nul_escape(bytes) {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+        if let Some(field) = nul_path(&value, String::new()) {
+            return Err(ApiError::validation(vec![FieldError {
+                field,
+                message: "must not contain the character U+0000".into(),
+            }]));
         }
-    })
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut *de).map_err(field_error);
+    let parsed = match parsed {
+        Err(e)
+            if e.errors
+                .iter()
+                .any(|f| f.message.contains("floating point")) =>
+        {
+            // Perhaps an integral float where an integer belongs: try again with those as
+            // integers (anything else fails as before).
+            let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+            integral_floats_as_integers(&mut value);
+            return serde_path_to_error::deserialize(value).map_err(field_error);
+        }
+        other => other?,
+    };
+    de.end().map_err(malformed)?;
+    Ok(parsed)
+}
+
+fn malformed(err: serde_json::Error) -> ApiError {
+    ApiError::bad_request(format!("Malformed JSON: {err}"))
+}
+
+fn field_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        malformed(inner)
+    } else {
+        ApiError::validation(vec![FieldError {
+            field: if path == "." { String::new() } else { path },
+            message: strip_position(&inner.to_string()),
+        }])
+    }
+}
+
+fn contains_nul_escape(bytes: &[u8]) -> bool {
+    bytes
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && &w[2..] == b"0000")
+}
+
+/// The path (`attendee.notes`, `hosts[2]`) of the first string holding U+0000, if any.
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\\u0000")))
+            } else {
+                nul_path(v, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 /// serde_json appends " at line 1 column 20"; the field name says more to an API user.
@@ -99,6 +183,35 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// Middleware: a path or query that holds U+0000 (`%00`) is refused with 400 naming the query
+/// parameter, on every route: PostgreSQL cannot store the character, and SQLite would, so
+/// letting it through would make the two backends answer differently.
+pub async fn refuse_nul_in_uri(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    if uri.path().contains("%00") {
+        return ApiError::bad_request("The path must not contain the character U+0000")
+            .into_response();
+    }
+    if let Some(query) = uri.query().filter(|q| q.contains("%00")) {
+        let name = query
+            .split('&')
+            .find(|pair| pair.contains("%00"))
+            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+            .unwrap_or_default();
+        let name = if name.contains("%00") { "query" } else { name };
+        return ApiError::validation(vec![FieldError {
+            field: name.to_owned(),
+            message: "must not contain the character U+0000".into(),
+        }])
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Path parameters; a malformed id answers 400.

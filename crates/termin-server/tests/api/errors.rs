@@ -205,10 +205,117 @@ async fn answers_carry_ids_and_compress_when_asked(app: TestApp) {
     assert!(gz.text.starts_with("\u{1f}\u{fffd}"), "{:?}", &gz.text[..8]);
 }
 
+/// One text policy and one JSON reading on both backends: U+0000 is refused naming the field
+/// (body, key or query), trailing data after the document is refused, and integers may be
+/// written with a zero fraction.
+async fn strict_input_is_the_same_on_both_backends(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let raw = |method: Method, path: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", c.member.pat))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let nul = send(
+        &app.router,
+        raw(Method::POST, "/v4/availability", r#"{"name": "a\u0000b"}"#),
+    )
+    .await;
+    nul.assert_status(400);
+    assert_eq!(nul.json()["errors"][0]["field"], "name", "{}", nul.text);
+    assert_eq!(
+        nul.json()["errors"][0]["message"],
+        "must not contain the character U+0000"
+    );
+    let deep = send(&app.router, raw(Method::POST, "/v4/availability",
+        r#"{"name": "ok", "exceptions": [{"date": "2030-01-01", "type": "blocked", "note\u0000": 1}]}"#)).await;
+    deep.assert_status(400);
+    assert_eq!(
+        deep.json()["errors"][0]["field"],
+        "exceptions[0].note\\u0000",
+        "{}",
+        deep.text
+    );
+    // An escaped backslash before "u0000" is no U+0000.
+    send(
+        &app.router,
+        raw(
+            Method::POST,
+            "/v4/availability",
+            r#"{"name": "C:\\u0000dir"}"#,
+        ),
+    )
+    .await
+    .assert_status(201);
+    let query = app
+        .get("/v4/appointment/paginated?search=a%00b", &auth)
+        .await;
+    query.assert_status(400);
+    assert_eq!(query.json()["errors"][0]["field"], "search");
+    app.get("/v4/contacts/%00", &auth).await.assert_status(400);
+
+    let trailing = send(
+        &app.router,
+        raw(
+            Method::POST,
+            "/v4/availability",
+            r#"{"name": "x"} {"name": "y"}"#,
+        ),
+    )
+    .await;
+    trailing.assert_status(400);
+    assert!(
+        trailing
+            .error_message()
+            .starts_with("Malformed JSON: trailing characters"),
+        "{}",
+        trailing.text
+    );
+    send(
+        &app.router,
+        raw(Method::POST, "/v4/availability", "{\"name\": \"x\"} \n\t"),
+    )
+    .await
+    .assert_status(201);
+
+    let integral = send(
+        &app.router,
+        raw(
+            Method::POST,
+            "/v4/meeting-type",
+            r#"{"meetingInfo": {"name": "Float", "duration": 30.0}}"#,
+        ),
+    )
+    .await;
+    integral.assert_status(201);
+    assert_eq!(integral.json()["meetingInfo"]["duration"], 30);
+    let fractional = send(
+        &app.router,
+        raw(
+            Method::POST,
+            "/v4/meeting-type",
+            r#"{"meetingInfo": {"name": "Float", "duration": 30.5}}"#,
+        ),
+    )
+    .await;
+    fractional.assert_status(400);
+    assert_eq!(
+        fractional.json()["errors"][0]["field"],
+        "meetingInfo.duration",
+        "{}",
+        fractional.text
+    );
+}
+
 crate::backend_tests!(
     slow_requests_are_answered_408,
     bad_bodies_get_clear_errors,
     bad_paths_and_routes_get_clear_errors,
     rate_limits_answer_429_with_headers,
     answers_carry_ids_and_compress_when_asked,
+    strict_input_is_the_same_on_both_backends,
 );
