@@ -48,12 +48,44 @@ impl fmt::Display for Email {
 pub struct TimeZoneName(String);
 
 impl TimeZoneName {
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    /// A canonical IANA name: `Area/Location` (or `UTC`) exactly as the time zone database
+    /// spells it. `europe/berlin` is refused naming `Europe/Berlin`; names that are not places
+    /// (`localtime`, `Factory`, `posixrules`) are refused, since each machine may read them
+    /// differently.
+    pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if s.is_empty() || jiff::tz::TimeZone::get(s).is_err() {
-            return Err("must be a valid IANA time zone such as Europe/Berlin");
+        let generic = || "must be an IANA time zone name such as Europe/Berlin".to_owned();
+        if s.is_empty() || s.len() > 64 {
+            return Err(generic());
         }
-        Ok(Self(s.to_owned()))
+        // The database's names, read once: by exact spelling, and lower-cased to suggest one.
+        static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+            std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            jiff::tz::db()
+                .available()
+                .map(|n| n.as_str().to_owned())
+                .filter(|n| {
+                    (n == "UTC" || n.contains('/'))
+                        && !n.starts_with("posix/")
+                        && !n.starts_with("right/")
+                })
+                .map(|n| (n.to_ascii_lowercase(), n))
+                .collect()
+        });
+        Err(match names.get(&s.to_ascii_lowercase()) {
+            Some(name) if name == s => return Ok(Self(s.to_owned())),
+            Some(name) => format!("must be written as the IANA time zone name {name}"),
+            None => generic(),
+        })
+    }
+
+    /// A name read back from storage: whatever the database loads, as it was accepted when it
+    /// was written (earlier versions took any spelling the time zone database could load).
+    pub fn stored(s: &str) -> Result<Self, String> {
+        jiff::tz::TimeZone::get(s)
+            .map(|_| Self(s.to_owned()))
+            .map_err(|e| format!("stored time zone {s:?} does not load: {e}"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -210,5 +242,40 @@ mod tests {
     fn languages() {
         assert_eq!(Language::parse("DE-at").unwrap().as_str(), "de-AT");
         assert!(Language::parse("english").is_err());
+    }
+}
+
+#[cfg(test)]
+mod time_zone_tests {
+    use super::TimeZoneName;
+
+    #[test]
+    fn only_canonical_iana_names_pass() {
+        for good in [
+            "Europe/Berlin",
+            "UTC",
+            "America/Argentina/Buenos_Aires",
+            "Asia/Kolkata",
+        ] {
+            assert_eq!(TimeZoneName::parse(good).unwrap().as_str(), good);
+        }
+        assert_eq!(
+            TimeZoneName::parse("Europe/berlin").unwrap_err(),
+            "must be written as the IANA time zone name Europe/Berlin"
+        );
+        for bad in [
+            "localtime",
+            "Factory",
+            "posixrules",
+            "Mars/Base",
+            "",
+            "Europe/Berlin\0",
+        ] {
+            assert_eq!(
+                TimeZoneName::parse(bad).unwrap_err(),
+                "must be an IANA time zone name such as Europe/Berlin",
+                "{bad:?}"
+            );
+        }
     }
 }

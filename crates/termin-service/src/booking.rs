@@ -421,7 +421,7 @@ pub async fn bookable_times(
         None => {
             let first = &hosts[0];
             let zone = me.filter(|me| me.id == first.id).unwrap_or(first);
-            TimeZoneName::parse(&zone.timezone).map_err(ServiceError::internal)?
+            TimeZoneName::stored(&zone.timezone).map_err(ServiceError::internal)?
         }
     };
     let tz = TimeZone::get(timezone.as_str())

@@ -317,7 +317,7 @@ fn read_password(from_stdin: bool) -> anyhow::Result<Option<String>> {
     Ok(Some(s))
 }
 
-fn parsed<T>(field: &str, r: Result<T, &'static str>) -> anyhow::Result<T> {
+fn parsed<T, E: std::fmt::Display>(field: &str, r: Result<T, E>) -> anyhow::Result<T> {
     r.map_err(|m| anyhow::anyhow!("{field} {m}"))
 }
 

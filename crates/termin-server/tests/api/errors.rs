@@ -282,6 +282,34 @@ async fn strict_input_is_the_same_on_both_backends(app: TestApp) {
     .await
     .assert_status(201);
 
+    // Time zones are canonical IANA names; a case slip is told the right spelling.
+    for (zone, message) in [
+        (
+            "europe/berlin",
+            "must be written as the IANA time zone name Europe/Berlin",
+        ),
+        (
+            "localtime",
+            "must be an IANA time zone name such as Europe/Berlin",
+        ),
+        (
+            "Factory",
+            "must be an IANA time zone name such as Europe/Berlin",
+        ),
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                "/v4/availability",
+                &auth,
+                Some(json!({"name": "z", "timezone": zone})),
+            )
+            .await;
+        r.assert_status(400);
+        assert_eq!(r.json()["errors"][0]["field"], "timezone");
+        assert_eq!(r.json()["errors"][0]["message"], message);
+    }
+
     let integral = send(
         &app.router,
         raw(
