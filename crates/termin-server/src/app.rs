@@ -31,7 +31,6 @@ pub fn router(state: AppState) -> Router {
     let limited = api
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(middleware::from_fn(crate::http::extract::refuse_nul_in_uri))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::http::rate_limit::enforce,

@@ -849,6 +849,9 @@ pub async fn add_guest(
 ) -> ServiceResult<AppointmentView> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
+    // The guest list is read, changed and written back: lock it first, or parallel adds on
+    // PostgreSQL each write their own list and all but one are lost.
+    appointments::lock(&mut tx, id).await?;
     let loaded = load_visible(&mut tx, caller, id).await?;
     let active: Vec<&AttendeeRecord> = loaded
         .attendees

@@ -127,6 +127,9 @@ pub async fn create(
     }
     v.finish()?;
     let mut tx = svc.db.begin_write().await?;
+    // Count under the company's lock: on PostgreSQL's READ COMMITTED, parallel creates each
+    // saw room for one more and the limit did not hold.
+    termin_storage::lock_company(&mut tx, svc.db.backend(), caller.company_id).await?;
     if webhooks::list(&mut tx, caller.company_id).await?.len() >= MAX_WEBHOOKS {
         return Err(ServiceError::LimitReached(
             format!("A company can have at most {MAX_WEBHOOKS} webhooks").into(),

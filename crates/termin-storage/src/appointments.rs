@@ -346,6 +346,19 @@ pub async fn mark_open_groups(
     Ok(())
 }
 
+/// Locks an appointment's row until the transaction ends (PostgreSQL; SQLite's write lock
+/// already serialises writers), before a read-modify-write of its attendees.
+pub async fn lock(tx: &mut Tx, id: AppointmentId) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM appointments WHERE id = $1 FOR UPDATE")
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn find(
     conn: &mut AnyConnection,
     company: CompanyId,

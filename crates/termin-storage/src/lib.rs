@@ -378,6 +378,23 @@ pub async fn lock_users(
     Ok(())
 }
 
+/// Locks a company's row until the transaction ends (PostgreSQL; SQLite's write lock already
+/// serialises writers): what a limit counted over the company's rows takes before it counts,
+/// so that two parallel creates cannot both see room for one more.
+pub async fn lock_company(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    company: termin_domain::CompanyId,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
+            .bind(company.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `$from, $from+1, ...`: `n` numbered placeholders for an `IN (...)` list.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)

@@ -45,25 +45,62 @@ pub(crate) const JOINED_COLUMNS: &str = "u.id AS u_id, u.company_id AS u_company
      u.updated_at AS u_updated_at, u.deactivated_at AS u_deactivated_at, u.removed_at AS u_removed_at, \
      u.busy_version AS u_busy_version";
 
-/// Reads a user from columns named `{prefix}id`, `{prefix}email`, ...
+/// Reads a user from columns named `{prefix}id`, `{prefix}email`, ... (`prefix` is `""` or
+/// `"u_"`). The names are spelled out, not formatted: authentication reads a user on nearly
+/// every request, and fifteen formatted names were fifteen allocations each time.
 pub(crate) fn from_row_prefixed(row: &AnyRow, p: &str) -> Result<UserRecord> {
-    let c = |name: &str| format!("{p}{name}");
+    const PLAIN: [&str; 15] = [
+        "id",
+        "company_id",
+        "email",
+        "given_name",
+        "family_name",
+        "slug",
+        "timezone",
+        "language",
+        "role",
+        "user_type",
+        "created_at",
+        "updated_at",
+        "deactivated_at",
+        "removed_at",
+        "busy_version",
+    ];
+    const JOINED: [&str; 15] = [
+        "u_id",
+        "u_company_id",
+        "u_email",
+        "u_given_name",
+        "u_family_name",
+        "u_slug",
+        "u_timezone",
+        "u_language",
+        "u_role",
+        "u_user_type",
+        "u_created_at",
+        "u_updated_at",
+        "u_deactivated_at",
+        "u_removed_at",
+        "u_busy_version",
+    ];
+    debug_assert!(p.is_empty() || p == "u_", "no other prefix is spelled out");
+    let c = if p.is_empty() { &PLAIN } else { &JOINED };
     Ok(UserRecord {
-        id: parse_col(row, &c("id"))?,
-        company_id: parse_col(row, &c("company_id"))?,
-        email: row.try_get(c("email").as_str())?,
-        given_name: row.try_get(c("given_name").as_str())?,
-        family_name: row.try_get(c("family_name").as_str())?,
-        slug: row.try_get(c("slug").as_str())?,
-        timezone: row.try_get(c("timezone").as_str())?,
-        language: row.try_get(c("language").as_str())?,
-        role: parse_col(row, &c("role"))?,
-        user_type: parse_col(row, &c("user_type"))?,
-        created_at: ts(row.try_get(c("created_at").as_str())?),
-        updated_at: ts(row.try_get(c("updated_at").as_str())?),
-        deactivated_at: ts_opt(row.try_get(c("deactivated_at").as_str())?),
-        removed_at: ts_opt(row.try_get(c("removed_at").as_str())?),
-        busy_version: row.try_get(c("busy_version").as_str())?,
+        id: parse_col(row, c[0])?,
+        company_id: parse_col(row, c[1])?,
+        email: row.try_get(c[2])?,
+        given_name: row.try_get(c[3])?,
+        family_name: row.try_get(c[4])?,
+        slug: row.try_get(c[5])?,
+        timezone: row.try_get(c[6])?,
+        language: row.try_get(c[7])?,
+        role: parse_col(row, c[8])?,
+        user_type: parse_col(row, c[9])?,
+        created_at: ts(row.try_get(c[10])?),
+        updated_at: ts(row.try_get(c[11])?),
+        deactivated_at: ts_opt(row.try_get(c[12])?),
+        removed_at: ts_opt(row.try_get(c[13])?),
+        busy_version: row.try_get(c[14])?,
     })
 }
 

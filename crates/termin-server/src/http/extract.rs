@@ -185,33 +185,27 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Middleware: a path or query that holds U+0000 (`%00`) is refused with 400 naming the query
-/// parameter, on every route: PostgreSQL cannot store the character, and SQLite would, so
-/// letting it through would make the two backends answer differently.
-pub async fn refuse_nul_in_uri(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let uri = request.uri();
+/// A path or query that holds U+0000 (`%00`) is refused with 400 naming the query parameter,
+/// on every route (`rate_limit::enforce` asks this first): PostgreSQL cannot store the
+/// character, and SQLite would, so letting it through would make the two backends answer
+/// differently.
+pub fn nul_in_uri(uri: &axum::http::Uri) -> Option<ApiError> {
     if uri.path().contains("%00") {
-        return ApiError::bad_request("The path must not contain the character U+0000")
-            .into_response();
+        return Some(ApiError::bad_request(
+            "The path must not contain the character U+0000",
+        ));
     }
-    if let Some(query) = uri.query().filter(|q| q.contains("%00")) {
-        let name = query
-            .split('&')
-            .find(|pair| pair.contains("%00"))
-            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
-            .unwrap_or_default();
-        let name = if name.contains("%00") { "query" } else { name };
-        return ApiError::validation(vec![FieldError {
-            field: name.to_owned(),
-            message: "must not contain the character U+0000".into(),
-        }])
-        .into_response();
-    }
-    next.run(request).await
+    let query = uri.query().filter(|q| q.contains("%00"))?;
+    let name = query
+        .split('&')
+        .find(|pair| pair.contains("%00"))
+        .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+        .unwrap_or_default();
+    let name = if name.contains("%00") { "query" } else { name };
+    Some(ApiError::validation(vec![FieldError {
+        field: name.to_owned(),
+        message: "must not contain the character U+0000".into(),
+    }]))
 }
 
 /// Path parameters; a malformed id answers 400.

@@ -39,9 +39,13 @@ pub struct ClientIp(pub Option<IpAddr>);
 #[derive(Clone, Default)]
 pub struct RateSlot(Arc<OnceLock<Decision>>);
 
-/// Middleware: refuses over-limit requests with 429 and labels answers with
+/// Middleware on every API route: refuses a URI holding U+0000 (one middleware for both, each
+/// costs a layer on every request), then over-limit requests with 429, and labels answers with
 /// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
 pub async fn enforce(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Some(refused) = crate::http::extract::nul_in_uri(request.uri()) {
+        return refused.into_response();
+    }
     // Health checks come from load balancers and monitors, not from API clients.
     if request.uri().path() == "/health" {
         return next.run(request).await;

@@ -317,12 +317,82 @@ async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
     assert_eq!(offered, 16, "{times}");
 }
 
+/// Twenty parallel webhook creates for one company: exactly six exist afterwards.
+async fn the_webhook_limit_holds_under_parallel_creates(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.admin.auth();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let router = app.router.clone();
+            let body = json!({"endpoint": format!("https://receiver.test/hook{i}"), "eventTypes": ["booking_created"]});
+            let request = build(Method::POST, "/webhooks", &auth, Some(body));
+            tokio::spawn(async move { send(&router, request).await.status.as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(count(&statuses, 201), 6, "{statuses:?}");
+    assert_eq!(count(&statuses, 406), 14, "{statuses:?}");
+    let list = app.get("/webhooks", &auth).await.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(6), "{list}");
+}
+
+/// Eight parallel guest additions to one attendee: the five the limit allows are all kept, and
+/// exactly those were answered 200.
+async fn parallel_guest_additions_are_all_kept_up_to_the_limit(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let auth = c.member.auth();
+    let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let booked = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(&mt, start, "host-guest@example.com")),
+        )
+        .await;
+    booked.assert_status(201);
+    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let router = app.router.clone();
+            let request = build(
+                Method::PATCH,
+                &format!("/v4/appointment/{id}/guest"),
+                &auth,
+                Some(json!({"email": format!("guest{i}@example.com")})),
+            );
+            tokio::spawn(async move { send(&router, request).await.status.as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(count(&statuses, 200), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 400), 3, "{statuses:?}");
+    let view = app
+        .get(&format!("/v4/appointment/{id}"), &auth)
+        .await
+        .json();
+    let guests = view["attendees"][0]["bringalongEmails"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(guests, 5, "{view}");
+}
+
 crate::backend_tests!(
     fifty_bookings_for_one_slot_make_one_appointment,
     overlapping_starts_race_for_one_host,
     a_group_meeting_never_exceeds_its_seats,
     rescheduling_into_a_taken_slot_changes_nothing,
     parallel_cancels_have_one_winner_and_one_event,
+    the_webhook_limit_holds_under_parallel_creates,
+    parallel_guest_additions_are_all_kept_up_to_the_limit,
 );
 
 /// The same races against two `termin serve` processes sharing one PostgreSQL database:
