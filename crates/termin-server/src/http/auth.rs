@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use termin_domain::principal::{Credential, Principal};
 
+use crate::http::cookie::session_cookie;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use termin_service::authenticate::{
@@ -20,7 +21,6 @@ use termin_service::{PooledConnection, UserRecord};
 
 pub const ACTING_USER_HEADER: &str = "x-meetergo-api-user-id";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-pub const SESSION_COOKIE: &str = "termin_session";
 
 /// Reads the credential material of a request without judging it.
 pub fn presented<'a>(headers: &'a HeaderMap, method: &Method) -> Result<Presented<'a>, ApiError> {
@@ -48,17 +48,6 @@ pub fn presented<'a>(headers: &'a HeaderMap, method: &Method) -> Result<Presente
         });
     }
     Ok(Presented::Nothing)
-}
-
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
 }
 
 /// The acting user's record, when authentication already read it (PATs and API keys); handlers

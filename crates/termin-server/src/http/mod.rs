@@ -10,6 +10,7 @@ pub mod availability;
 pub mod booking;
 pub mod buckets;
 pub mod contacts;
+pub mod cookie;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -72,7 +73,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::http::auth::SESSION_COOKIE,
+                crate::http::cookie::SESSION_COOKIE,
             ))),
         );
     }

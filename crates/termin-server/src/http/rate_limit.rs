@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use termin_domain::principal::{Credential, Principal};
 
 use crate::config::Cidr;
-use crate::http::auth::session_cookie;
 use crate::http::buckets::Decision;
+use crate::http::cookie::session_cookie;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 

@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::auth::{session_cookie, DashboardSession, SESSION_COOKIE};
+use crate::http::auth::DashboardSession;
+use crate::http::cookie::{session_cookie, SESSION_COOKIE};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
 use crate::http::json::users::UserView;
