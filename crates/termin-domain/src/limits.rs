@@ -22,3 +22,9 @@ pub const MAX_WEBHOOKS: usize = 6;
 pub const MAX_WINDOW_DAYS: i64 = 62;
 /// The largest page a listing returns.
 pub const MAX_PAGE_SIZE: i64 = 100;
+/// The longest URL termin stores (webhook endpoints), in characters.
+pub const MAX_URL_CHARS: usize = 2048;
+/// The most an attendee's `notes` (answers to booking questions) may hold, as JSON bytes.
+pub const MAX_ATTENDEE_NOTES_BYTES: usize = 16 * 1024;
+/// The most one meeting-type location may hold, as JSON bytes.
+pub const MAX_LOCATION_BYTES: usize = 2048;

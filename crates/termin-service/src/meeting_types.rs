@@ -366,6 +366,15 @@ pub fn apply(
     if settings.locations.len() > 20 {
         v.fail("locations", "must have at most 20 entries");
     }
+    let max = termin_domain::limits::MAX_LOCATION_BYTES;
+    for (i, location) in settings.locations.iter().enumerate() {
+        if serde_json::to_string(location).map_or(true, |j| j.len() > max) {
+            v.fail(
+                &format!("locations[{i}]"),
+                format!("must be at most {max} bytes of JSON"),
+            );
+        }
+    }
     if settings.metadata.len() > 20 {
         v.fail("metadata", "must have at most 20 keys");
     }

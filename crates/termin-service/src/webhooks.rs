@@ -90,6 +90,11 @@ fn parse_event_types(v: &mut Validator, raw: &[String]) -> Option<String> {
 }
 
 async fn check_endpoint(guard: &TargetGuard, v: &mut Validator, raw: &str) -> Option<String> {
+    let max = termin_domain::limits::MAX_URL_CHARS;
+    if raw.chars().count() > max {
+        v.fail("endpoint", format!("must be at most {max} characters"));
+        return None;
+    }
     match guard.check_endpoint(raw).await {
         // Stored exactly as sent: clients compare it byte for byte with what they registered.
         Ok(_) => Some(raw.to_owned()),

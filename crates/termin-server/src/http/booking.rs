@@ -373,6 +373,16 @@ async fn create_booking(
         notes: a.notes.unwrap_or_default(),
         bringalong_emails: bringalong,
     };
+    let notes_bytes = serde_json::to_string(&attendee.notes).map_or(usize::MAX, |j| j.len());
+    if notes_bytes > termin_domain::limits::MAX_ATTENDEE_NOTES_BYTES {
+        v.fail(
+            "attendee.notes",
+            format!(
+                "must be at most {} bytes of JSON",
+                termin_domain::limits::MAX_ATTENDEE_NOTES_BYTES
+            ),
+        );
+    }
     let _ = a.data_policy_accepted;
     let channel = input.channel.clone();
     if let Some(c) = &channel {

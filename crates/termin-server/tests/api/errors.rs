@@ -310,6 +310,42 @@ async fn strict_input_is_the_same_on_both_backends(app: TestApp) {
         assert_eq!(r.json()["errors"][0]["message"], message);
     }
 
+    // Fields once bounded only by the 1 MiB body limit.
+    let long_endpoint = format!("https://receiver.test/{}", "a".repeat(2100));
+    let r = app
+        .call(
+            Method::POST,
+            "/webhooks",
+            &c.admin.auth(),
+            Some(json!({"endpoint": long_endpoint, "eventTypes": ["booking_created"]})),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.json()["errors"][0]["field"], "endpoint");
+    let r = app
+        .call(Method::POST, "/v4/meeting-type", &auth,
+            Some(json!({"meetingInfo": {"name": "Far", "duration": 30}, "locations": [{"address": "x".repeat(3000)}]})))
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.json()["errors"][0]["field"], "locations[0]", "{}", r.text);
+    let mt = crate::scheduling::default_meeting_type(&app, &c.member).await;
+    let mut big = crate::scheduling::booking(
+        &mt,
+        crate::scheduling::upcoming_weekday("Europe/Berlin", 3, 10, 0),
+        "n@example.com",
+    );
+    big["attendee"]["notes"] = json!({"answer": "y".repeat(20_000)});
+    let r = app
+        .call(Method::POST, "/v4/booking", &auth, Some(big))
+        .await;
+    r.assert_status(400);
+    assert_eq!(
+        r.json()["errors"][0]["field"],
+        "attendee.notes",
+        "{}",
+        r.text
+    );
+
     let integral = send(
         &app.router,
         raw(
