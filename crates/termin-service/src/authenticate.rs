@@ -9,7 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use termin_domain::credential::{
     BearerCredential, FormatError, PlainSessionSecret, API_KEY_PREFIX,
 };
-use termin_domain::principal::{resolve_acting_user, ActingUser, Credential, Principal};
+use termin_domain::principal::{
+    resolve_acting_user, ActingUser, ActingUserError, Credential, Principal,
+};
 use termin_domain::{ApiKeyId, SessionId, TokenId, UserId};
 use termin_storage::{api_keys, sessions, tokens, users, PooledConnection};
 
@@ -292,7 +294,14 @@ async fn session(
     if stale(Some(found.last_seen_at), at) {
         conn = record_use(svc, conn, Use::Session(found.id), at).await?;
     }
-    resolve_acting_user(Some(found.user_id), acting_header, rule.owner_fallback)?;
+    resolve_acting_user(Some(found.user_id), acting_header, rule.owner_fallback).map_err(
+        |e| match e {
+            ActingUserError::Impersonation => ServiceError::forbidden(
+                "A dashboard session acts as its logged-in user; x-meetergo-api-user-id may only name that user",
+            ),
+            other => other.into(),
+        },
+    )?;
     Ok(Authenticated {
         principal: Principal {
             user_id: found.user_id,

@@ -325,12 +325,21 @@ impl std::str::FromStr for TimePoint {
     type Err = &'static str;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        if let Ok(t) = raw.parse::<Timestamp>() {
-            return Ok(Self::Instant(t));
+        if raw.len() == 10 {
+            return raw
+                .parse()
+                .map(Self::Date)
+                .map_err(|_| "must be a date (2026-12-01) or an RFC 3339 timestamp");
         }
-        raw.parse()
-            .map(Self::Date)
-            .map_err(|_| "must be a date (2026-12-01) or an RFC 3339 timestamp")
+        crate::wire_time::parse(raw)
+            .map(Self::Instant)
+            .map_err(|e| {
+                if e.starts_with("is out of range") {
+                    e
+                } else {
+                    "must be a date (2026-12-01) or an RFC 3339 timestamp"
+                }
+            })
     }
 }
 

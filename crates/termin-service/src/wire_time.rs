@@ -23,8 +23,42 @@ pub fn serialize_opt<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok
     }
 }
 
+/// Reads an instant a client sent: RFC 3339 with an offset. The error says what is wrong: an
+/// instant past what termin represents (a little before the end of year 9999) is RFC 3339
+/// all the same, and is told so.
+pub fn parse(raw: &str) -> Result<Timestamp, &'static str> {
+    raw.parse::<Timestamp>().map_err(|_| {
+        // The same text with the year 2000 parses: only the year was out of range.
+        let in_range = raw
+            .get(4..)
+            .filter(|_| {
+                raw.get(..4)
+                    .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .is_some_and(|rest| format!("2000{rest}").parse::<Timestamp>().is_ok());
+        if in_range {
+            "is out of range: instants must be before 9999-12-30"
+        } else {
+            "must be an RFC 3339 timestamp with an offset"
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_errors_say_what_is_wrong() {
+        assert!(super::parse("2026-12-01T10:00:00+01:00").is_ok());
+        assert_eq!(
+            super::parse("9999-12-31T23:59:59Z"),
+            Err("is out of range: instants must be before 9999-12-30")
+        );
+        assert_eq!(
+            super::parse("2026-12-01 10:00"),
+            Err("must be an RFC 3339 timestamp with an offset")
+        );
+    }
+
     #[test]
     fn always_three_fractional_digits_in_utc() {
         let cases = [

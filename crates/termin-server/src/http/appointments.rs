@@ -88,10 +88,7 @@ async fn list_appointments(
     let end = point(&mut v, "end", q.one("end").is_some_and(|e| e.len() == 10));
     let updated_since = v.check_opt(
         "updatedSince",
-        q.one("updatedSince").map(|s| {
-            s.parse::<Timestamp>()
-                .map_err(|_| "must be an RFC 3339 timestamp")
-        }),
+        q.one("updatedSince").map(termin_service::wire_time::parse),
     );
     let status = match q.one("status") {
         None => None,
@@ -244,10 +241,8 @@ async fn reschedule_appointment(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<RescheduleInput>,
 ) -> ApiResult<Json<Rescheduled>> {
-    let start: Timestamp = input
-        .start
-        .parse()
-        .map_err(|_| ApiError::field("start", "must be an RFC 3339 timestamp with an offset"))?;
+    let start: Timestamp =
+        termin_service::wire_time::parse(&input.start).map_err(|m| ApiError::field("start", m))?;
     let (appointment, previous_start) = appointments::reschedule(
         &state.service,
         &caller,

@@ -326,13 +326,9 @@ async fn create_booking(
     if input.meeting_type_id.is_none() {
         v.fail("meetingTypeId", "is required");
     }
-    let start = v.require("start", input.start.as_deref()).and_then(|s| {
-        v.check(
-            "start",
-            s.parse::<Timestamp>()
-                .map_err(|_| "must be an RFC 3339 timestamp with an offset"),
-        )
-    });
+    let start = v
+        .require("start", input.start.as_deref())
+        .and_then(|s| v.check("start", termin_service::wire_time::parse(s)));
     if input.attendee.is_none() {
         v.fail("attendee", "is required");
     }

@@ -310,6 +310,46 @@ async fn strict_input_is_the_same_on_both_backends(app: TestApp) {
         assert_eq!(r.json()["errors"][0]["message"], message);
     }
 
+    // Messages say what happened: a session naming another user is told about sessions, and
+    // an instant past year 9999 is RFC 3339 all the same.
+    let session = app.session(&c.member.user).await;
+    let crate::helpers::Auth::Session { cookie, .. } = &session else {
+        unreachable!()
+    };
+    let r = send(
+        &app.router,
+        Request::builder()
+            .uri("/v4/user/me")
+            .header(header::COOKIE, format!("termin_session={cookie}"))
+            .header("x-meetergo-api-user-id", c.admin.user.id.to_string())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    r.assert_status(403);
+    assert!(
+        r.error_message()
+            .starts_with("A dashboard session acts as its logged-in user"),
+        "{}",
+        r.text
+    );
+    let mut late = crate::scheduling::booking(
+        &crate::scheduling::default_meeting_type(&app, &c.member).await,
+        crate::scheduling::upcoming_weekday("Europe/Berlin", 3, 10, 0),
+        "late@example.com",
+    );
+    late["start"] = json!("9999-12-31T23:59:59Z");
+    let r = app
+        .call(Method::POST, "/v4/booking", &auth, Some(late))
+        .await;
+    r.assert_status(400);
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "is out of range: instants must be before 9999-12-30",
+        "{}",
+        r.text
+    );
+
     // Fields once bounded only by the 1 MiB body limit.
     let long_endpoint = format!("https://receiver.test/{}", "a".repeat(2100));
     let r = app
