@@ -8,6 +8,7 @@ pub mod ids;
 pub mod limits;
 pub mod principal;
 pub mod slots;
+pub mod special_addresses;
 pub mod tenancy;
 pub mod validate;
 pub mod webhook;

@@ -1,7 +1,6 @@
 //! Webhooks: event types, Standard Webhooks signing and verification, the retry schedule, and
 //! the address classifier that keeps deliveries away from internal networks.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -125,46 +124,7 @@ pub fn verify(
     Err(VerifyError::NoMatch)
 }
 
-/// Whether deliveries to `ip` must be refused (unless the operator allows private networks):
-/// loopback, private, link-local (which holds cloud metadata services at 169.254.169.254),
-/// carrier-grade NAT, unspecified, broadcast, multicast and documentation ranges, and IPv6
-/// unique-local, link-local and IPv4-mapped forms of all of these.
-pub fn is_internal_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => is_internal_v6(v6),
-    }
-}
-
-fn is_internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240 // reserved
-}
-
-fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_internal_v4(v4);
-    }
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-        || (first & 0xffc0) == 0xfe80 // link local fe80::/10
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 to any IPv4, incl. internal
-}
+pub use crate::special_addresses::is_internal_address;
 
 /// The default delays between delivery attempts: 7 retries over about 24 hours.
 pub const RETRY_SCHEDULE: [Duration; 7] = [
