@@ -38,7 +38,9 @@ pub async fn login(
     from: Option<std::net::IpAddr>,
 ) -> ServiceResult<LoggedIn> {
     let invalid = || ServiceError::unauthorized("Invalid email or password");
-    let account = format!("account:{}", email.trim().to_lowercase());
+    // An address is at most 254 characters; a longer "email" must not store a longer key.
+    let typed: String = email.trim().chars().take(254).collect();
+    let account = format!("account:{}", typed.to_lowercase());
     let network = from.map(|ip| format!("address:{}", client_network(ip)));
     let at = svc.now();
     let mut conn = svc.db.conn().await?;
