@@ -456,3 +456,114 @@ async fn two_nodes_on_postgres_book_a_slot_once() {
     }
     assert_eq!(attendees(&app, &mt).await, 2);
 }
+
+/// Parallel cancels of one appointment spread over two `termin serve` processes on one
+/// PostgreSQL database, and parallel webhook creates likewise: one cancel wins with one event,
+/// and the company ends with exactly six webhooks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgres_cancel_once_and_keep_the_webhook_limit() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(
+            json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_cancelled"]}),
+        ),
+    )
+    .await
+    .assert_status(201);
+    let booked = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &c.member.auth(),
+            Some(booking(
+                &mt,
+                upcoming_weekday("Europe/Berlin", 3, 10, 0),
+                "two@example.com",
+            )),
+        )
+        .await;
+    booked.assert_status(201);
+    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&url, &[]));
+        let b = s.spawn(|| Server::start(&url, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let client = reqwest::Client::new();
+    let fire = |paths: Vec<(String, String, Value)>| {
+        let tasks: Vec<_> = paths
+            .into_iter()
+            .map(|(node, token, body)| {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    client
+                        .post(node)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        async move {
+            let mut statuses = Vec::new();
+            for t in tasks {
+                statuses.push(t.await.unwrap());
+            }
+            statuses
+        }
+    };
+    let cancels = (0..20)
+        .map(|i| {
+            let node = if i % 2 == 0 { &a } else { &b };
+            (
+                node.url(&format!("/v4/appointment/{id}/cancel")),
+                c.member.pat.clone(),
+                json!({"reason": "race"}),
+            )
+        })
+        .collect();
+    let statuses = fire(cancels).await;
+    assert_eq!(count(&statuses, 200), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), 19, "{statuses:?}");
+    let mut conn = app.db.conn().await.unwrap();
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_events WHERE event_type = 'booking_cancelled'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
+    let creates = (0..20)
+        .map(|i| {
+            let node = if i % 2 == 0 { &a } else { &b };
+            // A public address literal: the nodes resolve names with the system resolver.
+            (node.url("/webhooks"), c.admin.pat.clone(), json!({"endpoint": format!("https://93.184.216.34/hook{i}"), "eventTypes": ["booking_created"]}))
+        })
+        .collect();
+    let statuses = fire(creates).await;
+    assert_eq!(
+        count(&statuses, 201),
+        5,
+        "one existed already: {statuses:?}"
+    );
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(c.id.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(total, 6);
+}
