@@ -64,8 +64,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `app`, with its answers compressed for requests that carry `Accept-Encoding`. Wrapping
-/// every answer's body costs about 7 µs a request (a tenth of `/health`) even when nothing is
-/// compressed; API clients such as scripts and load tools rarely ask, and browsers always do.
+/// every answer's body cost about 2 µs a request (measured pinned, of a 50 µs request) even
+/// when nothing was compressed; API clients such as scripts and load tools rarely ask, and
+/// browsers always do. (Both services are axum routers, which are always ready, so `call`
+/// without `poll_ready` is sound here.)
 fn compressed_for_those_who_ask(
     app: Router,
 ) -> impl tower::Service<
