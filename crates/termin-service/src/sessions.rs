@@ -75,6 +75,7 @@ pub async fn login(
         Some((user, _)) if verified => user,
         _ => {
             let mut tx = svc.db.begin_write().await?;
+            login_throttle::prune(&mut tx, at - FORGET_FAILURES_AFTER, at).await?;
             for (key, free) in [
                 (Some(account.as_str()), FREE_FAILURES_PER_ACCOUNT),
                 (network.as_deref(), FREE_FAILURES_PER_NETWORK),

@@ -47,6 +47,20 @@ pub async fn record_failure(
     Ok(failures)
 }
 
+/// Deletes the rows whose failures are forgotten and whose block is over: the table holds only
+/// what still counts, however many keys an attacker makes up.
+pub async fn prune(tx: &mut Tx, forget_before: Timestamp, now: Timestamp) -> Result<u64> {
+    let conn: &mut AnyConnection = tx;
+    let done = sqlx::query(
+        "DELETE FROM login_throttle WHERE last_failure_at < $1 AND blocked_until <= $2",
+    )
+    .bind(ms(forget_before))
+    .bind(ms(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Blocks `key` until `until` (never shortening a block already longer).
 pub async fn block(tx: &mut Tx, key: &str, until: Timestamp) -> Result<()> {
     let conn: &mut AnyConnection = tx;

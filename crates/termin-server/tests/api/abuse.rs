@@ -291,6 +291,34 @@ async fn failed_logins_are_throttled_across_nodes(app: TestApp) {
     )
     .await;
     r.assert_status(429);
+    // A quiet hour later, the next failure prunes every row that no longer counts.
+    let rows = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            let mut conn = db.conn().await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_throttle")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(rows(&app).await > 20);
+    app.clock.advance(SignedDuration::from_hours(2));
+    from(
+        &nodes[0],
+        "198.51.100.60:1",
+        Method::POST,
+        "/auth/login",
+        &[],
+        Some(json!({"email": "late@example.com", "password": "wrong password"})),
+    )
+    .await
+    .assert_status(401);
+    assert_eq!(
+        rows(&app).await,
+        2,
+        "only the new failure's account and network"
+    );
     // From elsewhere the account itself is fine.
     from(
         &nodes[0],

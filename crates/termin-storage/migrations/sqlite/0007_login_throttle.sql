@@ -9,3 +9,5 @@ CREATE TABLE login_throttle (
     -- No login for this key is checked before this instant.
     blocked_until    BIGINT NOT NULL
 );
+-- Rows whose failures are forgotten are pruned as new failures come in.
+CREATE INDEX login_throttle_age ON login_throttle (last_failure_at);
