@@ -98,6 +98,9 @@ impl ServiceError {
     }
 }
 
+/// The message of a user slug taken by someone else.
+pub const SLUG_TAKEN: &str = "This slug is already in use";
+
 /// The message every "slot taken" conflict carries, whichever check found it.
 pub const SLOT_TAKEN: &str = "Slot no longer available";
 
@@ -105,7 +108,7 @@ impl From<StorageError> for ServiceError {
     fn from(err: StorageError) -> Self {
         match err.conflict() {
             Some(Conflict::UserEmail) => Self::conflict("A user with this email already exists"),
-            Some(Conflict::UserSlug) => Self::conflict("This slug is already in use"),
+            Some(Conflict::UserSlug) => Self::conflict(SLUG_TAKEN),
             Some(Conflict::CompanyOwner) => Self::conflict("The company already has an owner"),
             Some(Conflict::MeetingTypeSlug) => {
                 Self::conflict("This slug is already in use by another of the host's meeting types")

@@ -14,7 +14,7 @@ use termin_storage::{sessions, Connection};
 use super::availability::{self, AvailabilityInput};
 use super::meeting_types::{self, MeetingTypeInput};
 use super::passwords;
-use crate::error::{ServiceError, ServiceResult, Validator};
+use crate::error::{ServiceError, ServiceResult, Validator, SLUG_TAKEN};
 use crate::events;
 use crate::Service;
 use termin_domain::limits::MAX_PAGE_SIZE;
@@ -199,16 +199,27 @@ pub async fn create_user_with(
         ));
     }
     let password_hash = hash_new_password(new).await?;
-    let mut tx = svc.db.begin_write().await?;
-    let created = insert_user(
-        &mut tx,
-        company,
-        new,
-        password_hash.as_deref(),
-        kit,
-        svc.now(),
-    )
-    .await?;
+    // The slug is derived from the name and checked free before the insert; on PostgreSQL a
+    // parallel create of a namesake can take it in between, and the unique index refuses this
+    // one. Then the whole transaction is tried again, and `free_slug` sees the taken one.
+    let mut attempts = 0;
+    let (mut tx, created) = loop {
+        let mut tx = svc.db.begin_write().await?;
+        match insert_user(
+            &mut tx,
+            company,
+            new,
+            password_hash.as_deref(),
+            kit,
+            svc.now(),
+        )
+        .await
+        {
+            Ok(created) => break (tx, created),
+            Err(ServiceError::Conflict(m)) if m == SLUG_TAKEN && attempts < 20 => attempts += 1,
+            Err(e) => return Err(e),
+        }
+    };
     // `new_employee`: the user as the API shows it, from the record just built.
     let subscribers = events::subscribers(&mut tx, company, EventType::NewEmployee).await?;
     if !subscribers.is_empty() {

@@ -385,6 +385,37 @@ async fn parallel_guest_additions_are_all_kept_up_to_the_limit(app: TestApp) {
     assert_eq!(guests, 5, "{view}");
 }
 
+/// Ten namesakes created at once: each gets a user and a slug of their own (on PostgreSQL the
+/// derived slug can be taken between its check and the insert; the create is then retried).
+async fn parallel_namesakes_each_get_a_slug(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let auth = crate::helpers::Auth::bearer(&key);
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let router = app.router.clone();
+            let body = json!({"email": format!("ada{i}@example.com"), "givenName": "Ada", "familyName": "Lovelace", "timezone": "UTC"});
+            let request = build(Method::POST, "/v4/user", &auth, Some(body));
+            tokio::spawn(async move { send(&router, request).await })
+        })
+        .collect();
+    let mut slugs = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(r.status.is_success(), "{} {}", r.status, r.text);
+        // The booking URL is /{slug}/{meeting type}.
+        slugs.push(
+            r.json()["bookingUrl"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 10, "{slugs:?}");
+}
+
 crate::backend_tests!(
     fifty_bookings_for_one_slot_make_one_appointment,
     overlapping_starts_race_for_one_host,
@@ -393,6 +424,7 @@ crate::backend_tests!(
     parallel_cancels_have_one_winner_and_one_event,
     the_webhook_limit_holds_under_parallel_creates,
     parallel_guest_additions_are_all_kept_up_to_the_limit,
+    parallel_namesakes_each_get_a_slug,
 );
 
 /// The same races against two `termin serve` processes sharing one PostgreSQL database:
