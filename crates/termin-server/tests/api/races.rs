@@ -6,23 +6,43 @@ use serde_json::{json, Value};
 use termin_domain::tenancy::Plan;
 use termin_domain::MeetingTypeId;
 
-use crate::helpers::{build, send, Auth, TestApp};
+use axum::body::Body;
+use axum::http::Request;
+
+use crate::helpers::{build, send, Auth, TestApp, TestResponse};
 use crate::process::Server;
 use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
 
 const RACERS: usize = 50;
 
+/// Sends every request at once and returns the answers, in the order of `requests`.
+async fn at_once(app: &TestApp, requests: Vec<Request<Body>>) -> Vec<TestResponse> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let router = app.router.clone();
+            tokio::spawn(async move { send(&router, request).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    answers
+}
+
+fn statuses(answers: &[TestResponse]) -> Vec<u16> {
+    answers.iter().map(|r| r.status.as_u16()).collect()
+}
+
 /// Sends all bookings at once and returns their statuses.
 async fn race(app: &TestApp, auth: &Auth, bodies: Vec<Value>) -> Vec<u16> {
-    let mut tasks = Vec::new();
-    for body in bodies {
-        let router = app.router.clone();
-        let request = build(Method::POST, "/v4/booking", auth, Some(body));
-        tasks.push(tokio::spawn(async move { send(&router, request).await }));
-    }
+    let requests = bodies
+        .into_iter()
+        .map(|body| build(Method::POST, "/v4/booking", auth, Some(body)))
+        .collect();
     let mut statuses = Vec::new();
-    for t in tasks {
-        let r = t.await.unwrap();
+    for r in at_once(app, requests).await {
         assert!(
             r.status.as_u16() == 201 || r.status.as_u16() == 409,
             "unexpected answer: {} {}",
@@ -243,25 +263,23 @@ async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
         r.assert_status(201);
         ids.push(r.json()["appointmentId"].as_str().unwrap().to_owned());
     }
+    let app = &app;
     let run = |requests: Vec<(String, Value)>| {
-        let tasks: Vec<_> = requests
+        let requests = requests
             .into_iter()
-            .map(|(path, body)| {
-                let router = app.router.clone();
-                let request = build(Method::POST, &path, &auth, Some(body));
-                tokio::spawn(async move { send(&router, request).await })
-            })
+            .map(|(path, body)| build(Method::POST, &path, &auth, Some(body)))
             .collect();
         async move {
-            let mut answers = Vec::new();
-            for t in tasks {
-                let r = t.await.unwrap();
-                answers.push((
-                    r.status.as_u16(),
-                    r.json()["message"].as_str().unwrap_or("").to_owned(),
-                ));
-            }
-            answers
+            at_once(app, requests)
+                .await
+                .iter()
+                .map(|r| {
+                    (
+                        r.status.as_u16(),
+                        r.json()["message"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
         }
     };
     let cancel = |id: &str| {
@@ -278,7 +296,7 @@ async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
         .iter()
         .filter(|a| a.0 == 409)
         .all(|a| a.1 == "Appointment is already cancelled"));
-    assert_eq!(events(&app, "booking_cancelled").await, 1);
+    assert_eq!(events(app, "booking_cancelled").await, 1);
 
     let mut requests = Vec::new();
     for i in 0..10 {
@@ -298,8 +316,8 @@ async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
         answers.iter().all(|a| a.0 == 200 || a.0 == 409),
         "{answers:?}"
     );
-    assert_eq!(events(&app, "booking_cancelled").await, 2);
-    assert_eq!(events(&app, "booking_rescheduled").await, ok(&moves) as i64);
+    assert_eq!(events(app, "booking_cancelled").await, 2);
+    assert_eq!(events(app, "booking_rescheduled").await, ok(&moves) as i64);
     // Nothing of the cancelled appointment still holds the host.
     let times = app
         .get(
@@ -321,18 +339,13 @@ async fn parallel_cancels_have_one_winner_and_one_event(app: TestApp) {
 async fn the_webhook_limit_holds_under_parallel_creates(app: TestApp) {
     let c = app.company(Plan::Platform).await;
     let auth = c.admin.auth();
-    let tasks: Vec<_> = (0..20)
+    let requests = (0..20)
         .map(|i| {
-            let router = app.router.clone();
             let body = json!({"endpoint": format!("https://receiver.test/hook{i}"), "eventTypes": ["booking_created"]});
-            let request = build(Method::POST, "/webhooks", &auth, Some(body));
-            tokio::spawn(async move { send(&router, request).await.status.as_u16() })
+            build(Method::POST, "/webhooks", &auth, Some(body))
         })
         .collect();
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let statuses = statuses(&at_once(&app, requests).await);
     assert_eq!(count(&statuses, 201), 6, "{statuses:?}");
     assert_eq!(count(&statuses, 406), 14, "{statuses:?}");
     let list = app.get("/webhooks", &auth).await.json();
@@ -356,22 +369,17 @@ async fn parallel_guest_additions_are_all_kept_up_to_the_limit(app: TestApp) {
         .await;
     booked.assert_status(201);
     let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
-    let tasks: Vec<_> = (0..8)
+    let requests = (0..8)
         .map(|i| {
-            let router = app.router.clone();
-            let request = build(
+            build(
                 Method::PATCH,
                 &format!("/v4/appointment/{id}/guest"),
                 &auth,
                 Some(json!({"email": format!("guest{i}@example.com")})),
-            );
-            tokio::spawn(async move { send(&router, request).await.status.as_u16() })
+            )
         })
         .collect();
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let statuses = statuses(&at_once(&app, requests).await);
     assert_eq!(count(&statuses, 200), 5, "{statuses:?}");
     assert_eq!(count(&statuses, 400), 3, "{statuses:?}");
     let view = app
@@ -391,17 +399,14 @@ async fn parallel_namesakes_each_get_a_slug(app: TestApp) {
     let c = app.company(Plan::Platform).await;
     let (_, key) = app.api_key(c.id, &c.owner.user).await;
     let auth = crate::helpers::Auth::bearer(&key);
-    let tasks: Vec<_> = (0..10)
+    let requests = (0..10)
         .map(|i| {
-            let router = app.router.clone();
             let body = json!({"email": format!("ada{i}@example.com"), "givenName": "Ada", "familyName": "Lovelace", "timezone": "UTC"});
-            let request = build(Method::POST, "/v4/user", &auth, Some(body));
-            tokio::spawn(async move { send(&router, request).await })
+            build(Method::POST, "/v4/user", &auth, Some(body))
         })
         .collect();
     let mut slugs = Vec::new();
-    for t in tasks {
-        let r = t.await.unwrap();
+    for r in at_once(&app, requests).await {
         assert!(r.status.is_success(), "{} {}", r.status, r.text);
         // The booking URL is /{slug}/{meeting type}.
         slugs.push(
