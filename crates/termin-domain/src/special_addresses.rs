@@ -247,12 +247,14 @@ pub const IPV6_SPECIAL: &[Block<Ipv6Addr>] = &[
     (v6([0xff00, 0, 0, 0, 0, 0, 0, 0]), 8, "Multicast", false),
 ];
 
-fn in_v4(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
+/// Whether `ip` is in the network `net`/`prefix`.
+pub fn in_v4(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
     let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
     u32::from(ip) & mask == u32::from(net) & mask
 }
 
-fn in_v6(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
+/// Whether `ip` is in the network `net`/`prefix`.
+pub fn in_v6(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
     let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
     u128::from(ip) & mask == u128::from(net) & mask
 }
@@ -360,8 +362,20 @@ mod tests {
     }
 
     #[test]
-    fn embedding_forms_are_judged_by_the_ipv4_they_carry() {
+    fn addresses_and_embedding_forms_are_judged_by_what_they_reach() {
         for internal in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "::127.0.0.1",
@@ -385,6 +399,8 @@ mod tests {
             );
         }
         for public in [
+            "93.184.216.34",
+            "1.1.1.1",
             "::ffff:93.184.216.34",
             "2002:5db8:d822::1",
             "64:ff9b::808:808",

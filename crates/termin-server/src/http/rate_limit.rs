@@ -135,7 +135,7 @@ fn labelled(mut response: Response, state: &AppState, decision: Decision) -> Res
 /// (see `termin_service::sessions::client_network`); all zero when the address is unknown.
 fn network_key(ip: Option<IpAddr>) -> [u8; 9] {
     let mut key = [0u8; 9];
-    match ip.map(canonical) {
+    match ip.map(|ip| ip.to_canonical()) {
         Some(IpAddr::V4(v4)) => {
             key[0] = b'4';
             key[1..5].copy_from_slice(&v4.octets());
@@ -149,19 +149,11 @@ fn network_key(ip: Option<IpAddr>) -> [u8; 9] {
     key
 }
 
-/// An IPv4 address written as IPv6 (`::ffff:192.0.2.1`) is that IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The client's address: the peer's, unless the peer is a trusted proxy. Then it is the last
 /// address in `Forwarded` (or else `X-Forwarded-For`) that is not itself a trusted proxy:
 /// entries to its left were written by the client, and anyone can write anything there.
 pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[Cidr]) -> Option<IpAddr> {
-    let peer = peer.map(canonical)?;
+    let peer = peer.map(|ip| ip.to_canonical())?;
     let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
     if !is_trusted(peer) {
         return Some(peer);
@@ -205,7 +197,7 @@ fn forwarded_for(headers: &HeaderMap, name: HeaderName) -> Vec<IpAddr> {
                 element
             };
             match parse_node(raw) {
-                Some(ip) => out.push(canonical(ip)),
+                Some(ip) => out.push(ip.to_canonical()),
                 None => out.clear(),
             }
         }
