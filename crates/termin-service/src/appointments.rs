@@ -233,6 +233,25 @@ pub async fn load_visible(
     Ok(loaded)
 }
 
+/// The appointment as the last writer left it, with its hosts locked for the transaction: what
+/// a cancel or reschedule starts from. Their writes change the hosts' rows (and busy versions),
+/// so the hosts are locked in the one order every writer uses. On PostgreSQL a racing cancel or
+/// reschedule has committed or waits at the lock, and the appointment is read again after it;
+/// on SQLite the write transaction already holds the database's write lock.
+async fn load_locked(
+    tx: &mut termin_storage::Tx,
+    svc: &Service,
+    caller: &Principal,
+    id: AppointmentId,
+) -> ServiceResult<Loaded> {
+    let loaded = load_visible(tx, caller, id).await?;
+    if svc.db.backend() == termin_storage::Backend::Sqlite {
+        return Ok(loaded);
+    }
+    lock_hosts(tx, svc, &loaded.host_ids()).await?;
+    load_visible(tx, caller, id).await
+}
+
 pub use termin_storage::appointments::Status;
 
 /// A validated appointment listing (`GET /v4/appointment/paginated`).
@@ -681,12 +700,8 @@ pub async fn cancel(
         ));
     }
     let mut tx = svc.db.begin_write().await?;
-    // Freeing the hosts writes their rows (their busy version): lock them first, in the one
-    // order every writer uses. On PostgreSQL a racing cancel waits here and then reads the
-    // appointment as the winner left it (and the cancel below is conditional as well).
-    let hosts = load_visible(&mut tx, caller, id).await?.host_ids();
-    lock_hosts(&mut tx, svc, &hosts).await?;
-    let loaded = load_visible(&mut tx, caller, id).await?;
+    // The cancel below is conditional as well.
+    let loaded = load_locked(&mut tx, svc, caller, id).await?;
     let already = || ServiceError::conflict("Appointment is already cancelled");
     if loaded.record.cancelled_at.is_some() {
         return Err(already());
@@ -754,11 +769,8 @@ pub async fn reschedule(
 ) -> ServiceResult<(AppointmentView, Timestamp)> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
-    // Lock the hosts, then read the appointment as the last writer left it (a racing cancel or
-    // reschedule has committed or waits; see `cancel`).
-    let hosts = load_visible(&mut tx, caller, id).await?.host_ids();
-    lock_hosts(&mut tx, svc, &hosts).await?;
-    let loaded = load_visible(&mut tx, caller, id).await?;
+    let loaded = load_locked(&mut tx, svc, caller, id).await?;
+    let hosts = loaded.host_ids();
     if loaded.record.cancelled_at.is_some() {
         return Err(ServiceError::conflict(
             "A cancelled appointment cannot be rescheduled",
