@@ -259,6 +259,17 @@ pub fn in_v6(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
     u128::from(ip) & mask == u128::from(net) & mask
 }
 
+/// The network a client address stands for in limits (rate limits, the login throttle,
+/// connection caps): the address itself for IPv4 (an IPv4-mapped IPv6 address counts as its
+/// IPv4 address), its /64 for IPv6: one subscriber commonly holds a whole /64, so single
+/// addresses cost nothing to change.
+pub fn client_network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        v4 => v4,
+    }
+}
+
 /// The most specific registry block holding `ip`, if any.
 fn most_specific<A: Copy>(
     table: &'static [Block<A>],

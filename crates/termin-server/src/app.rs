@@ -18,6 +18,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::Config;
+use crate::connections::{GuardedListener, MakeTracked};
 use crate::http;
 use crate::http::error::ApiError;
 use crate::http::extract::MAX_BODY_BYTES;
@@ -170,8 +171,13 @@ impl Application {
         // The webhook delivery worker runs beside the server and stops with it.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(crate::jobs::webhooks::run(self.state.clone(), stopped));
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
+        let listener = GuardedListener::new(
+            self.listener,
+            self.state.config.connections,
+            self.state.config.trusted_proxies.clone(),
+        );
+        let app = MakeTracked::new(router(self.state));
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         // Deliveries in flight finish (or their lease runs out and another node retries them).

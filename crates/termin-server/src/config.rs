@@ -34,6 +34,8 @@ pub struct Config {
     /// When SQLite's commits are durable: at once (the default) or only against a killed
     /// process (faster; the last commits may be lost on power failure).
     pub durability: termin_storage::Durability,
+    /// Caps on open connections, and how long one may wait for its request.
+    pub connections: crate::connections::ConnectionLimits,
 }
 
 /// An IP network, `192.0.2.0/24` or `2001:db8::/32`; a bare address is a network of one.
@@ -142,6 +144,7 @@ impl Config {
             },
             trusted_proxies: Vec::new(),
             durability: termin_storage::Durability::Full,
+            connections: crate::connections::ConnectionLimits::default(),
         }
     }
 }

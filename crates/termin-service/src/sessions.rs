@@ -134,16 +134,11 @@ pub fn block_after(failures: i64, free: i64) -> Option<SignedDuration> {
     })
 }
 
-/// The network a client address stands for in limits: the address itself for IPv4, its /64
-/// for IPv6 (one subscriber commonly holds a whole /64, so single addresses cost nothing to
-/// change).
-pub fn client_network(ip: std::net::IpAddr) -> String {
-    match ip.to_canonical() {
+/// A client network as the throttle names it: `192.0.2.7`, or `2001:db8:1:2::/64`.
+fn client_network(ip: std::net::IpAddr) -> String {
+    match termin_domain::special_addresses::client_network(ip) {
         std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
+        std::net::IpAddr::V6(v6) => format!("{v6}/64"),
     }
 }
 
@@ -184,5 +179,6 @@ mod tests {
             "192.0.2.7"
         );
         assert_eq!(client_network("192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_eq!(client_network(a), "2001:db8:1:2::/64");
     }
 }

@@ -119,6 +119,19 @@ pub struct ServeArgs {
     /// disk before it is answered.
     #[arg(long, env = "TERMIN_SQLITE_RELAXED_DURABILITY")]
     pub sqlite_relaxed_durability: bool,
+    /// The most connections open at once; more are closed as they arrive.
+    #[arg(long, env = "TERMIN_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// The most connections open at once from one client network (an IPv4 address, an IPv6
+    /// /64). Trusted proxies are exempt.
+    #[arg(long, env = "TERMIN_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
+    /// How long a request's headers may take to arrive once it has begun, in seconds.
+    #[arg(long, env = "TERMIN_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// How long a connection may wait for its next request, in seconds.
+    #[arg(long, env = "TERMIN_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -275,6 +288,18 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
     config.trusted_proxies = args.trusted_proxies;
+    if args.max_connections == 0 || args.max_connections_per_client == 0 {
+        bail!("--max-connections and --max-connections-per-client must be at least 1");
+    }
+    if args.header_read_timeout_secs == 0 || args.idle_timeout_secs == 0 {
+        bail!("--header-read-timeout-secs and --idle-timeout-secs must be at least 1");
+    }
+    config.connections = crate::connections::ConnectionLimits {
+        max_total: args.max_connections,
+        max_per_client: args.max_connections_per_client,
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout_secs),
+    };
     if args.sqlite_relaxed_durability {
         config.durability = termin_storage::Durability::Normal;
     }

@@ -131,11 +131,12 @@ fn labelled(mut response: Response, state: &AppState, decision: Decision) -> Res
     response
 }
 
-/// A client network as a bucket key: `4` and the IPv4 address, or `6` and the IPv6 /64
-/// (see `termin_service::sessions::client_network`); all zero when the address is unknown.
+/// A client network (`termin_domain::special_addresses::client_network`) as a bucket key:
+/// `4` and the IPv4 address, or `6` and the IPv6 /64; all zero when the address is unknown.
 fn network_key(ip: Option<IpAddr>) -> [u8; 9] {
+    use termin_domain::special_addresses::client_network;
     let mut key = [0u8; 9];
-    match ip.map(|ip| ip.to_canonical()) {
+    match ip.map(client_network) {
         Some(IpAddr::V4(v4)) => {
             key[0] = b'4';
             key[1..5].copy_from_slice(&v4.octets());

@@ -8,6 +8,7 @@ mod receiver;
 mod abuse;
 mod appointments;
 mod binary;
+mod connections;
 
 mod contacts;
 mod corrections;
