@@ -320,8 +320,8 @@ fn check_ranges(
     let mut ranges = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
         let at = format!("{path}[{i}]");
-        let start = parse_hhmm(r.start.trim(), false);
-        let end = parse_hhmm(r.end.trim(), true);
+        let start = parse_hhmm(&r.start, false);
+        let end = parse_hhmm(&r.end, true);
         if start.is_none() {
             push(errors, format!("{at}.start"), START_FORMAT);
         }
@@ -410,11 +410,11 @@ impl RawDateException {
     /// bare field names). Duplicate dates are the list's concern: see [`validate_exceptions`].
     fn check(&self, prefix: &str, errors: &mut FieldErrors) -> Option<DateException> {
         let before = errors.len();
-        let date = parse_date(self.date.trim());
+        let date = parse_date(&self.date);
         if date.is_none() {
             push(errors, join(prefix, "date"), "must be a date as YYYY-MM-DD");
         }
-        let kind = match self.kind.trim() {
+        let kind = match self.kind.as_str() {
             "blocked" => Some(ExceptionKind::Blocked),
             "available" => Some(ExceptionKind::Available),
             _ => {

@@ -11,21 +11,20 @@ use serde::Serialize;
 pub struct Email(String);
 
 impl Email {
+    /// One `@`; a local part of 1 to 64 characters; a dotted domain of ASCII letters, digits
+    /// and dashes (an internationalised domain in its `xn--` form); no spaces or control
+    /// characters; at most 254 characters. Lower-cased.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         const MSG: &str = "must be a valid email address";
-        let s = s.trim();
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if s.chars().count() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(MSG);
         }
         let (local, domain) = s.rsplit_once('@').ok_or(MSG)?;
         let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
             && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+                .split('.')
+                .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        if local.is_empty() || local.chars().count() > 64 || local.contains('@') || !domain_ok {
             return Err(MSG);
         }
         Ok(Self(s.to_lowercase()))
@@ -53,31 +52,24 @@ impl TimeZoneName {
     /// (`localtime`, `Factory`, `posixrules`) are refused, since each machine may read them
     /// differently.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
         let generic = || "must be an IANA time zone name such as Europe/Berlin".to_owned();
-        if s.is_empty() || s.len() > 64 {
+        if s.trim().is_empty() || s.len() > 64 {
             return Err(generic());
         }
-        // The database's names, read once: by exact spelling, and lower-cased to suggest one.
-        static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
-            std::sync::OnceLock::new();
-        let names = NAMES.get_or_init(|| {
-            jiff::tz::db()
-                .available()
-                .map(|n| n.as_str().to_owned())
-                .filter(|n| {
-                    (n == "UTC" || n.contains('/'))
-                        && !n.starts_with("posix/")
-                        && !n.starts_with("right/")
-                })
-                .map(|n| (n.to_ascii_lowercase(), n))
-                .collect()
-        });
-        Err(match names.get(&s.to_ascii_lowercase()) {
+        let names = canonical_by_lowercase();
+        Err(match names.get(&s.trim().to_ascii_lowercase()) {
             Some(name) if name == s => return Ok(Self(s.to_owned())),
             Some(name) => format!("must be written as the IANA time zone name {name}"),
             None => generic(),
         })
+    }
+
+    /// Every name `parse` takes, as the time zone database spells it.
+    pub fn canonical_names() -> Vec<&'static str> {
+        canonical_by_lowercase()
+            .values()
+            .map(String::as_str)
+            .collect()
     }
 
     /// A name read back from storage: whatever the database loads, as it was accepted when it
@@ -93,6 +85,25 @@ impl TimeZoneName {
     }
 }
 
+/// The time zone database's names of places (and `UTC`), by their lower-cased spelling; read
+/// once.
+fn canonical_by_lowercase() -> &'static std::collections::HashMap<String, String> {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        jiff::tz::db()
+            .available()
+            .map(|n| n.as_str().to_owned())
+            .filter(|n| {
+                (n == "UTC" || n.contains('/'))
+                    && !n.starts_with("posix/")
+                    && !n.starts_with("right/")
+            })
+            .map(|n| (n.to_ascii_lowercase(), n))
+            .collect()
+    })
+}
+
 /// A person's name part: trimmed, 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -100,8 +111,11 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.chars().count() > 100 {
+            return Err("must be 1 to 100 characters");
+        }
         let s = s.trim();
-        if s.is_empty() || s.chars().count() > 100 {
+        if s.is_empty() {
             return Err("must be 1 to 100 characters");
         }
         Ok(Self(s.to_owned()))
@@ -132,12 +146,18 @@ impl Slug {
         out.trim_end_matches('-').to_owned()
     }
 
+    /// A slug as given: already in its canonical form (no normalising of input, so what is
+    /// sent is what is stored).
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let slug = Self::normalize(s);
-        if slug.len() < 5 || slug.len() > 64 {
-            return Err("must have 5 to 64 letters, digits or dashes");
+        if !(5..=64).contains(&s.len()) || !Self::is_canonical(s) {
+            return Err("must be 5 to 64 lower-case letters, digits and single dashes");
         }
-        Ok(Self(slug))
+        Ok(Self(s.to_owned()))
+    }
+
+    /// Lower-case ASCII letters and digits, with single dashes between them.
+    pub fn is_canonical(s: &str) -> bool {
+        !s.is_empty() && Self::normalize(s) == s
     }
 
     /// A slug derived from free text, padded so it is long enough; uniqueness is the caller's.

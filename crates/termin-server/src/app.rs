@@ -127,6 +127,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The API's routes, and the OpenAPI document of those and of `/health`.
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, mut openapi) = http::api().split_for_parts();
+    http::contract::add_common_responses(&mut openapi);
     openapi.merge(http::health::router().split_for_parts().1);
     (api, openapi)
 }

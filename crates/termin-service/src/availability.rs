@@ -92,11 +92,10 @@ fn apply(
 ) -> ServiceResult<()> {
     let mut v = Validator::new();
     if let Some(name) = &input.name {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.trim().is_empty() || name.chars().count() > 100 {
             v.fail("name", "must be 1 to 100 characters");
         }
-        record.name = name.to_owned();
+        record.name = name.trim().to_owned();
     }
     if let Some(tz) = v.check_opt(
         "timezone",

@@ -283,7 +283,7 @@ pub fn apply(
         settings.metadata = m.clone();
     }
     if let Some(s) = &input.slug {
-        *slug = Slug::normalize(s);
+        *slug = s.clone();
     }
     if let Some(e) = input.enabled {
         *enabled = e;
@@ -386,8 +386,11 @@ pub fn apply(
             );
         }
     }
-    if slug.is_empty() || slug.len() > 64 {
-        v.fail("slug", "must have 1 to 64 letters, digits or dashes");
+    if slug.len() > 64 || !Slug::is_canonical(slug) {
+        v.fail(
+            "slug",
+            "must be 1 to 64 lower-case letters, digits and single dashes",
+        );
     }
     v.finish()
 }
@@ -428,7 +431,13 @@ pub async fn insert(
         name.as_deref().unwrap_or_default(),
         duration.unwrap_or(DEFAULT_DURATION_MINUTES),
     );
+    // From the name unless one is given: its letters and digits, or `meeting` when it has none.
     let mut slug = Slug::normalize(name.as_deref().unwrap_or_default());
+    slug.truncate(64);
+    slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        slug = "meeting".into();
+    }
     let mut enabled = true;
     apply(&mut settings, &mut slug, &mut enabled, input)?;
     if let Some(a) = input.availability_id {

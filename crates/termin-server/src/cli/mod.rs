@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// Requests allowed in a burst per credential.
     #[arg(long, env = "TERMIN_RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
+    /// Requests per minute from one client network whose credential did not authenticate;
+    /// once spent, its requests with a credential are refused before any lookup.
+    #[arg(long, env = "TERMIN_AUTH_FAILURE_LIMIT_PER_MINUTE", default_value_t = 20)]
+    pub auth_failure_limit_per_minute: u32,
     /// Send the session cookie without the Secure attribute (only for plain-HTTP deployments
     /// on a host other than localhost).
     #[arg(long, env = "TERMIN_INSECURE_COOKIES")]
@@ -271,6 +275,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     let mut config = Config::new(args.listen, database_url);
     config.rate_limit.per_minute = args.rate_limit_per_minute;
     config.rate_limit.burst = args.rate_limit_burst;
+    config.auth_failure_limit = crate::config::RateLimitConfig {
+        per_minute: args.auth_failure_limit_per_minute,
+        burst: args.auth_failure_limit_per_minute,
+    };
     config.secure_cookies = !args.insecure_cookies;
     config.webhooks.allow_private_networks = args.webhooks_allow_private_networks;
     config.webhooks.poll_interval = std::time::Duration::from_millis(args.webhook_poll_ms.max(10));

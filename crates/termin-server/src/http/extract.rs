@@ -76,16 +76,17 @@ fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiE
 /// - nothing but whitespace may follow the document (400);
 /// - no string (value or key) may hold U+0000, which PostgreSQL cannot store: 400 naming the
 ///   field, on both backends alike;
-/// - a number written with a zero fraction (`30.0`) is accepted where an integer is expected.
+/// - a number written with a zero fraction (`30.0`) is accepted where an integer is expected;
+/// - where the API takes an object, it takes only an object (`strict_json`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "Request body must be a JSON document",
         ));
     }
-    // JSON can carry U+0000 only escaped; the slow path below finds where.
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    // JSON can carry U+0000 only escaped; only then is the document searched for it.
     if contains_nul_escape(bytes) {
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
         if let Some(field) = nul_path(&value, String::new()) {
             return Err(ApiError::validation(vec![FieldError {
                 field,
@@ -93,24 +94,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }]));
         }
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let parsed = serde_path_to_error::deserialize(&mut *de).map_err(field_error);
-    let parsed = match parsed {
-        Err(e)
-            if e.errors
-                .iter()
-                .any(|f| f.message.contains("floating point")) =>
-        {
-            // Perhaps an integral float where an integer belongs: try again with those as
-            // integers (anything else fails as before).
-            let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
-            integral_floats_as_integers(&mut value);
-            return serde_path_to_error::deserialize(value).map_err(field_error);
-        }
-        other => other?,
-    };
-    de.end().map_err(malformed)?;
-    Ok(parsed)
+    integral_floats_as_integers(&mut value);
+    serde_path_to_error::deserialize(crate::http::strict_json::Strict(&value)).map_err(field_error)
 }
 
 fn malformed(err: serde_json::Error) -> ApiError {

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::auth::{ActingUserRecord, CallerOrOwner};
+use crate::http::schemas;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::json::availability::AvailabilityInput;
@@ -50,11 +51,13 @@ async fn get_me(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 struct ListUsersQuery {
-    #[param(value_type = Option<String>, example = "standard")]
+    #[param(value_type = Option<String>, example = "standard", pattern = "^(standard|resource|api-platform)$")]
     user_type: Option<UserType>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -90,13 +93,20 @@ async fn list_users(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateUserBody {
+    #[schema(schema_with = schemas::email, required = true)]
     email: Option<String>,
+    #[schema(schema_with = schemas::person_name, required = true)]
     given_name: Option<String>,
+    #[schema(schema_with = schemas::person_name, required = true)]
     family_name: Option<String>,
     /// IANA time zone, e.g. `Europe/Berlin`.
+    #[schema(schema_with = schemas::time_zone, required = true)]
     timezone: Option<String>,
+    /// Default `en`.
+    #[schema(schema_with = schemas::language_or_null)]
     language: Option<String>,
     /// `admin` or `member` (default).
+    #[schema(schema_with = role)]
     role: Option<String>,
     /// Shapes the user's default availability (`{name, timezone, schedule}`).
     availability: Option<AvailabilityInput>,
@@ -106,10 +116,18 @@ struct CreateUserBody {
 
 #[derive(Deserialize, ToSchema)]
 struct StarterMeetingType {
+    #[schema(schema_with = crate::http::json::meeting_types::name_or_null)]
     name: Option<String>,
+    #[schema(schema_with = schemas::duration_or_null)]
     duration: Option<i64>,
+    #[schema(schema_with = schemas::meeting_type_slug_or_null)]
     slug: Option<String>,
+    #[schema(schema_with = crate::http::json::meeting_types::channel_or_null)]
     channel: Option<String>,
+}
+
+fn role() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    schemas::one_of(&["admin", "member"], true)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -208,11 +226,16 @@ async fn create_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UpdateUserBody {
+    #[schema(schema_with = schemas::person_name_or_null)]
     given_name: Option<String>,
+    #[schema(schema_with = schemas::person_name_or_null)]
     family_name: Option<String>,
-    /// At least 5 characters; normalised to lower-case letters, digits and dashes.
+    /// 5 to 64 lower-case letters, digits and single dashes.
+    #[schema(schema_with = schemas::user_slug_or_null)]
     slug: Option<String>,
+    #[schema(schema_with = schemas::time_zone_or_null)]
     timezone: Option<String>,
+    #[schema(schema_with = schemas::language_or_null)]
     language: Option<String>,
 }
 

@@ -53,12 +53,76 @@ impl From<svc::AvailabilityView> for AvailabilityView {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityInput {
+    /// Default `Working hours`.
+    #[schema(schema_with = name_or_null)]
     pub name: Option<String>,
+    /// Default: the user's time zone.
+    #[schema(schema_with = crate::http::schemas::time_zone_or_null)]
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// On PATCH only the weekdays named change. Ranges must not overlap, and each starts before
+    /// it ends.
+    #[schema(value_type = Option<WeeklyScheduleInput>)]
     pub schedule: Option<RawWeeklySchedule>,
-    #[schema(value_type = Option<Vec<Object>>)]
+    /// At most 366, one per date; on PATCH the list replaces the list.
+    #[schema(value_type = Option<Vec<DateExceptionInput>>, max_items = 366)]
     pub exceptions: Option<Vec<RawDateException>>,
+}
+
+fn name_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        crate::http::schemas::text(100, true).build(),
+    ))
+}
+
+/// The week: a day absent (or null) is closed on POST and unchanged on PATCH. Other keys are
+/// refused.
+#[allow(dead_code)] // the schema of `RawWeeklySchedule`, which the domain crate parses
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyScheduleInput {
+    monday: Option<DayInput>,
+    tuesday: Option<DayInput>,
+    wednesday: Option<DayInput>,
+    thursday: Option<DayInput>,
+    friday: Option<DayInput>,
+    saturday: Option<DayInput>,
+    sunday: Option<DayInput>,
+}
+
+/// One weekday. `enabled` absent: open when it has hours.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct DayInput {
+    #[schema(nullable = true)]
+    enabled: Option<bool>,
+    /// Up to 12 ranges.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    hours: Vec<HourRangeInput>,
+}
+
+/// From `start` (`HH:MM`) to `end` (`HH:MM`, or `24:00` for midnight).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct HourRangeInput {
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    start: String,
+    #[schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+    end: String,
+}
+
+/// A date that is closed (`blocked`) or open at other hours (`available`, with at least one
+/// range).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct DateExceptionInput {
+    #[schema(format = Date)]
+    date: String,
+    #[schema(rename = "type", pattern = "^(blocked|available)$")]
+    kind: String,
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    hours: Vec<HourRangeInput>,
 }
 
 impl From<AvailabilityInput> for svc::AvailabilityInput {

@@ -214,3 +214,15 @@ impl From<MeetingOptionsInput> for svc::MeetingOptionsInput {
         }
     }
 }
+
+/// A meeting type's name: 1 to 200 characters, not blank.
+pub fn name_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        crate::http::schemas::text(200, true).build(),
+    ))
+}
+
+/// Where the meeting happens: one of the channels meetergo knows.
+pub fn channel_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::http::schemas::one_of(termin_service::meeting_types::CHANNELS, true)
+}
