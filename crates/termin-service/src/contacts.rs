@@ -157,7 +157,7 @@ pub enum Lookup {
 /// A tag: trimmed, 1 to 50 characters, no quotes, backslashes or control characters.
 pub fn parse_tag(raw: &str) -> Result<String, &'static str> {
     let tag = raw.trim();
-    if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+    if tag.is_empty() || raw.chars().count() > MAX_TAG_CHARS {
         return Err("each tag must be 1 to 50 characters");
     }
     if tag.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
@@ -179,6 +179,11 @@ fn parse_phone(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// A field taken as sent (an address, a code); empty means none.
+fn exact(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.is_empty())
+}
+
 /// A trimmed text field; empty means none.
 fn text(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -193,7 +198,7 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
     ] {
         if let Some(value) = value {
             let name = text(value);
-            if name.is_some_and(|n| n.chars().count() > MAX_NAME_CHARS) {
+            if value.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS) {
                 v.fail(field, "must be at most 100 characters");
             }
             *target = name.map(str::to_owned);
@@ -202,14 +207,14 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
     // A bad email or phone number is reported as such, not as a missing one.
     let mut reachable_given = false;
     if let Some(value) = &input.email {
-        r.email = text(value).and_then(|e| {
+        r.email = exact(value).and_then(|e| {
             reachable_given = true;
             v.check("email", Email::parse(e))
                 .map(|e| e.as_str().to_owned())
         });
     }
     if let Some(value) = &input.phone_number {
-        r.phone_number = text(value).and_then(|p| {
+        r.phone_number = exact(value).and_then(|p| {
             reachable_given = true;
             v.check("phoneNumber", parse_phone(p))
         });
@@ -219,20 +224,23 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
         v.fail("phoneNumber", "is required when email is not given");
     }
     if let Some(value) = &input.language {
-        r.language = text(value).and_then(|l| {
+        r.language = exact(value).and_then(|l| {
             v.check("language", Language::parse(l))
                 .map(|l| l.as_str().to_owned())
         });
     }
     if let Some(value) = &input.notes {
         let notes = text(value);
-        if notes.is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS) {
+        if value.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS) {
             v.fail("notes", "must be at most 10000 characters");
         }
         r.notes = notes.map(str::to_owned);
     }
     if let Some(value) = &input.tags {
         let given = value.as_deref().unwrap_or_default();
+        if given.len() > MAX_TAGS {
+            v.fail("tags", "must have at most 50 entries");
+        }
         let mut tags: Vec<String> = Vec::with_capacity(given.len());
         for (i, raw) in given.iter().enumerate() {
             if let Some(tag) = v.check(&format!("tags[{i}]"), parse_tag(raw)) {
@@ -241,9 +249,6 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
                     tags.push(tag);
                 }
             }
-        }
-        if tags.len() > MAX_TAGS {
-            v.fail("tags", "must have at most 50 entries");
         }
         r.tags = serde_json::to_string(&tags).map_err(ServiceError::internal)?;
     }
@@ -443,11 +448,6 @@ async fn insert_one(svc: &Service, record: &ContactRecord) -> ServiceResult<()> 
 
 /// One row of a bulk import, judged exactly like a body of `POST /crm`.
 fn parse_row(row: &Value) -> ServiceResult<ContactInput> {
-    if !row.is_object() {
-        return Err(ServiceError::bad_request(
-            "Each contact must be a JSON object",
-        ));
-    }
     serde_path_to_error::deserialize(row).map_err(|err| {
         let field = err.path().to_string();
         ServiceError::validation(vec![FieldError {
@@ -470,6 +470,14 @@ pub async fn bulk(
         return Err(ServiceError::field(
             "contacts",
             format!("must have 1 to {MAX_BULK} entries"),
+        ));
+    }
+    // The list's shape is the request's: a row that is not an object refuses it all. What a
+    // row says is judged row by row.
+    if let Some(i) = rows.iter().position(|row| !row.is_object()) {
+        return Err(ServiceError::field(
+            &format!("contacts[{i}]"),
+            "must be an object",
         ));
     }
     let at = svc.now();

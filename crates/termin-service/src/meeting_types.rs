@@ -235,7 +235,12 @@ pub fn apply(
     if let Some(info) = &input.meeting_info {
         let m = &mut settings.meeting_info;
         if let Some(name) = &info.name {
-            m.name = name.trim().to_owned();
+            // Too long as sent is too long (it fails below), however much of it is spaces.
+            m.name = if name.chars().count() > 200 {
+                name.clone()
+            } else {
+                name.trim().to_owned()
+            };
         }
         if info.description.is_some() {
             m.description = info.description.clone();
@@ -368,7 +373,9 @@ pub fn apply(
     }
     let max = termin_domain::limits::MAX_LOCATION_BYTES;
     for (i, location) in settings.locations.iter().enumerate() {
-        if serde_json::to_string(location).map_or(true, |j| j.len() > max) {
+        if !location.is_object() {
+            v.fail(&format!("locations[{i}]"), "must be an object");
+        } else if serde_json::to_string(location).map_or(true, |j| j.len() > max) {
             v.fail(
                 &format!("locations[{i}]"),
                 format!("must be at most {max} bytes of JSON"),
@@ -379,7 +386,7 @@ pub fn apply(
         v.fail("metadata", "must have at most 20 keys");
     }
     for (k, val) in &settings.metadata {
-        if k.is_empty() || k.len() > 40 || val.len() > 500 {
+        if k.is_empty() || k.chars().count() > 40 || val.chars().count() > 500 {
             v.fail(
                 &format!("metadata.{k}"),
                 "keys must be 1 to 40 and values at most 500 characters",

@@ -128,7 +128,7 @@ async fn list_appointments(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+    if q.one("search").is_some_and(|s| s.chars().count() > 200) {
         v.fail("search", "must be at most 200 characters");
     }
     v.finish()?;

@@ -217,7 +217,7 @@ async fn booking_availability(
         .filter_map(|(i, h)| {
             v.check(
                 &format!("hostIds[{i}]"),
-                h.parse::<UserId>().map_err(|_| "must be a UUID"),
+                h.trim().parse::<UserId>().map_err(|_| "must be a UUID"),
             )
         })
         .collect();

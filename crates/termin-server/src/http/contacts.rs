@@ -29,6 +29,51 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_contact, delete_contact))
 }
 
+/// The query of `GET /crm` (read by `list_query`; this is its documentation).
+#[allow(dead_code)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListContactsQuery {
+    /// Matches email, first and last name, full name and phone number, case-insensitively; at
+    /// most 200 characters.
+    #[param(rename = "searchTerm", max_length = 200)]
+    search_term: Option<String>,
+    /// Contacts having every one of these tags (up to 50); repeated or comma-separated.
+    #[param(schema_with = tags_param)]
+    tags: Option<Vec<String>>,
+    /// Default `createdAt`.
+    #[param(rename = "sortBy", pattern = "^(createdAt|updatedAt|firstName|lastName|email)$")]
+    sort_by: Option<String>,
+    /// Default `desc`; either case.
+    #[param(rename = "sortOrder", pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$")]
+    sort_order: Option<String>,
+    /// 1-based, default 1.
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+}
+
+/// Tags as a query parameter: each like a contact's tag, and without commas (a comma
+/// separates tags).
+fn tags_param() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(termin_service::contacts::MAX_TAG_CHARS))
+        .pattern(Some(
+            r#"^[^,"\\\x00-\x1F\x7F-\x9F]*[^,"\\\s\x00-\x1F\x7F-\x9F][^,"\\\x00-\x1F\x7F-\x9F]*$"#,
+        ));
+    crate::http::schemas::array(
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(tag.build())),
+        0,
+        termin_service::contacts::MAX_TAGS,
+        false,
+    )
+}
+
 fn list_query(q: &Params) -> ApiResult<ListQuery> {
     let mut v = Validator::new();
     let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(1);
@@ -44,7 +89,7 @@ fn list_query(q: &Params) -> ApiResult<ListQuery> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+    if q.one("searchTerm").is_some_and(|s| s.chars().count() > 200) {
         v.fail("searchTerm", "must be at most 200 characters");
     }
     let tags: Vec<String> = q
@@ -91,14 +136,7 @@ fn list_query(q: &Params) -> ApiResult<ListQuery> {
 /// A page of contacts with their appointments: the acting user's own, or for an owner or admin
 /// the whole company's.
 #[utoipa::path(get, path = "/crm", tag = "contacts",
-    params(
-        ("searchTerm" = Option<String>, Query, description = "Matches email, first and last name, full name and phone number, case-insensitively"),
-        ("tags" = Option<Vec<String>>, Query, description = "Contacts having every one of these tags; repeated or comma-separated"),
-        ("sortBy" = Option<String>, Query, description = "createdAt (default) | updatedAt | firstName | lastName | email"),
-        ("sortOrder" = Option<String>, Query, description = "asc | desc (default)"),
-        ("page" = Option<i64>, Query, description = "1-based, default 1"),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20"),
-    ),
+    params(ListContactsQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = ContactPage), (status = 400, body = crate::http::error::ErrorBody)))]
 async fn list_contacts(
@@ -117,7 +155,7 @@ async fn list_contacts(
 /// One contact with their appointments, named by its id or by an attendee linked to it.
 #[utoipa::path(get, path = "/crm/details", tag = "contacts",
     params(
-        ("contactId" = Option<String>, Query, format = Uuid, description = "Exactly one of contactId and attendeeId"),
+        ("contactId" = Option<String>, Query, format = Uuid, description = "Exactly one of contactId and attendeeId (else 400)"),
         ("attendeeId" = Option<String>, Query, format = Uuid),
     ),
     security(("bearer" = []), ("session" = [])),

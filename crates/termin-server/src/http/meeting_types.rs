@@ -36,7 +36,7 @@ async fn list_meeting_types(
 }
 
 /// Creates a meeting type for the acting user.
-#[utoipa::path(post, path = "/v4/meeting-type", tag = "meeting types", request_body = MeetingTypeInput,
+#[utoipa::path(post, path = "/v4/meeting-type", tag = "meeting types", request_body = crate::http::json::meeting_types::MeetingTypeCreateInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = MeetingTypeView), (status = 400, body = crate::http::error::ErrorBody),
               (status = 409, body = crate::http::error::ErrorBody)))]
@@ -69,7 +69,8 @@ async fn get_meeting_type(
 #[utoipa::path(patch, path = "/v4/meeting-type/{id}", tag = "meeting types", params(("id" = String, Path, format = Uuid)),
     request_body = MeetingTypeInput, security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = MeetingTypeView), (status = 400, body = crate::http::error::ErrorBody),
-              (status = 404, body = crate::http::error::ErrorBody)))]
+              (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, description = "The slug is taken by another of the host's meeting types", body = crate::http::error::ErrorBody)))]
 async fn update_meeting_type(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -13,21 +13,21 @@ impl Params {
             .map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))
     }
 
+    /// The value of `key`, as sent: `?sortBy=` is the empty value, which typed parameters
+    /// refuse like any other value they cannot read (free-text ones take it as no filter).
     pub fn one(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
     }
 
-    /// Every value of `key`, repeated keys and comma lists alike.
+    /// Every value of `key`, repeated keys and comma lists alike (`a, b` is `a` and ` b`).
     pub fn many(&self, key: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == key || k == &format!("{key}[]"))
             .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
             .filter(|v| !v.is_empty())
             .collect()
     }

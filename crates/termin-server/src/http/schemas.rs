@@ -54,14 +54,14 @@ pub fn person_name_or_null() -> RefOr<Schema> {
     done(text(100, true))
 }
 
+const EMAIL: &str = r"[^@\s\x00-\x1F\x7F-\x9F]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+";
+
 /// An address `Email::parse` takes: one `@`, a local part of 1 to 64 characters and a dotted
 /// domain of letters, digits and dashes; no spaces or control characters; at most 254 bytes.
 fn email_schema(nullable: bool) -> ObjectBuilder {
     string(nullable)
         .max_length(Some(254))
-        .pattern(Some(
-            "^[^@\\s\\x00-\\x1F\\x7F-\\x9F]{1,64}@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$",
-        ))
+        .pattern(Some(format!("^{EMAIL}$")))
 }
 
 pub fn email() -> RefOr<Schema> {
@@ -70,6 +70,20 @@ pub fn email() -> RefOr<Schema> {
 
 pub fn email_or_null() -> RefOr<Schema> {
     done(email_schema(true))
+}
+
+/// An address, or empty (or null) for none.
+pub fn email_or_empty() -> RefOr<Schema> {
+    done(
+        string(true)
+            .max_length(Some(254))
+            .pattern(Some(format!("^({EMAIL})?$"))),
+    )
+}
+
+/// A string matching `pattern`, or null.
+pub fn pattern_or_null(pattern: &str, max_length: Option<usize>) -> RefOr<Schema> {
+    done(string(true).max_length(max_length).pattern(Some(pattern)))
 }
 
 /// A canonical IANA time zone name, as the server's time zone database spells it.

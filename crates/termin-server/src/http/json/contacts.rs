@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use termin_domain::{ContactId, UserId};
 use termin_service::contacts as svc;
+use termin_service::contacts::{MAX_TAGS, MAX_TAG_CHARS};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
+
+use crate::http::schemas;
 
 /// The contact object of the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -114,34 +119,64 @@ impl From<svc::ContactPage> for ContactPage {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactInput {
+    /// At most 100 characters; blank clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub first_name: Option<Option<String>>,
+    /// At most 100 characters; blank clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub last_name: Option<Option<String>>,
-    /// Unique in the company; email or phoneNumber is required.
+    /// Unique in the company; email or phoneNumber is required. Empty clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = schemas::email_or_empty)]
     pub email: Option<Option<String>>,
+    /// Up to 40 digits, spaces and `+ - ( ) . /`. Empty clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = phone_or_empty)]
     pub phone_number: Option<Option<String>>,
-    /// A language code such as `en` or `de-AT`.
+    /// A language code such as `en` or `de-AT`. Empty clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = language_or_empty)]
     pub language: Option<Option<String>>,
-    /// Up to 50 tags of 1 to 50 characters (no quotes or backslashes).
+    /// Up to 50 tags; the same tag in another case is one tag.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = tags_or_null)]
     pub tags: Option<Option<Vec<String>>>,
+    /// At most 10000 characters; blank clears.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub notes: Option<Option<String>>,
     /// Any JSON object, at most 16 KiB.
     #[serde(default, deserialize_with = "termin_service::contacts::present")]
     #[schema(value_type = Option<Object>)]
     pub additional_data: Option<Option<Map<String, Value>>>,
+}
+
+fn phone_or_empty() -> RefOr<Schema> {
+    schemas::pattern_or_null("^([0-9 +()./-]*[0-9][0-9 +()./-]*)?$", Some(40))
+}
+
+fn language_or_empty() -> RefOr<Schema> {
+    schemas::pattern_or_null("^([A-Za-z]{2,3}(-[A-Za-z]{2})?)?$", None)
+}
+
+/// A tag: 1 to 50 characters, not blank, no quotes, backslashes or control characters.
+pub fn tag() -> RefOr<Schema> {
+    RefOr::T(Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_TAG_CHARS))
+            .pattern(Some(
+                r#"^[^"\\\x00-\x1F\x7F-\x9F]*[^"\\\s\x00-\x1F\x7F-\x9F][^"\\\x00-\x1F\x7F-\x9F]*$"#,
+            ))
+            .build(),
+    ))
+}
+
+fn tags_or_null() -> RefOr<Schema> {
+    schemas::array(tag(), 0, MAX_TAGS, true)
 }
 
 impl From<ContactInput> for svc::ContactInput {
@@ -162,7 +197,8 @@ impl From<ContactInput> for svc::ContactInput {
 /// The body of `POST /crm/bulk`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkInput {
-    /// 1 to 1000 contacts, each like the body of `POST /crm`.
-    #[schema(value_type = Vec<ContactInput>)]
+    /// 1 to 1000 contacts, each an object like the body of `POST /crm`. A row that does not
+    /// make a valid contact is reported in its result (the others are created all the same).
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000, required = true)]
     pub contacts: Option<Vec<Value>>,
 }

@@ -59,7 +59,8 @@ impl From<svc::MeetingOptions> for MeetingOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DaysIntoFuture {
-    /// How many days ahead bookings are accepted; null for no limit.
+    /// How many days ahead bookings are accepted (1 to 730); null for no limit.
+    #[schema(minimum = 1, maximum = 730)]
     pub booking_limit: Option<i64>,
 }
 
@@ -142,17 +143,69 @@ impl From<svc::MeetingTypeView> for MeetingTypeView {
 pub struct MeetingTypeInput {
     pub meeting_info: Option<MeetingInfoInput>,
     pub meeting_options: Option<MeetingOptionsInput>,
+    /// Default: from the name.
+    #[schema(schema_with = crate::http::schemas::meeting_type_slug_or_null)]
     pub slug: Option<String>,
     pub enabled: Option<bool>,
-    #[schema(value_type = Option<String>, format = Uuid)]
+    /// One of the host's availabilities (else 400).
+    #[schema(schema_with = crate::http::schemas::uuid_or_null)]
     pub availability_id: Option<AvailabilityId>,
+    /// Seats: 1 for one-on-one, up to 100 for a group.
+    #[schema(minimum = 1, maximum = 100)]
     pub spots: Option<i64>,
+    /// Minutes between offered start times (5 to 60); null: the duration.
+    #[schema(minimum = 5, maximum = 60)]
     pub timeslot_interval: Option<i64>,
+    /// Minutes of notice a booking needs (up to a year).
+    #[schema(minimum = 0, maximum = 525_600)]
     pub booking_minimum: Option<i64>,
     pub days_into_future: Option<DaysIntoFuture>,
-    #[schema(value_type = Option<Vec<Object>>)]
+    /// Up to 20 locations, each at most 2048 bytes of JSON (else 400).
+    #[schema(value_type = Option<Vec<Object>>, max_items = 20)]
     pub locations: Option<Vec<Value>>,
+    /// Up to 20 keys of 1 to 40 characters, values of at most 500.
+    #[schema(schema_with = metadata_or_null)]
     pub metadata: Option<BTreeMap<String, String>>,
+}
+
+fn metadata_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
+    let value = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(500));
+    let key = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(40));
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+            .additional_properties(Some(AdditionalProperties::RefOr(
+                utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(value.build())),
+            )))
+            .property_names(Some(key.build()))
+            .max_properties(Some(20))
+            .build(),
+    ))
+}
+
+/// The body of `POST /v4/meeting-type`: as for PATCH, with a name and a duration.
+#[allow(dead_code)] // a schema only: the handler reads `MeetingTypeInput`
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingTypeCreateInput {
+    meeting_info: MeetingInfoCreateInput,
+    #[serde(flatten)]
+    rest: MeetingTypeInput,
+}
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct MeetingInfoCreateInput {
+    #[schema(schema_with = name)]
+    name: String,
+    #[schema(minimum = 5, maximum = 480)]
+    duration: i64,
 }
 
 impl From<MeetingTypeInput> for svc::MeetingTypeInput {
@@ -176,12 +229,22 @@ impl From<MeetingTypeInput> for svc::MeetingTypeInput {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingInfoInput {
+    #[schema(schema_with = name_or_null)]
     pub name: Option<String>,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
+    /// Minutes.
+    #[schema(schema_with = crate::http::schemas::duration_or_null)]
     pub duration: Option<i64>,
+    #[schema(schema_with = channel_or_null)]
     pub channel: Option<String>,
+    /// Minutes kept free before (0 to 120).
+    #[schema(minimum = 0, maximum = 120)]
     pub buffer_before: Option<i64>,
+    /// Minutes kept free after (0 to 120).
+    #[schema(minimum = 0, maximum = 120)]
     pub buffer_after: Option<i64>,
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     pub color: Option<String>,
 }
 
@@ -202,6 +265,8 @@ impl From<MeetingInfoInput> for svc::MeetingInfoInput {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingOptionsInput {
+    /// Other lengths an attendee may choose, up to 10, each 5 to 480 minutes.
+    #[schema(schema_with = durations_or_null)]
     pub allowed_durations: Option<Vec<i64>>,
     pub allow_adding_guests: Option<bool>,
 }
@@ -213,6 +278,26 @@ impl From<MeetingOptionsInput> for svc::MeetingOptionsInput {
             allow_adding_guests: v.allow_adding_guests,
         }
     }
+}
+
+fn durations_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let duration = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(termin_domain::limits::MIN_DURATION_MINUTES))
+        .maximum(Some(termin_domain::limits::MAX_DURATION_MINUTES));
+    crate::http::schemas::array(
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(duration.build())),
+        0,
+        termin_domain::limits::MAX_ALLOWED_DURATIONS,
+        true,
+    )
+}
+
+fn name() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        crate::http::schemas::text(200, false).build(),
+    ))
 }
 
 /// A meeting type's name: 1 to 200 characters, not blank.
