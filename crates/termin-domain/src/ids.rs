@@ -6,12 +6,31 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Text that is not an id: not a UUID in its hyphenated form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdError;
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("must be a UUID such as 01a2286d-ba9d-75cf-92f4-e5125d78cd85")
+    }
+}
+
+impl std::error::Error for IdError {}
+
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
 
         impl $name {
             /// A fresh, time-ordered (v7) identifier.
@@ -41,10 +60,15 @@ macro_rules! id_type {
         }
 
         impl FromStr for $name {
-            type Err = uuid::Error;
+            type Err = IdError;
 
+            /// Only the hyphenated form (`01a2286d-ba9d-75cf-92f4-e5125d78cd85`), in either
+            /// case: the one form the API writes and documents.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self)
+                if s.len() != 36 {
+                    return Err(IdError);
+                }
+                Uuid::try_parse(s).map(Self).map_err(|_| IdError)
             }
         }
     };

@@ -129,7 +129,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, mut openapi) = http::api().split_for_parts();
     http::contract::add_common_responses(&mut openapi);
     openapi.merge(http::health::router().split_for_parts().1);
-    (api, openapi)
+    (api, http::contract::pin_uuid_format(openapi))
 }
 
 pub struct Application {

@@ -34,6 +34,8 @@ pub use termin_domain::limits::MAX_GUESTS;
 
 /// The longest cancellation reason.
 pub const MAX_REASON_CHARS: usize = 500;
+/// The longest host's note on an appointment.
+pub const MAX_NOTE_CHARS: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -841,6 +843,12 @@ pub async fn set_notes(
     note: &str,
 ) -> ServiceResult<AppointmentView> {
     caller.require_scope(ScopeGroup::Scheduling)?;
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(ServiceError::field(
+            "note",
+            format!("must be at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
     let mut tx = svc.db.begin_write().await?;
     load_visible(&mut tx, caller, id).await?;
     appointments::set_notes(&mut tx, id, note, svc.now()).await?;

@@ -115,14 +115,16 @@ impl ApiKeyView {
 }
 
 pub fn validate_name(name: &str) -> ServiceResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(ServiceError::field("name", "must be 1 to 100 characters"));
     }
-    Ok(name.to_owned())
+    Ok(name.trim().to_owned())
 }
 
 pub fn parse_scopes<S: AsRef<str>>(raw: &[S]) -> ServiceResult<Scopes> {
+    if raw.len() > 16 {
+        return Err(ServiceError::field("scopes", "must have at most 16 entries"));
+    }
     let mut groups = Vec::with_capacity(raw.len());
     for (i, s) in raw.iter().enumerate() {
         let group: ScopeGroup = s

@@ -38,8 +38,10 @@ async fn list_api_keys(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateApiKeyBody {
+    #[schema(schema_with = crate::http::schemas::credential_name)]
     name: String,
-    /// 1 to 90 days; required.
+    /// 1 to 90 days.
+    #[schema(minimum = 1, maximum = 90, required = true, nullable = false)]
     expires_in_days: Option<i64>,
 }
 

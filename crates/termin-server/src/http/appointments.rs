@@ -41,19 +41,51 @@ struct AppointmentPage {
     total: i64,
 }
 
+/// The query of `GET /v4/appointment/paginated` (read by the handler; this is its
+/// documentation).
+#[allow(dead_code)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListAppointmentsQuery {
+    /// 0-based.
+    #[param(minimum = 0)]
+    page: Option<i64>,
+    /// 1 to 100, default 10.
+    #[param(rename = "pageSize", minimum = 1, maximum = 100)]
+    page_size: Option<i64>,
+    /// Another name of pageSize (pageSize wins when both are given).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// From this date (`2026-12-01`, midnight UTC) or instant (RFC 3339).
+    #[param(schema_with = crate::http::schemas::date_or_timestamp)]
+    start: Option<String>,
+    /// Until this date (`2026-12-01`, its end in UTC) or instant (RFC 3339).
+    #[param(schema_with = crate::http::schemas::date_or_timestamp)]
+    end: Option<String>,
+    /// Matches attendee names and e-mail addresses; at most 200 characters.
+    #[param(max_length = 200)]
+    search: Option<String>,
+    #[param(pattern = "^(upcoming|past|cancelled)$")]
+    status: Option<String>,
+    #[param(rename = "meetingTypeId", format = Uuid)]
+    meeting_type_id: Option<String>,
+    /// Another user's appointments (owners and admins only).
+    #[param(rename = "userId", format = Uuid)]
+    user_id: Option<String>,
+    /// Default `appointment.start`.
+    #[param(rename = "sortBy", pattern = "^appointment\\.(start|createdAt)$")]
+    sort_by: Option<String>,
+    /// Default `ASC`; either case.
+    #[param(rename = "sortDirection", pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$")]
+    sort_direction: Option<String>,
+    /// Only appointments changed at or after this instant (RFC 3339), for incremental sync.
+    #[param(rename = "updatedSince", schema_with = crate::http::schemas::timestamp)]
+    updated_since: Option<String>,
+}
+
 /// A page of appointments: the acting user's, or (admins) another user's via `userId`.
 #[utoipa::path(get, path = "/v4/appointment/paginated", tag = "appointments",
-    params(
-        ("page" = Option<i64>, Query, description = "0-based"),
-        ("pageSize" = Option<i64>, Query, description = "1 to 100, default 10"),
-        ("limit" = Option<i64>, Query, description = "Another name of pageSize"),
-        ("start" = Option<String>, Query), ("end" = Option<String>, Query),
-        ("search" = Option<String>, Query), ("status" = Option<String>, Query, description = "upcoming | past | cancelled"),
-        ("meetingTypeId" = Option<String>, Query), ("userId" = Option<String>, Query, description = "admins only"),
-        ("sortBy" = Option<String>, Query, description = "appointment.start | appointment.createdAt"),
-        ("sortDirection" = Option<String>, Query, description = "ASC | DESC"),
-        ("updatedSince" = Option<String>, Query, description = "RFC 3339; for incremental sync"),
-    ),
+    params(ListAppointmentsQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = AppointmentPage), (status = 400, body = crate::http::error::ErrorBody),
               (status = 403, body = crate::http::error::ErrorBody)))]
@@ -181,6 +213,7 @@ async fn get_appointment(
 #[serde(rename_all = "camelCase")]
 struct CancelInput {
     /// At most 500 characters.
+    #[schema(max_length = 500)]
     reason: Option<String>,
     /// For a group meeting: cancel only this attendee.
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -216,6 +249,8 @@ async fn cancel_appointment(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RescheduleInput {
+    /// The new start: RFC 3339 with an offset.
+    #[schema(schema_with = crate::http::schemas::timestamp)]
     start: String,
     /// Skip availability, notice and grid checks; overlaps are still refused.
     ignore_availability: Option<bool>,
@@ -265,6 +300,7 @@ struct GuestInput {
     #[schema(value_type = Option<String>, format = Uuid)]
     attendee_id: Option<AttendeeId>,
     /// The guest's e-mail address.
+    #[schema(schema_with = crate::http::schemas::email)]
     email: String,
 }
 
@@ -289,6 +325,8 @@ async fn update_guest(
 
 #[derive(Deserialize, ToSchema)]
 struct NotesInput {
+    /// At most 10000 characters.
+    #[schema(max_length = 10000)]
     note: String,
 }
 

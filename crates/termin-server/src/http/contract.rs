@@ -12,6 +12,32 @@
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
+/// The hyphenated form of a UUID, the only one ids are read in.
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Gives every `format: uuid` string the pattern of the one form ids are read in (`format` is
+/// only an annotation in OpenAPI 3.1, and clients and test generators need not honour it).
+pub fn pin_uuid_format(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("format").and_then(|f| f.as_str()) == Some("uuid")
+                    && !map.contains_key("pattern")
+                {
+                    map.insert("pattern".into(), UUID_PATTERN.into());
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    walk(&mut value);
+    serde_json::from_value(value).expect("the OpenAPI document reads back")
+}
+
 /// Adds the common answers to every operation of `openapi` but `/health`.
 pub fn add_common_responses(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {

@@ -46,6 +46,11 @@ fn done(b: ObjectBuilder) -> RefOr<Schema> {
     RefOr::T(Schema::Object(b.build()))
 }
 
+/// A token's or key's name: 1 to 100 characters, not blank.
+pub fn credential_name() -> RefOr<Schema> {
+    done(text(100, false))
+}
+
 pub fn person_name() -> RefOr<Schema> {
     done(text(100, false))
 }
@@ -155,6 +160,17 @@ pub fn uuid() -> RefOr<Schema> {
 /// An instant: RFC 3339 with an offset, year 1 to 9999.
 pub fn timestamp() -> RefOr<Schema> {
     done(string(false).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+}
+
+/// A date (`2026-12-01`) or an instant (RFC 3339 with an offset).
+pub fn date_or_timestamp() -> RefOr<Schema> {
+    use utoipa::openapi::schema::OneOfBuilder;
+    RefOr::T(Schema::OneOf(
+        OneOfBuilder::new()
+            .item(string(false).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+            .item(timestamp())
+            .build(),
+    ))
 }
 
 /// One of `values`.

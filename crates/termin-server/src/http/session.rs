@@ -32,7 +32,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 struct LoginBody {
+    /// At most 254 characters.
+    #[schema(max_length = 254)]
     email: String,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     password: String,
 }
 
@@ -65,6 +69,14 @@ async fn login(
     Extension(ClientIp(from)): Extension<ClientIp>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
+    let mut v = termin_service::Validator::new();
+    if body.email.chars().count() > 254 {
+        v.fail("email", "must be at most 254 characters");
+    }
+    if body.password.chars().count() > 1024 {
+        v.fail("password", "must be at most 1024 characters");
+    }
+    v.finish()?;
     let limits = SessionLimits {
         idle: state.config.session_idle_timeout,
         absolute: state.config.session_absolute_timeout,

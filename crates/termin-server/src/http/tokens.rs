@@ -36,12 +36,24 @@ async fn list_tokens(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateTokenBody {
+    #[schema(schema_with = crate::http::schemas::credential_name)]
     name: String,
-    /// Days until the token expires; omit for a token that never expires.
+    /// Days until the token expires (1 to 3650); omit for a token that never expires.
+    #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<i64>,
-    /// Limit the token to these groups: `scheduling`, `contacts`, `account`. Omit for all.
+    /// Limit the token to these groups. Omit (or leave empty) for all.
     #[serde(default)]
+    #[schema(schema_with = scopes)]
     scopes: Vec<String>,
+}
+
+fn scopes() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::http::schemas::array(
+        crate::http::schemas::one_of(&["scheduling", "contacts", "account"], false),
+        0,
+        16,
+        false,
+    )
 }
 
 #[derive(Serialize, ToSchema)]

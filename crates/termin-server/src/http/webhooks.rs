@@ -37,7 +37,7 @@ async fn list_webhooks(
 }
 
 /// Subscribes an endpoint to events. The answer carries the signing secret, this once.
-#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = WebhookInput,
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = crate::http::json::webhooks::WebhookCreateInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = WebhookView), (status = 400, body = crate::http::error::ErrorBody),
               (status = 406, description = "The company has 6 webhooks already", body = crate::http::error::ErrorBody)))]

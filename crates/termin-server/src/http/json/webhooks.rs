@@ -49,8 +49,14 @@ impl From<svc::WebhookView> for WebhookView {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookInput {
+    /// An absolute `http` or `https` URL of at most 2048 characters, whose host resolves to a
+    /// public address (else 400; see `--webhooks-allow-private-networks`).
+    #[schema(schema_with = endpoint_or_null)]
     pub endpoint: Option<String>,
+    /// The events to receive, at least one.
+    #[schema(schema_with = event_types_or_null)]
     pub event_types: Option<Vec<String>>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// PATCH only: `true` re-enables a disabled webhook, `false` disables it.
     pub enabled: Option<bool>,
@@ -130,4 +136,62 @@ impl From<svc::DeliveryView> for DeliveryView {
             attempt_log: v.attempt_log.into_iter().map(Into::into).collect(),
         }
     }
+}
+
+/// The body of `POST /webhooks`: as for PATCH, with an endpoint and events.
+#[allow(dead_code)] // a schema only: the handler reads `WebhookInput`
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookCreateInput {
+    #[schema(schema_with = endpoint)]
+    endpoint: String,
+    #[schema(schema_with = event_types)]
+    event_types: Vec<String>,
+    #[serde(flatten)]
+    rest: WebhookInput,
+}
+
+fn endpoint_schema(nullable: bool) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(if nullable {
+                SchemaType::from_iter([Type::String, Type::Null])
+            } else {
+                SchemaType::new(Type::String)
+            })
+            .format(Some(SchemaFormat::Custom("uri".into())))
+            .pattern(Some("^[hH][tT][tT][pP][sS]?://"))
+            .max_length(Some(termin_domain::limits::MAX_URL_CHARS))
+            .build(),
+    ))
+}
+
+fn endpoint() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    endpoint_schema(false)
+}
+
+fn endpoint_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    endpoint_schema(true)
+}
+
+fn event_types_schema(nullable: bool) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    let names: Vec<&str> = termin_domain::webhook::EventType::ALL
+        .iter()
+        .map(|e| e.as_str())
+        .collect();
+    crate::http::schemas::array(
+        crate::http::schemas::one_of(&names, false),
+        1,
+        termin_domain::webhook::EventType::ALL.len() * 4,
+        nullable,
+    )
+}
+
+fn event_types() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    event_types_schema(false)
+}
+
+fn event_types_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    event_types_schema(true)
 }
