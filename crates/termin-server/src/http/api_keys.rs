@@ -104,7 +104,8 @@ async fn revoke_api_key(
 /// Deactivates an API key; it can be reactivated.
 #[utoipa::path(post, path = "/auth/api-keys/{id}/deactivate", tag = "dashboard", security(("session" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = ApiKeyView), (status = 404, body = crate::http::error::ErrorBody)))]
+    responses((status = 200, body = ApiKeyView), (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, description = "The key is revoked", body = crate::http::error::ErrorBody)))]
 async fn deactivate_api_key(
     State(state): State<AppState>,
     caller: DashboardSession,

@@ -25,6 +25,7 @@ use super::query::Params;
 use crate::http::auth::{Caller, ConnectedCaller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_json, JsonBytes};
+use crate::http::schemas;
 use crate::http::json::appointments::Booked;
 use crate::state::AppState;
 use termin_service::appointments::{self, BookingRequest, Idempotency, NewAttendee};
@@ -174,18 +175,44 @@ fn write_answer(
     Ok(out)
 }
 
+/// The query of `GET /v4/booking-availability` (read by the handler; this is its
+/// documentation).
+#[allow(dead_code)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TimesQueryDoc {
+    #[param(rename = "meetingTypeId", format = Uuid)]
+    meeting_type_id: String,
+    /// From this date (`2026-12-01`, in the answer's time zone) or instant (RFC 3339).
+    #[param(schema_with = schemas::date_or_timestamp)]
+    start: String,
+    /// Until this date (inclusive) or instant; at most 62 days after start (else 400).
+    #[param(schema_with = schemas::date_or_timestamp)]
+    end: String,
+    /// Repeated or comma-separated, up to 50; default: the meeting type's host.
+    #[param(rename = "hostIds", schema_with = host_ids_param)]
+    host_ids: Option<Vec<String>>,
+    /// `anyone` (default) or `everyone`.
+    #[param(rename = "calculationMethod", pattern = "^(anyone|everyone)$")]
+    calculation_method: Option<String>,
+    /// The time zone to render times in; default: the host's.
+    #[param(schema_with = schemas::time_zone)]
+    timezone: Option<String>,
+    /// Minutes: the duration or one of the allowed durations (else 400).
+    #[param(rename = "meetingDuration", minimum = 5, maximum = 480)]
+    meeting_duration: Option<i64>,
+    /// Ignore this appointment (when rescheduling it).
+    #[param(rename = "existingAppointmentId", format = Uuid)]
+    existing_appointment_id: Option<String>,
+}
+
+fn host_ids_param() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    schemas::array(schemas::uuid(), 0, MAX_HOSTS, false)
+}
+
 /// Bookable start times of a meeting type, rendered in `timezone` (default: the host's).
 #[utoipa::path(get, path = "/v4/booking-availability", tag = "booking",
-    params(
-        ("meetingTypeId" = String, Query, format = Uuid),
-        ("start" = String, Query, description = "A date (2026-12-01) or RFC 3339 timestamp"),
-        ("end" = String, Query, description = "A date (inclusive) or RFC 3339 timestamp; at most 62 days after start"),
-        ("hostIds" = Option<Vec<String>>, Query, description = "Repeated or comma-separated; default: the meeting type's host"),
-        ("calculationMethod" = Option<String>, Query, description = "anyone (default) or everyone"),
-        ("timezone" = Option<String>, Query),
-        ("meetingDuration" = Option<i64>, Query),
-        ("existingAppointmentId" = Option<String>, Query, description = "Ignore this appointment (rescheduling)"),
-    ),
+    params(TimesQueryDoc),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = BookingAvailability), (status = 400, body = crate::http::error::ErrorBody),
               (status = 404, body = crate::http::error::ErrorBody)))]
@@ -217,10 +244,13 @@ async fn booking_availability(
         .filter_map(|(i, h)| {
             v.check(
                 &format!("hostIds[{i}]"),
-                h.trim().parse::<UserId>().map_err(|_| "must be a UUID"),
+                h.parse::<UserId>().map_err(|_| "must be a UUID"),
             )
         })
         .collect();
+    if host_ids.len() > MAX_HOSTS {
+        v.fail("hostIds", format!("must have at most {MAX_HOSTS} entries"));
+    }
     let method = match q.one("calculationMethod") {
         None | Some("anyone") => Method::Anyone,
         Some("everyone") => Method::Everyone,
@@ -266,31 +296,65 @@ async fn booking_availability(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
 struct AttendeeInput {
+    #[schema(schema_with = schemas::email, required = true)]
     email: Option<String>,
+    /// At most 100 characters.
+    #[schema(max_length = 100)]
     firstname: Option<String>,
+    /// At most 100 characters.
+    #[schema(max_length = 100)]
     lastname: Option<String>,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
     fullname: Option<String>,
+    /// At most 40 characters.
+    #[schema(max_length = 40)]
     phone: Option<String>,
+    #[schema(schema_with = schemas::time_zone_or_null)]
     timezone: Option<String>,
+    #[schema(schema_with = schemas::language_or_null)]
     language: Option<String>,
     receive_reminders: Option<bool>,
+    /// Answers to booking questions: any object of at most 16 KiB as JSON.
     #[schema(value_type = Option<Object>)]
     notes: Option<BTreeMap<String, Value>>,
+    /// Up to 5 guests' addresses.
+    #[schema(schema_with = guests)]
     bringalong_emails: Option<Vec<String>>,
     data_policy_accepted: Option<bool>,
 }
 
+fn guests() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    schemas::array(schemas::email(), 0, appointments::MAX_GUESTS, true)
+}
+
+fn host_ids() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    schemas::array(schemas::uuid(), 0, MAX_HOSTS, true)
+}
+
+/// The most hosts one booking may name.
+const MAX_HOSTS: usize = 50;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BookingInput {
-    #[schema(value_type = String, format = Uuid)]
+    #[schema(schema_with = schemas::uuid, required = true)]
     meeting_type_id: Option<MeetingTypeId>,
+    /// One of the start times `GET /v4/booking-availability` offers (else 409).
+    #[schema(schema_with = schemas::timestamp, required = true)]
     start: Option<String>,
+    /// Minutes: the meeting type's duration (the default) or one of its allowed durations.
+    #[schema(schema_with = schemas::duration_or_null)]
     duration: Option<i64>,
-    #[schema(value_type = Option<Vec<String>>)]
+    /// Default: the meeting type's host; up to 50.
+    #[schema(schema_with = host_ids)]
     host_ids: Option<Vec<UserId>>,
+    #[schema(schema_with = crate::http::json::meeting_types::channel_or_null)]
     channel: Option<String>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
     location: Option<String>,
+    #[schema(required = true)]
     attendee: Option<AttendeeInput>,
 }
 
@@ -300,12 +364,12 @@ fn optional_text(
     value: &Option<String>,
     max: usize,
 ) -> Option<String> {
-    let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if value.chars().count() > max {
+    let raw = value.as_deref()?;
+    if raw.chars().count() > max {
         v.fail(field, format!("must be at most {max} characters"));
         return None;
     }
-    Some(value.to_owned())
+    Some(raw.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// Books a slot the engine offers. `Idempotency-Key` makes a retry return the first answer.
@@ -380,6 +444,9 @@ async fn create_booking(
         );
     }
     let _ = a.data_policy_accepted;
+    if input.host_ids.as_ref().is_some_and(|h| h.len() > MAX_HOSTS) {
+        v.fail("hostIds", format!("must have at most {MAX_HOSTS} entries"));
+    }
     let channel = input.channel.clone();
     if let Some(c) = &channel {
         if !meeting_types::CHANNELS.contains(&c.as_str()) {
