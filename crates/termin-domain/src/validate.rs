@@ -21,9 +21,12 @@ impl Email {
         }
         let (local, domain) = s.rsplit_once('@').ok_or(MSG)?;
         let domain_ok = domain.contains('.')
-            && domain
-                .split('.')
-                .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
         if local.is_empty() || local.chars().count() > 64 || local.contains('@') || !domain_ok {
             return Err(MSG);
         }
@@ -218,10 +221,15 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            Email::parse(" Anna@Example.COM ").unwrap().as_str(),
+            Email::parse("Anna@Example.COM").unwrap().as_str(),
             "anna@example.com"
         );
+        assert!(Email::parse("anna@xn--mller-kva.de").is_ok());
         for bad in [
+            // Taken as sent: no trimming the document does not mention.
+            " anna@example.com",
+            "anna@müller.de",
+            "anna@example..com",
             "",
             "anna",
             "anna@",
@@ -243,16 +251,16 @@ mod tests {
     }
 
     #[test]
-    fn slugs_are_normalised() {
+    fn slugs_are_taken_as_sent_and_derived_normalised() {
         assert_eq!(
-            Slug::parse("Anna Schmidt").unwrap().as_str(),
+            Slug::parse("anna-schmidt").unwrap().as_str(),
             "anna-schmidt"
         );
-        assert_eq!(
-            Slug::parse("  Team__Sales--EU ").unwrap().as_str(),
-            "team-sales-eu"
-        );
-        assert!(Slug::parse("ab").is_err());
+        // What is sent is stored, so it must already be a slug.
+        for bad in ["Anna Schmidt", "team--sales", "-sales", "sales-", "ab"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(Slug::normalize("  Team__Sales--EU "), "team-sales-eu");
         assert!(Slug::parse("!!!!!!").is_err());
         assert_eq!(Slug::derive("Al").as_str(), "al-page");
         assert_eq!(Slug::derive("").as_str(), "user-page");

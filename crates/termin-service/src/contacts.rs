@@ -198,7 +198,10 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
     ] {
         if let Some(value) = value {
             let name = text(value);
-            if value.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS) {
+            if value
+                .as_ref()
+                .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+            {
                 v.fail(field, "must be at most 100 characters");
             }
             *target = name.map(str::to_owned);
@@ -231,7 +234,10 @@ fn apply(r: &mut ContactRecord, input: &ContactInput) -> ServiceResult<()> {
     }
     if let Some(value) = &input.notes {
         let notes = text(value);
-        if value.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS) {
+        if value
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS)
+        {
             v.fail("notes", "must be at most 10000 characters");
         }
         r.notes = notes.map(str::to_owned);

@@ -123,7 +123,10 @@ pub fn validate_name(name: &str) -> ServiceResult<String> {
 
 pub fn parse_scopes<S: AsRef<str>>(raw: &[S]) -> ServiceResult<Scopes> {
     if raw.len() > 16 {
-        return Err(ServiceError::field("scopes", "must have at most 16 entries"));
+        return Err(ServiceError::field(
+            "scopes",
+            "must have at most 16 entries",
+        ));
     }
     let mut groups = Vec::with_capacity(raw.len());
     for (i, s) in raw.iter().enumerate() {

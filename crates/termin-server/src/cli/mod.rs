@@ -83,7 +83,7 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// On an empty database, create a demo company with an owner, an admin and a member, each
     /// with a password and a Personal Access Token, and print them.
-    #[arg(long)]
+    #[arg(long, env = "TERMIN_DEMO")]
     pub demo: bool,
     /// Sustained requests per minute per credential.
     #[arg(long, env = "TERMIN_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
@@ -93,7 +93,11 @@ pub struct ServeArgs {
     pub rate_limit_burst: u32,
     /// Requests per minute from one client network whose credential did not authenticate;
     /// once spent, its requests with a credential are refused before any lookup.
-    #[arg(long, env = "TERMIN_AUTH_FAILURE_LIMIT_PER_MINUTE", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "TERMIN_AUTH_FAILURE_LIMIT_PER_MINUTE",
+        default_value_t = 20
+    )]
     pub auth_failure_limit_per_minute: u32,
     /// Send the session cookie without the Secure attribute (only for plain-HTTP deployments
     /// on a host other than localhost).

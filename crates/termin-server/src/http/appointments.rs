@@ -65,7 +65,7 @@ struct ListAppointmentsQuery {
     /// Matches attendee names and e-mail addresses; at most 200 characters.
     #[param(max_length = 200)]
     search: Option<String>,
-    #[param(pattern = "^(upcoming|past|cancelled)$")]
+    #[param(max_length = 9, pattern = "^(upcoming|past|cancelled)$")]
     status: Option<String>,
     #[param(rename = "meetingTypeId", format = Uuid)]
     meeting_type_id: Option<String>,
@@ -73,10 +73,18 @@ struct ListAppointmentsQuery {
     #[param(rename = "userId", format = Uuid)]
     user_id: Option<String>,
     /// Default `appointment.start`.
-    #[param(rename = "sortBy", pattern = "^appointment\\.(start|createdAt)$")]
+    #[param(
+        rename = "sortBy",
+        max_length = 21,
+        pattern = "^appointment\\.(start|createdAt)$"
+    )]
     sort_by: Option<String>,
     /// Default `ASC`; either case.
-    #[param(rename = "sortDirection", pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$")]
+    #[param(
+        rename = "sortDirection",
+        max_length = 4,
+        pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$"
+    )]
     sort_direction: Option<String>,
     /// Only appointments changed at or after this instant (RFC 3339), for incremental sync.
     #[param(rename = "updatedSince", schema_with = crate::http::schemas::timestamp)]
@@ -97,17 +105,20 @@ async fn list_appointments(
     let q = Params::parse(raw.as_deref())?;
     let mut v = Validator::new();
     let page: i64 = q.parsed(&mut v, "page", "a whole number").unwrap_or(0);
-    // `limit` is accepted as another name of `pageSize` (clients use both).
-    let size_name = match (q.one("pageSize"), q.one("limit")) {
-        (None, Some(_)) => "limit",
-        _ => "pageSize",
+    // `limit` is accepted as another name of `pageSize` (clients use both); each given is
+    // checked, and `pageSize` wins.
+    let mut size_of = |name: &str| {
+        let size: Option<i64> = q.parsed(&mut v, name, "a whole number");
+        if size.is_some_and(|s| !(1..=100).contains(&s)) {
+            v.fail(name, "must be between 1 and 100");
+        }
+        size
     };
-    let size: i64 = q.parsed(&mut v, size_name, "a whole number").unwrap_or(10);
+    let page_size = size_of("pageSize");
+    let limit = size_of("limit");
+    let size = page_size.or(limit).unwrap_or(10);
     if page < 0 {
         v.fail("page", "must not be negative");
-    }
-    if !(1..=100).contains(&size) {
-        v.fail(size_name, "must be between 1 and 100");
     }
     let user: Option<UserId> = q.parsed(&mut v, "userId", "a UUID");
     let meeting_type: Option<MeetingTypeId> = q.parsed(&mut v, "meetingTypeId", "a UUID");

@@ -25,8 +25,8 @@ use super::query::Params;
 use crate::http::auth::{Caller, ConnectedCaller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_json, JsonBytes};
-use crate::http::schemas;
 use crate::http::json::appointments::Booked;
+use crate::http::schemas;
 use crate::state::AppState;
 use termin_service::appointments::{self, BookingRequest, Idempotency, NewAttendee};
 use termin_service::booking::{self, TimePoint, TimesQuery};
@@ -193,7 +193,11 @@ struct TimesQueryDoc {
     #[param(rename = "hostIds", schema_with = host_ids_param)]
     host_ids: Option<Vec<String>>,
     /// `anyone` (default) or `everyone`.
-    #[param(rename = "calculationMethod", pattern = "^(anyone|everyone)$")]
+    #[param(
+        rename = "calculationMethod",
+        max_length = 8,
+        pattern = "^(anyone|everyone)$"
+    )]
     calculation_method: Option<String>,
     /// The time zone to render times in; default: the host's.
     #[param(schema_with = schemas::time_zone)]
@@ -369,12 +373,15 @@ fn optional_text(
         v.fail(field, format!("must be at most {max} characters"));
         return None;
     }
-    Some(raw.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
+    Some(raw.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// Books a slot the engine offers. `Idempotency-Key` makes a retry return the first answer.
 #[utoipa::path(post, path = "/v4/booking", tag = "booking", request_body = BookingInput,
-    params(("Idempotency-Key" = Option<String>, Header)),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
+        description = "1 to 255 visible ASCII characters; a retry with the same key and body gets the first answer")),
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = Booked), (status = 400, body = crate::http::error::ErrorBody),
               (status = 409, description = "Slot no longer available", body = crate::http::error::ErrorBody)))]

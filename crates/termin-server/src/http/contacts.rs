@@ -42,10 +42,18 @@ struct ListContactsQuery {
     #[param(schema_with = tags_param)]
     tags: Option<Vec<String>>,
     /// Default `createdAt`.
-    #[param(rename = "sortBy", pattern = "^(createdAt|updatedAt|firstName|lastName|email)$")]
+    #[param(
+        rename = "sortBy",
+        max_length = 9,
+        pattern = "^(createdAt|updatedAt|firstName|lastName|email)$"
+    )]
     sort_by: Option<String>,
     /// Default `desc`; either case.
-    #[param(rename = "sortOrder", pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$")]
+    #[param(
+        rename = "sortOrder",
+        max_length = 4,
+        pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$"
+    )]
     sort_order: Option<String>,
     /// 1-based, default 1.
     #[param(minimum = 1)]

@@ -67,9 +67,18 @@ fn add_to(operation: &mut Operation, has_path_parameter: bool) {
         .is_some_and(|requirements| !requirements.is_empty());
     let has_body = operation.request_body.is_some();
     let mut answers = vec![
-        ("400", "The request is malformed: a field, parameter or the path is not valid"),
-        ("408", "The request took longer than the server's request timeout"),
-        ("429", "Too many requests; `Retry-After` says when to try again"),
+        (
+            "400",
+            "The request is malformed: a field, parameter or the path is not valid",
+        ),
+        (
+            "408",
+            "The request took longer than the server's request timeout",
+        ),
+        (
+            "429",
+            "Too many requests; `Retry-After` says when to try again",
+        ),
     ];
     if authenticated {
         answers.push(("401", "No credential, or one that is not valid"));

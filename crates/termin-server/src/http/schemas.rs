@@ -12,7 +12,8 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, SchemaT
 use utoipa::openapi::{KnownFormat, RefOr, Schema};
 
 /// Characters Rust's `trim` removes (Unicode White_Space): a value must hold one that is not.
-const NOT_BLANK: &str = "[^\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+const NOT_BLANK: &str =
+    "[^\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
 
 fn string(nullable: bool) -> ObjectBuilder {
     ObjectBuilder::new().schema_type(if nullable {
@@ -117,7 +118,11 @@ pub fn time_zone_or_null() -> RefOr<Schema> {
 
 /// A language tag such as `en` or `de-AT`.
 pub fn language_or_null() -> RefOr<Schema> {
-    done(string(true).pattern(Some("^[A-Za-z]{2,3}(-[A-Za-z]{2})?$")))
+    done(
+        string(true)
+            .max_length(Some(6))
+            .pattern(Some("^[A-Za-z]{2,3}(-[A-Za-z]{2})?$")),
+    )
 }
 
 /// A user's slug: lower-case letters, digits and single dashes, 5 to 64 characters.

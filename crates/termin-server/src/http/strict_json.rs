@@ -138,7 +138,10 @@ impl<'a> Entries<'a> {
 impl<'de> MapAccess<'de> for Entries<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some((key, value)) => {
                 self.value = Some(value);
@@ -171,8 +174,13 @@ impl<'de> EnumAccess<'de> for Variant<'de> {
     type Error = Error;
     type Variant = Strict<'de>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Strict<'de>), Error> {
-        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(self.variant))?;
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Strict<'de>), Error> {
+        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(
+            self.variant,
+        ))?;
         Ok((tag, Strict(self.value)))
     }
 }

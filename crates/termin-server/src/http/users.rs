@@ -13,11 +13,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::auth::{ActingUserRecord, CallerOrOwner};
-use crate::http::schemas;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::json::availability::AvailabilityInput;
 use crate::http::json::users::UserView;
+use crate::http::schemas;
 use crate::state::AppState;
 use termin_service::meeting_types::{MeetingInfoInput, MeetingTypeInput};
 use termin_service::users::{self, NewUser, ProfileChanges, StarterKit};
@@ -51,7 +51,8 @@ async fn get_me(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 struct ListUsersQuery {
-    #[param(value_type = Option<String>, example = "standard", pattern = "^(standard|resource|api-platform)$")]
+    #[param(value_type = Option<String>, example = "standard",
+        max_length = 12, pattern = "^(standard|resource|api-platform)$")]
     user_type: Option<UserType>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]

@@ -87,8 +87,11 @@ async fn create_validates_and_refuses_duplicates(app: TestApp) {
     );
     assert!(r.error_message().contains("; phoneNumber: "));
     assert_eq!(fields(&r), ["email", "phoneNumber"]);
-    let r = create(&app, &auth, json!({"email": "  ", "phoneNumber": null})).await;
+    let r = create(&app, &auth, json!({"email": "", "phoneNumber": null})).await;
     assert_eq!(fields(&r), ["email", "phoneNumber"]);
+    // Blank is not empty: an address is taken as sent, and spaces are not one.
+    let r = create(&app, &auth, json!({"email": "  ", "phoneNumber": null})).await;
+    assert_eq!(fields(&r), ["email"]);
 
     // Every bad field at once.
     let r = create(
@@ -662,13 +665,24 @@ async fn bulk_reports_each_row(app: TestApp) {
         json!({"email": "existing@example.com"}),
     )
     .await;
+    // A row that is not an object is the list's shape gone wrong: nothing is imported.
+    let r = app
+        .call(
+            Method::POST,
+            "/crm/bulk",
+            &auth,
+            Some(json!({"contacts": [{"email": "early@example.com"}, 42]})),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.json()["errors"][0]["field"], "contacts[1]");
     let rows = json!([
         {"email": "one@example.com", "firstName": "One", "tags": ["import"]},
         {"email": "not an email"},
         {"email": "Existing@example.com"},
         {"phoneNumber": "+49 170 1234567", "tags": ["import"]},
         {"email": "ONE@example.com"},
-        42,
+        {"email": "  "},
         {"email": "typed@example.com", "tags": "import"},
         {"firstName": "Nobody"},
         {"email": "two@example.com", "additionalData": {"source": "csv"}},

@@ -19,5 +19,6 @@ mod openapi;
 mod outbox;
 mod races;
 mod scheduling;
+mod schemathesis;
 mod users;
 mod webhooks;

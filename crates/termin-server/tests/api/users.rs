@@ -55,10 +55,21 @@ async fn an_api_key_creates_updates_and_removes_users(app: TestApp) {
             Method::PATCH,
             &format!("/v4/user/{id}"),
             &owner,
-            Some(json!({"slug": "  Ada The Countess ", "language": "de"})),
+            Some(json!({"slug": "ada-the-countess", "language": "de"})),
         )
         .await;
     patched.assert_status(200);
+    // A slug is stored as sent, so it must already be one.
+    let unslugged = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/user/{id}"),
+            &owner,
+            Some(json!({"slug": "Ada The Countess"})),
+        )
+        .await;
+    unslugged.assert_status(400);
+    assert_eq!(unslugged.json()["errors"][0]["field"], "slug");
     assert_eq!(patched.json()["slug"], "ada-the-countess");
     assert_eq!(patched.json()["language"], "de");
     let taken = app

@@ -105,9 +105,9 @@ pub struct DayInput {
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct HourRangeInput {
-    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    #[schema(max_length = 5, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     start: String,
-    #[schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+    #[schema(max_length = 5, pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
     end: String,
 }
 
@@ -118,7 +118,7 @@ pub struct HourRangeInput {
 pub struct DateExceptionInput {
     #[schema(format = Date)]
     date: String,
-    #[schema(rename = "type", pattern = "^(blocked|available)$")]
+    #[schema(rename = "type", max_length = 9, pattern = "^(blocked|available)$")]
     kind: String,
     #[serde(default)]
     #[schema(max_items = 12)]

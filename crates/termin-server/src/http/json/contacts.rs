@@ -158,7 +158,7 @@ fn phone_or_empty() -> RefOr<Schema> {
 }
 
 fn language_or_empty() -> RefOr<Schema> {
-    schemas::pattern_or_null("^([A-Za-z]{2,3}(-[A-Za-z]{2})?)?$", None)
+    schemas::pattern_or_null("^([A-Za-z]{2,3}(-[A-Za-z]{2})?)?$", Some(6))
 }
 
 /// A tag: 1 to 50 characters, not blank, no quotes, backslashes or control characters.

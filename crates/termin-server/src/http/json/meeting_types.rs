@@ -244,7 +244,7 @@ pub struct MeetingInfoInput {
     /// Minutes kept free after (0 to 120).
     #[schema(minimum = 0, maximum = 120)]
     pub buffer_after: Option<i64>,
-    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
+    #[schema(max_length = 7, pattern = "^#[0-9A-Fa-f]{6}$")]
     pub color: Option<String>,
 }
 
