@@ -50,7 +50,13 @@ fn every_string_and_array_a_request_carries_is_bounded() {
         for (method, operation) in item.as_object().unwrap() {
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
                 let at = format!("{method} {path} ?{}", parameter["name"]);
-                walk(&parameter["schema"], &at, schemas, &mut seen, &mut unbounded);
+                walk(
+                    &parameter["schema"],
+                    &at,
+                    schemas,
+                    &mut seen,
+                    &mut unbounded,
+                );
             }
             if let Some(content) = operation["requestBody"]["content"].as_object() {
                 for media in content.values() {
@@ -85,7 +91,10 @@ fn walk(
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let fixed_format = matches!(schema["format"].as_str(), Some("uuid" | "date" | "date-time"));
+    let fixed_format = matches!(
+        schema["format"].as_str(),
+        Some("uuid" | "date" | "date-time")
+    );
     if types.contains(&"string")
         && schema.get("maxLength").is_none()
         && schema.get("enum").is_none()
@@ -105,9 +114,21 @@ fn walk(
         walk(sub, &format!("{at}.{name}"), schemas, seen, unbounded);
     }
     if schema["items"].is_object() {
-        walk(&schema["items"], &format!("{at}[]"), schemas, seen, unbounded);
+        walk(
+            &schema["items"],
+            &format!("{at}[]"),
+            schemas,
+            seen,
+            unbounded,
+        );
     }
     if schema["additionalProperties"].is_object() {
-        walk(&schema["additionalProperties"], &format!("{at}{{}}"), schemas, seen, unbounded);
+        walk(
+            &schema["additionalProperties"],
+            &format!("{at}{{}}"),
+            schemas,
+            seen,
+            unbounded,
+        );
     }
 }

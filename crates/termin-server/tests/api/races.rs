@@ -604,3 +604,132 @@ async fn two_nodes_on_postgres_cancel_once_and_keep_the_webhook_limit() {
     .unwrap();
     assert_eq!(total, 6);
 }
+
+/// Requests sent at once, spread over `nodes` in turn: (method, path, bearer, body) each.
+async fn over_nodes(nodes: &[&Server], requests: Vec<(Method, String, String, Value)>) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, (method, path, token, body))| {
+            let request = client
+                .request(method, nodes[i % nodes.len()].url(&path))
+                .bearer_auth(token)
+                .json(&body);
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+/// The other limits counted before a write, across two `termin serve` processes on one
+/// PostgreSQL: the guest list of an attendee (five), one free slot that six appointments are
+/// moved into at once (one move wins, one event), and the derived slug of namesakes (each
+/// gets one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgres_keep_guests_moves_and_slugs_apart() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_rescheduled"]})),
+    )
+    .await
+    .assert_status(201);
+    let nine = upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let start = nine + SignedDuration::from_hours(i);
+        let r = app
+            .call(
+                Method::POST,
+                "/v4/booking",
+                &c.member.auth(),
+                Some(booking(&mt, start, &format!("n{i}@example.com"))),
+            )
+            .await;
+        r.assert_status(201);
+        ids.push(r.json()["appointmentId"].as_str().unwrap().to_owned());
+    }
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&url, &[]));
+        let b = s.spawn(|| Server::start(&url, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let nodes = [&a, &b];
+    let pat = c.member.pat.clone();
+
+    let guests = (0..8)
+        .map(|i| {
+            (
+                Method::PATCH,
+                format!("/v4/appointment/{}/guest", ids[0]),
+                pat.clone(),
+                json!({"email": format!("guest{i}@example.com")}),
+            )
+        })
+        .collect();
+    let statuses = over_nodes(&nodes, guests).await;
+    assert_eq!(count(&statuses, 200), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 400), 3, "{statuses:?}");
+    let view = app
+        .get(&format!("/v4/appointment/{}", ids[0]), &c.member.auth())
+        .await
+        .json();
+    assert_eq!(
+        view["attendees"][0]["bringalongEmails"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+
+    let free = nine + SignedDuration::from_mins(6 * 60 + 30);
+    let moves = ids
+        .iter()
+        .map(|id| {
+            (
+                Method::POST,
+                format!("/v4/appointment/{id}/reschedule"),
+                pat.clone(),
+                json!({"start": free.to_string()}),
+            )
+        })
+        .collect();
+    let statuses = over_nodes(&nodes, moves).await;
+    assert_eq!(count(&statuses, 200), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), 5, "{statuses:?}");
+    assert_eq!(events(&app, "booking_rescheduled").await, 1);
+
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let namesakes = (0..10)
+        .map(|i| {
+            (
+                Method::POST,
+                "/v4/user".to_owned(),
+                key.clone(),
+                json!({"email": format!("grace{i}@example.com"), "givenName": "Grace", "familyName": "Hopper", "timezone": "UTC"}),
+            )
+        })
+        .collect();
+    let statuses = over_nodes(&nodes, namesakes).await;
+    assert_eq!(count(&statuses, 201), 10, "{statuses:?}");
+    let mut conn = app.db.conn().await.unwrap();
+    let slugs: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM users WHERE slug LIKE 'grace-hopper%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    let distinct: std::collections::HashSet<&String> = slugs.iter().collect();
+    assert_eq!((slugs.len(), distinct.len()), (10, 10), "{slugs:?}");
+}
