@@ -544,6 +544,144 @@ async fn disabled_meeting_type_lists_no_times_and_refuses_booking(app: TestApp) 
     assert!(message.to_lowercase().contains("deactivated"), "{message}");
 }
 
+/// PATCH changes only what is sent, on every resource that has one: each other field, nested
+/// field and weekday reads back as before. (A list or map that is sent, such as `locations`,
+/// `metadata` or `tags`, replaces the stored one whole.)
+async fn patch_changes_only_what_is_sent(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let patch = |path: String, body: Value| {
+        let app = &app;
+        let auth = &auth;
+        async move {
+            let r = app.call(Method::PATCH, &path, auth, Some(body)).await;
+            r.assert_status(200);
+            r.json()
+        }
+    };
+    // Everything but the changed path equals the before value.
+    let same_but = |before: &Value, after: &Value, changed: &[&str]| {
+        let mut before = before.clone();
+        let mut after = after.clone();
+        for path in changed.iter().chain(["updatedAt"].iter()) {
+            let mut b = &mut before;
+            let mut a = &mut after;
+            let parts: Vec<&str> = path.split('.').collect();
+            for part in &parts[..parts.len() - 1] {
+                b = &mut b[*part];
+                a = &mut a[*part];
+            }
+            let last = parts[parts.len() - 1];
+            b.as_object_mut().unwrap().remove(last);
+            a.as_object_mut().unwrap().remove(last);
+        }
+        assert_eq!(before, after);
+    };
+
+    let created = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &auth,
+            Some(json!({
+                "meetingInfo": {"name": "Intro", "duration": 45, "description": "Hello",
+                                "bufferBefore": 10, "channel": "zoom", "color": "#112233"},
+                "meetingOptions": {"allowedDurations": [15, 30], "allowAddingGuests": true},
+                "spots": 3, "bookingMinimum": 60, "metadata": {"team": "sales"},
+                "locations": [{"kind": "room", "name": "A"}]
+            })),
+        )
+        .await;
+    created.assert_status(201);
+    let before = created.json();
+    let id = before["id"].as_str().unwrap().to_owned();
+    let after = patch(
+        format!("/v4/meeting-type/{id}"),
+        json!({"meetingInfo": {"name": "Introduction"}}),
+    )
+    .await;
+    assert_eq!(after["meetingInfo"]["name"], "Introduction");
+    same_but(&before, &after, &["meetingInfo.name"]);
+    let before = after;
+    let after = patch(
+        format!("/v4/meeting-type/{id}"),
+        json!({"meetingOptions": {"allowAddingGuests": false}}),
+    )
+    .await;
+    assert_eq!(after["meetingOptions"]["allowedDurations"], json!([15, 30]));
+    same_but(&before, &after, &["meetingOptions.allowAddingGuests"]);
+
+    let me = fetch(&app, "/v4/user/me", &auth).await;
+    let user_id = me["id"].as_str().unwrap().to_owned();
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/user/{user_id}"),
+            &Auth::acting(&key, c.owner.user.id),
+            Some(json!({"language": "de"})),
+        )
+        .await;
+    r.assert_status(200);
+    let after = r.json();
+    assert_eq!(after["language"], "de");
+    same_but(&me, &after, &["language"]);
+
+    let availability = fetch(&app, "/v4/availability", &auth).await;
+    let availability = availability
+        .as_array()
+        .and_then(|list| list.first())
+        .cloned()
+        .unwrap_or(availability);
+    let availability_id = availability["id"].as_str().unwrap().to_owned();
+    let after = patch(
+        format!("/v4/availability/{availability_id}"),
+        json!({"name": "Office hours"}),
+    )
+    .await;
+    same_but(&availability, &after, &["name"]);
+
+    let contact = app
+        .call(
+            Method::POST,
+            "/crm",
+            &auth,
+            Some(json!({"email": "merge@example.com", "firstName": "Mia", "tags": ["a"]})),
+        )
+        .await;
+    contact.assert_status(201);
+    let before = contact.json()["item"].clone();
+    let contact_id = before["id"].as_str().unwrap().to_owned();
+    let after = patch(format!("/crm/{contact_id}"), json!({"notes": "Called"})).await;
+    same_but(&before, &after["item"], &["notes"]);
+
+    let admin = c.admin.auth();
+    let hook = app
+        .call(
+            Method::POST,
+            "/webhooks",
+            &admin,
+            Some(json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_created"], "description": "CRM"})),
+        )
+        .await;
+    hook.assert_status(201);
+    let before = hook.json();
+    let hook_id = before["id"].as_str().unwrap().to_owned();
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/webhooks/{hook_id}"),
+            &admin,
+            Some(json!({"description": "CRM sync"})),
+        )
+        .await;
+    r.assert_status(200);
+    let after = r.json();
+    assert_eq!(after["description"], "CRM sync");
+    assert_eq!(after["endpoint"], before["endpoint"]);
+    assert_eq!(after["eventTypes"], before["eventTypes"]);
+}
+
 crate::backend_tests!(
     add_guest_appends_to_bringalong_emails,
     webhook_accepts_every_meetergo_event_type,
@@ -553,4 +691,5 @@ crate::backend_tests!(
     timestamps_have_three_fractional_digits,
     paginated_accepts_trailing_slash_and_limit_alias,
     disabled_meeting_type_lists_no_times_and_refuses_booking,
+    patch_changes_only_what_is_sent,
 );
