@@ -32,23 +32,51 @@ async fn hashing_turn() -> tokio::sync::SemaphorePermit<'static> {
         .expect("the semaphore is never closed")
 }
 
+/// Argon2 computations running now, and (for the test) the most that ever ran at once.
+static COMPUTING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static MOST_AT_ONCE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One argon2 computation, counted while it runs.
+struct Computing;
+
+impl Computing {
+    fn start() -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = COMPUTING.fetch_add(1, SeqCst) + 1;
+        MOST_AT_ONCE.fetch_max(now, SeqCst);
+        Computing
+    }
+}
+
+impl Drop for Computing {
+    fn drop(&mut self) {
+        COMPUTING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Hashes on a blocking thread: argon2 takes tens of milliseconds of CPU, which must hold up
 /// neither the async runtime nor (callers see to it) a database transaction.
 pub async fn hash(password: &str) -> ServiceResult<String> {
     let password = password.to_owned();
     let _turn = hashing_turn().await;
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(ServiceError::internal)?
+    tokio::task::spawn_blocking(move || {
+        let _computing = Computing::start();
+        hash_now(&password)
+    })
+    .await
+    .map_err(ServiceError::internal)?
 }
 
 /// Whether `password` matches `stored`, checked on a blocking thread (see [`hash`]).
 pub async fn verify(password: &str, stored: &str) -> bool {
     let (password, stored) = (password.to_owned(), stored.to_owned());
     let _turn = hashing_turn().await;
-    tokio::task::spawn_blocking(move || verify_now(&password, &stored))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        let _computing = Computing::start();
+        verify_now(&password, &stored)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// Spends the same time as a real verification, so a login for an unknown email cannot be told
@@ -58,6 +86,7 @@ pub async fn verify_dummy(password: &str) {
     let password = password.to_owned();
     let _turn = hashing_turn().await;
     let _ = tokio::task::spawn_blocking(move || {
+        let _computing = Computing::start();
         let stored =
             DUMMY.get_or_init(|| hash_now("dummy password for timing").unwrap_or_default());
         verify_now(&password, stored)
@@ -84,4 +113,34 @@ fn verify_now(password: &str, stored: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flood of logins runs at most one argon2 computation per CPU at once, however many
+    /// threads the runtime and its blocking pool have.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    async fn password_hashing_takes_turns_one_per_cpu() {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let stored = hash("a password for the test").await.unwrap();
+        let flood: Vec<_> = (0..cpus * 4 + 4)
+            .map(|i| {
+                let stored = stored.clone();
+                tokio::spawn(async move {
+                    if i % 2 == 0 {
+                        verify("wrong guess", &stored).await;
+                    } else {
+                        verify_dummy("wrong guess").await;
+                    }
+                })
+            })
+            .collect();
+        for task in flood {
+            task.await.unwrap();
+        }
+        let most = MOST_AT_ONCE.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((1..=cpus).contains(&most), "{most} at once on {cpus} CPUs");
+    }
 }

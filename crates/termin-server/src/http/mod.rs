@@ -42,7 +42,9 @@ use crate::state::AppState;
         description = "Self-hosted scheduling server, wire-compatible with the meetergo API v4. \
                        Authenticate with `Authorization: Bearer <token>`: a Personal Access Token \
                        (`rgo-...`) acts as its owner; a Platform API Key (`ak_live:...`) acts as the \
-                       user named in `x-meetergo-api-user-id`."
+                       user named in `x-meetergo-api-user-id`. No string anywhere (body, path, \
+                       query) may hold the character U+0000: it is refused with 400 naming the \
+                       field. Errors have the shape `{statusCode, message, error, errors?}`."
     ),
     modifiers(&SecuritySchemes),
     tags(
