@@ -12,7 +12,8 @@
 #   - GET /v4/booking-availability for a month with 10 hostIds (300 bookings each) against the
 #     same call with one of them (target: at most 2x the cost).
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
-# ONLY=webhooks runs just the webhook part; ONLY=team just the team.
+# ONLY=webhooks runs just the webhook part; ONLY=team just the team; ONLY=postgres just the
+# PostgreSQL part.
 # BASELINE=<git revision> also builds that revision and runs the SQLite, team and PostgreSQL
 # parts with it in the same run. Both builds serve at once and the reads alternate between them
 # round by round, so the two rows of a change are measured under the same load.
@@ -198,7 +199,7 @@ LABELS=(new)
 bin_of() { if [ "$1" = new ]; then echo "$NEW_BIN"; else echo "$BASE_BIN"; fi; }
 
 if [ "${ONLY:-}" != webhooks ]; then
-if [ "${ONLY:-}" != team ]; then
+if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
 # --- SQLite -------------------------------------------------------------------------------------
 # Every build on a fresh SQLite file of its own, all running at once: reads interleaved, then
 # bookings one build after the other.
@@ -246,7 +247,9 @@ team_suite() {
     "$(median "${costs[@]}")" "" "$(median "${u10[@]}")"
   stop_server
 }
-for label in "${LABELS[@]}"; do BIN=$(bin_of "$label") team_suite "$label"; done
+if [ "${ONLY:-}" != postgres ]; then
+  for label in "${LABELS[@]}"; do BIN=$(bin_of "$label") team_suite "$label"; done
+fi
 BIN=$NEW_BIN
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -280,7 +283,7 @@ BIN=$NEW_BIN
 
 fi
 
-if [ "${ONLY:-}" != team ]; then
+if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
 # --- Webhooks (SQLite) ---------------------------------------------------------------------------
 # Booking latency with no webhook and with 6 subscribed, then events delivered per second for
 # 10,000 bookings to the example receiver.
@@ -327,7 +330,10 @@ stop_server
 fi
 
 # --- Slot engine --------------------------------------------------------------------------------
-engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
+engine=
+if [ -z "${ONLY:-}" ]; then
+  engine=$(cargo bench -q -p termin-domain --bench slots 2>/dev/null | grep -i "median" || true)
+fi
 
 echo
 printf '%-60s %12s %10s %8s %8s\n' "benchmark (${SECS}s each, $CONNS connections)" "req/s" "x /health|p50" "p99" "cpu us"
