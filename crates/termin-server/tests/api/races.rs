@@ -628,10 +628,10 @@ async fn over_nodes(nodes: &[&Server], requests: Vec<(Method, String, String, Va
 
 /// The other limits counted before a write, across two `termin serve` processes on one
 /// PostgreSQL: the guest list of an attendee (five), one free slot that six appointments are
-/// moved into at once (one move wins, one event), and the derived slug of namesakes (each
-/// gets one).
+/// moved into at once (one move wins, one event), the seats of a group meeting (five), and the
+/// derived slug of namesakes (each gets one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_on_postgres_keep_guests_moves_and_slugs_apart() {
+async fn two_nodes_on_postgres_keep_guests_moves_seats_and_slugs_apart() {
     let Some(url) = crate::pg::fresh_database().await else {
         return;
     };
@@ -710,6 +710,32 @@ async fn two_nodes_on_postgres_keep_guests_moves_and_slugs_apart() {
     assert_eq!(count(&statuses, 200), 1, "{statuses:?}");
     assert_eq!(count(&statuses, 409), 5, "{statuses:?}");
     assert_eq!(events(&app, "booking_rescheduled").await, 1);
+
+    // A class of five seats, twelve students at once over both nodes.
+    let class = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &c.member.auth(),
+            Some(json!({"meetingInfo": {"name": "Class", "duration": 60}, "spots": 5})),
+        )
+        .await
+        .json();
+    let lesson = upcoming_weekday("Europe/Berlin", 4, 14, 0);
+    let students = (0..12)
+        .map(|i| {
+            (
+                Method::POST,
+                "/v4/booking".to_owned(),
+                pat.clone(),
+                booking(&class, lesson, &format!("student{i}@example.com")),
+            )
+        })
+        .collect();
+    let statuses = over_nodes(&nodes, students).await;
+    assert_eq!(count(&statuses, 201), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), 7, "{statuses:?}");
+    assert_eq!(attendees(&app, &class).await, 5);
 
     let (_, key) = app.api_key(c.id, &c.owner.user).await;
     let namesakes = (0..10)
