@@ -35,7 +35,7 @@ pub struct Config {
     /// process (faster; the last commits may be lost on power failure).
     pub durability: termin_storage::Durability,
     /// Caps on open connections, and how long one may wait for its request.
-    pub connections: crate::connections::ConnectionLimits,
+    pub connections: ConnectionLimits,
 }
 
 /// An IP network, `192.0.2.0/24` or `2001:db8::/32`; a bare address is a network of one.
@@ -77,6 +77,27 @@ impl std::str::FromStr for Cidr {
                 .ok_or_else(|| format!("{s:?} has a prefix length that is not 0 to {max}"))?,
         };
         Ok(Self { network, prefix })
+    }
+}
+
+/// How many connections may be open, and how long one may wait for its request (enforced by
+/// `connections.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub max_total: usize,
+    pub max_per_client: usize,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_total: 4096,
+            max_per_client: 256,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -144,7 +165,7 @@ impl Config {
             },
             trusted_proxies: Vec::new(),
             durability: termin_storage::Durability::Full,
-            connections: crate::connections::ConnectionLimits::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }

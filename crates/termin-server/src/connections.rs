@@ -34,27 +34,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, Sleep};
 
-use crate::config::Cidr;
-
-/// How many connections may be open, and how long one may wait for its request.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectionLimits {
-    pub max_total: usize,
-    pub max_per_client: usize,
-    pub header_read_timeout: Duration,
-    pub idle_timeout: Duration,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        Self {
-            max_total: 4096,
-            max_per_client: 256,
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-        }
-    }
-}
+use crate::config::{Cidr, ConnectionLimits};
 
 /// A `TcpListener` that holds connections to [`ConnectionLimits`].
 pub struct GuardedListener {

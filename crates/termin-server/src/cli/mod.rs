@@ -306,7 +306,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     if args.header_read_timeout_secs == 0 || args.idle_timeout_secs == 0 {
         bail!("--header-read-timeout-secs and --idle-timeout-secs must be at least 1");
     }
-    config.connections = crate::connections::ConnectionLimits {
+    config.connections = crate::config::ConnectionLimits {
         max_total: args.max_connections,
         max_per_client: args.max_connections_per_client,
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use termin_server::app::Application;
 use termin_server::config::Config;
-use termin_server::connections::ConnectionLimits;
+use termin_server::config::ConnectionLimits;
 use termin_storage::Db;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
