@@ -96,7 +96,10 @@ impl Default for ConnectionLimits {
             max_total: 4096,
             max_per_client: 256,
             header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
+            // Longer than common clients keep an idle connection (reqwest 90 s, browsers 60 to
+            // 115 s), so that they, not the server, close it: a request sent just as the
+            // server closed would fail.
+            idle_timeout: Duration::from_secs(120),
         }
     }
 }

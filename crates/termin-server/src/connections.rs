@@ -9,7 +9,7 @@
 //!   requests) is closed after `idle_timeout`; once the first byte of a request has arrived,
 //!   its headers must be complete within `header_read_timeout`. Half-open connections and
 //!   clients that trickle their headers (slowloris) are dropped. From the headers to the answer
-//!   the request timeout holds (`app::run_to_completion`, 408).
+//!   of an API route the request timeout holds (`app::run_to_completion`, 408).
 //!
 //! The caps are enforced by [`GuardedListener`], which axum serves like a `TcpListener`. The
 //! timeouts need to know whether a connection is between requests, which only the request path

@@ -372,10 +372,14 @@ pub fn apply(
         v.fail("locations", "must have at most 20 entries");
     }
     let max = termin_domain::limits::MAX_LOCATION_BYTES;
-    for (i, location) in settings.locations.iter().enumerate() {
+    // Sent locations must be objects; ones stored under older, looser rules stay editable.
+    for (i, location) in input.locations.iter().flatten().enumerate() {
         if !location.is_object() {
             v.fail(&format!("locations[{i}]"), "must be an object");
-        } else if serde_json::to_string(location).map_or(true, |j| j.len() > max) {
+        }
+    }
+    for (i, location) in settings.locations.iter().enumerate() {
+        if serde_json::to_string(location).map_or(true, |j| j.len() > max) {
             v.fail(
                 &format!("locations[{i}]"),
                 format!("must be at most {max} bytes of JSON"),

@@ -3,7 +3,6 @@
 use jiff::SignedDuration;
 use termin_domain::credential::PlainSessionSecret;
 use termin_domain::principal::{Credential, Principal};
-use termin_domain::validate::Email;
 use termin_domain::SessionId;
 use termin_storage::login_throttle;
 use termin_storage::sessions::{self, NewSession};
@@ -56,9 +55,12 @@ pub async fn login(
             });
         }
     }
-    let found = match Email::parse(email) {
-        Ok(email) => users::password_hash_by_email(&mut conn, email.as_str()).await?,
-        Err(_) => None,
+    // Looked up as typed (trimmed, lower-cased), not through today's address rules: an
+    // account stored under older, looser rules (a non-ASCII domain) must still log in.
+    let found = if typed.is_empty() {
+        None
+    } else {
+        users::password_hash_by_email(&mut conn, &typed.to_lowercase()).await?
     };
     // No connection is held while the hash is checked.
     drop(conn);

@@ -72,9 +72,19 @@ pub struct WebhookInput {
     pub enabled: Option<bool>,
 }
 
+/// The most entries `eventTypes` may list (each event at most a few times over).
+pub const MAX_EVENT_TYPE_ENTRIES: usize = EventType::ALL.len() * 4;
+
 fn parse_event_types(v: &mut Validator, raw: &[String]) -> Option<String> {
     if raw.is_empty() {
         v.fail("eventTypes", "must name at least one event");
+        return None;
+    }
+    if raw.len() > MAX_EVENT_TYPE_ENTRIES {
+        v.fail(
+            "eventTypes",
+            format!("must have at most {MAX_EVENT_TYPE_ENTRIES} entries"),
+        );
         return None;
     }
     let mut set = BTreeSet::new();

@@ -138,7 +138,7 @@ pub struct ServeArgs {
     #[arg(long, env = "TERMIN_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
     /// How long a connection may wait for its next request, in seconds.
-    #[arg(long, env = "TERMIN_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    #[arg(long, env = "TERMIN_IDLE_TIMEOUT_SECS", default_value_t = 120)]
     pub idle_timeout_secs: u64,
 }
 

@@ -65,6 +65,8 @@ fn add_to(operation: &mut Operation, has_path_parameter: bool) {
         .security
         .as_ref()
         .is_some_and(|requirements| !requirements.is_empty());
+    let takes_api_keys = serde_json::to_value(&operation.security)
+        .is_ok_and(|security| security.to_string().contains("\"bearer\""));
     let has_body = operation.request_body.is_some();
     let mut answers = vec![
         (
@@ -83,10 +85,12 @@ fn add_to(operation: &mut Operation, has_path_parameter: bool) {
     if authenticated {
         answers.push(("401", "No credential, or one that is not valid"));
         answers.push(("403", "The credential may not do this"));
+    }
+    if takes_api_keys {
         answers.push((
             "404",
-            "Not found, or not visible to the caller; also when the user named in \
-             `x-meetergo-api-user-id` is not in the company",
+            "Not found, or not visible to the caller; also when the user a Platform API Key \
+             names in `x-meetergo-api-user-id` is not in the company",
         ));
     }
     if has_path_parameter {

@@ -84,7 +84,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "Request body must be a JSON document",
         ));
     }
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    let mut value = crate::http::strict_json::document(bytes).map_err(malformed)?;
     // JSON can carry U+0000 only escaped; only then is the document searched for it.
     if contains_nul_escape(bytes) {
         if let Some(field) = nul_path(&value, String::new()) {
@@ -94,8 +94,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }]));
         }
     }
-    integral_floats_as_integers(&mut value);
-    serde_path_to_error::deserialize(crate::http::strict_json::Strict(&value)).map_err(field_error)
+    match serde_path_to_error::deserialize(crate::http::strict_json::Strict(&value)) {
+        Ok(parsed) => Ok(parsed),
+        // Perhaps an integral float where an integer belongs: read again with those as
+        // integers (only then, so that free-form JSON such as `{"lat": 52.0}` is kept as sent).
+        Err(e) if e.inner().to_string().contains("floating point") => {
+            integral_floats_as_integers(&mut value);
+            serde_path_to_error::deserialize(crate::http::strict_json::Strict(&value))
+                .map_err(field_error)
+        }
+        Err(e) => Err(field_error(e)),
+    }
 }
 
 fn malformed(err: serde_json::Error) -> ApiError {

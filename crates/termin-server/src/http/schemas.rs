@@ -63,7 +63,7 @@ pub fn person_name_or_null() -> RefOr<Schema> {
 const EMAIL: &str = r"[^@\s\x00-\x1F\x7F-\x9F]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+";
 
 /// An address `Email::parse` takes: one `@`, a local part of 1 to 64 characters and a dotted
-/// domain of letters, digits and dashes; no spaces or control characters; at most 254 bytes.
+/// domain of letters, digits and dashes; no spaces or control characters; at most 254 characters.
 fn email_schema(nullable: bool) -> ObjectBuilder {
     string(nullable)
         .max_length(Some(254))

@@ -9,6 +9,87 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
+/// A body as one JSON document: trailing data and a key given twice in one object are errors
+/// (serde_json's `Value` would keep the last of two keys, where a struct refuses the second).
+pub fn document(bytes: &[u8]) -> Result<Value, Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = UniqueKeys.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Builds a `Value`, refusing an object that names a key twice.
+#[derive(Clone, Copy)]
+struct UniqueKeys;
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            let value = map.next_value_seed(self)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 /// `value`, read as the API reads bodies.
 pub struct Strict<'a>(pub &'a Value);
 
@@ -243,6 +324,15 @@ mod tests {
         assert!(read::<Vec<Range>>(r#"[{"start": "a", "end": null}]"#).is_ok());
         assert!(read::<Vec<Range>>(r#"[["a", null]]"#).is_err());
         assert_eq!(read::<Option<u8>>("null").unwrap(), None);
+        let twice = document(br#"{"start": "09:00", "start": "10:00"}"#).unwrap_err();
+        assert!(
+            twice.to_string().contains("duplicate field `start`"),
+            "{twice}"
+        );
+        assert!(document(br#"{"a": [{"b": 1}, {"b": 2}]} x"#).is_err());
+        assert!(document(b"[1e400]").is_err());
+        let kept = document(br#"{"lat": 52.0, "n": [1, -2]}"#).unwrap();
+        assert_eq!(kept, serde_json::json!({"lat": 52.0, "n": [1, -2]}));
         assert!(read::<u8>("300").is_err());
     }
 }

@@ -332,9 +332,36 @@ async fn failed_logins_are_throttled_across_nodes(app: TestApp) {
     .assert_status(200);
 }
 
+/// Login finds an account by the address as typed (trimmed, in any case), not by today's rules
+/// for new addresses: an account stored under older, looser rules (a non-ASCII domain) still
+/// logs in, and a trailing space from a password manager is not a failure.
+async fn logins_find_accounts_stored_under_older_rules(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mut conn = app.db.conn().await.unwrap();
+    sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+        .bind("anna@müller.de")
+        .bind(c.member.user.id.to_string())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    for typed in ["anna@müller.de", "  Anna@MÜLLER.de "] {
+        let r = app
+            .send(crate::helpers::build(
+                Method::POST,
+                "/auth/login",
+                &crate::helpers::Auth::None,
+                Some(json!({"email": typed, "password": "correct horse battery"})),
+            ))
+            .await;
+        r.assert_status(200);
+    }
+}
+
 crate::backend_tests!(
     a_credential_has_one_bucket_however_it_is_written,
     junk_credentials_share_their_networks_failure_budget,
     forwarded_headers_count_only_from_trusted_proxies,
     failed_logins_are_throttled_across_nodes,
+    logins_find_accounts_stored_under_older_rules,
 );

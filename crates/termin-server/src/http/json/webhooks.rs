@@ -183,7 +183,7 @@ fn event_types_schema(nullable: bool) -> utoipa::openapi::RefOr<utoipa::openapi:
     crate::http::schemas::array(
         crate::http::schemas::one_of(&names, false),
         1,
-        termin_domain::webhook::EventType::ALL.len() * 4,
+        termin_service::webhooks::MAX_EVENT_TYPE_ENTRIES,
         nullable,
     )
 }
