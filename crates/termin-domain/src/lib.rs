@@ -7,6 +7,7 @@ pub mod credential;
 pub mod ids;
 pub mod limits;
 pub mod principal;
+pub mod questions;
 pub mod slots;
 pub mod special_addresses;
 pub mod tenancy;

@@ -409,6 +409,18 @@ pub async fn book(
         super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
     let duration = super::booking::allowed_duration(&mt, req.duration)
         .map_err(|m| ServiceError::field("duration", m))?;
+    let unanswered = termin_domain::questions::check_answers(
+        &mt.settings.booking_questions,
+        &req.attendee.notes,
+    );
+    if !unanswered.is_empty() {
+        return Err(ServiceError::validation(
+            unanswered
+                .into_iter()
+                .map(|(field, message)| crate::FieldError { field, message })
+                .collect(),
+        ));
+    }
     let host_records = resolve_hosts(&mut conn, caller, &mt, req.host_ids.as_deref(), None).await?;
     if let Some(reason) = why_not_bookable(&mt, &host_records) {
         return Err(ServiceError::conflict(reason));

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
+use termin_domain::questions::{validate_questions, BookingQuestion};
 use termin_domain::validate::Slug;
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::availabilities::AvailabilityRecord;
@@ -85,6 +86,9 @@ pub struct Settings {
     pub days_into_future: DaysIntoFuture,
     pub locations: Vec<Value>,
     pub metadata: BTreeMap<String, String>,
+    /// What the attendee is asked when booking (answers go in the attendee's `notes`).
+    #[serde(default)]
+    pub booking_questions: Vec<BookingQuestion>,
 }
 
 impl Settings {
@@ -112,6 +116,7 @@ pub struct MeetingTypeView {
     pub days_into_future: DaysIntoFuture,
     pub locations: Vec<Value>,
     pub metadata: BTreeMap<String, String>,
+    pub booking_questions: Vec<BookingQuestion>,
     pub booking_url: String,
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
@@ -151,6 +156,7 @@ impl MeetingType {
             days_into_future: s.days_into_future,
             locations: s.locations,
             metadata: s.metadata,
+            booking_questions: s.booking_questions,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -173,6 +179,8 @@ pub struct MeetingTypeInput {
     pub days_into_future: Option<DaysIntoFuture>,
     pub locations: Option<Vec<Value>>,
     pub metadata: Option<BTreeMap<String, String>>,
+    /// The whole list of questions, when sent.
+    pub booking_questions: Option<Vec<BookingQuestion>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -215,6 +223,7 @@ pub fn default_settings(name: &str, duration: i64) -> Settings {
         },
         locations: Vec::new(),
         metadata: BTreeMap::new(),
+        booking_questions: Vec::new(),
     }
 }
 
@@ -286,6 +295,9 @@ pub fn apply(
     }
     if let Some(m) = &input.metadata {
         settings.metadata = m.clone();
+    }
+    if let Some(q) = &input.booking_questions {
+        settings.booking_questions = q.clone();
     }
     if let Some(s) = &input.slug {
         *slug = s.clone();
@@ -385,6 +397,9 @@ pub fn apply(
                 format!("must be at most {max} bytes of JSON"),
             );
         }
+    }
+    for (field, message) in validate_questions(&settings.booking_questions) {
+        v.fail(&field, message);
     }
     if settings.metadata.len() > 20 {
         v.fail("metadata", "must have at most 20 keys");

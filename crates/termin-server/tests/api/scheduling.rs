@@ -715,6 +715,130 @@ async fn every_node_sees_every_change_to_bookable_times(app: TestApp) {
     assert_eq!(listed().await.len(), 16, "the cancel is seen");
 }
 
+/// A meeting type asks its booking questions; a booking must answer the required ones, each
+/// answer must fit its question, and the answers are kept on the attendee (in `notes`, beside
+/// free-form notes).
+async fn booking_questions_are_asked_and_answered(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let questions = json!([
+        {"id": "company", "label": "Company", "type": "text", "required": true},
+        {"id": "topic", "label": "Topic", "type": "choice", "options": ["Sales", "Support"]},
+        {"id": "consent", "label": "I agree to the terms", "type": "checkbox", "required": true}
+    ]);
+    let created = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &auth,
+            Some(json!({"meetingInfo": {"name": "Demo", "duration": 30}, "bookingQuestions": questions})),
+        )
+        .await;
+    created.assert_status(201);
+    let mt = created.json();
+    assert_eq!(
+        mt["bookingQuestions"][1]["options"],
+        json!(["Sales", "Support"])
+    );
+    assert_eq!(mt["bookingQuestions"][0]["required"], true);
+    let id = mt["id"].as_str().unwrap().to_owned();
+
+    // A bad list is refused whole, naming each problem.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/meeting-type/{id}"),
+            &auth,
+            Some(json!({"bookingQuestions": [
+                {"id": "company", "label": "Company", "type": "text"},
+                {"id": "company", "label": "Size", "type": "choice", "options": []}
+            ]})),
+        )
+        .await;
+    r.assert_status(400);
+    let body = r.json();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["bookingQuestions[1].id", "bookingQuestions[1].options"]
+    );
+    // Another change keeps the questions.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/meeting-type/{id}"),
+            &auth,
+            Some(json!({"meetingInfo": {"description": "A short demo"}})),
+        )
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.json()["bookingQuestions"], mt["bookingQuestions"]);
+
+    app.call(
+        Method::POST,
+        "/webhooks",
+        &c.admin.auth(),
+        Some(json!({"endpoint": "https://receiver.test/hook", "eventTypes": ["booking_created"]})),
+    )
+    .await
+    .assert_status(201);
+    let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let unanswered = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(&mt, start, "q@example.com")),
+        )
+        .await;
+    unanswered.assert_status(400);
+    assert_eq!(
+        unanswered.error_message(),
+        "attendee.notes.company: Company is required; attendee.notes.consent: I agree to the terms is required"
+    );
+    let mut wrong = booking(&mt, start, "q@example.com");
+    wrong["attendee"]["notes"] = json!({"company": "Acme", "topic": "Billing", "consent": false});
+    let r = app
+        .call(Method::POST, "/v4/booking", &auth, Some(wrong))
+        .await;
+    r.assert_status(400);
+    assert_eq!(
+        r.error_message(),
+        "attendee.notes.topic: must be one of: Sales, Support; attendee.notes.consent: I agree to the terms must be ticked"
+    );
+
+    let mut answered = booking(&mt, start, "q@example.com");
+    answered["attendee"]["notes"] =
+        json!({"company": "Acme", "topic": "Sales", "consent": true, "remark": "Call first"});
+    let booked = app
+        .call(Method::POST, "/v4/booking", &auth, Some(answered))
+        .await;
+    booked.assert_status(201);
+    let appointment_id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let view = app
+        .get(&format!("/v4/appointment/{appointment_id}"), &auth)
+        .await
+        .json();
+    let answers =
+        json!({"company": "Acme", "topic": "Sales", "consent": true, "remark": "Call first"});
+    assert_eq!(view["attendees"][0]["notes"], answers);
+    // ... and sent to webhooks with the booking.
+    let mut conn = app.db.conn().await.unwrap();
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM webhook_events WHERE event_type = 'booking_created'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["attendees"][0]["notes"], answers);
+}
+
 crate::backend_tests!(
     new_users_get_a_default_schedule_and_meeting_type,
     availability_crud_validates_every_field,
@@ -725,4 +849,5 @@ crate::backend_tests!(
     dst_changes_keep_local_hours,
     booking_availability_rejects_bad_queries,
     every_node_sees_every_change_to_bookable_times,
+    booking_questions_are_asked_and_answered,
 );

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use termin_domain::questions::BookingQuestion;
 use termin_domain::{AvailabilityId, CompanyId, MeetingTypeId, UserId};
 use termin_service::meeting_types as svc;
 use utoipa::ToSchema;
@@ -103,6 +104,8 @@ pub struct MeetingTypeView {
     #[schema(value_type = Vec<Object>)]
     pub locations: Vec<Value>,
     pub metadata: BTreeMap<String, String>,
+    #[schema(value_type = Vec<BookingQuestionInput>)]
+    pub booking_questions: Vec<BookingQuestion>,
     pub booking_url: String,
     #[schema(value_type = String)]
     #[serde(serialize_with = "termin_service::wire_time::serialize")]
@@ -129,6 +132,7 @@ impl From<svc::MeetingTypeView> for MeetingTypeView {
             days_into_future: v.days_into_future.into(),
             locations: v.locations,
             metadata: v.metadata,
+            booking_questions: v.booking_questions,
             booking_url: v.booking_url,
             created_at: v.created_at,
             updated_at: v.updated_at,
@@ -166,6 +170,57 @@ pub struct MeetingTypeInput {
     /// Up to 20 keys of 1 to 40 characters, values of at most 500.
     #[schema(schema_with = metadata_or_null)]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Up to 20 questions the attendee answers when booking; when sent, the whole list. The
+    /// answers go in the attendee's `notes`, keyed by the question's `id` (else 400).
+    #[schema(value_type = Option<Vec<BookingQuestionInput>>, max_items = 20)]
+    pub booking_questions: Option<Vec<BookingQuestion>>,
+}
+
+/// A question the attendee answers when booking.
+#[allow(dead_code)] // the schema of `termin_domain::questions::BookingQuestion`
+#[derive(ToSchema)]
+pub struct BookingQuestionInput {
+    /// The key of the answer in the attendee's `notes`; unique in the meeting type.
+    #[schema(max_length = 40, pattern = "^[A-Za-z0-9_-]{1,40}$")]
+    id: String,
+    #[schema(schema_with = question_label)]
+    label: String,
+    /// `text` (up to 1000 characters), `longText` (10000), `choice` (one of `options`),
+    /// `checkbox` (true or false; a required one must be ticked), `phone`.
+    #[schema(rename = "type", schema_with = question_kind)]
+    kind: String,
+    /// Default false.
+    #[serde(default)]
+    required: bool,
+    /// A choice's options (1 to 20, each 1 to 100 characters, no two alike); others have none.
+    #[serde(default)]
+    #[schema(schema_with = question_options)]
+    options: Vec<String>,
+}
+
+fn question_label() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+        crate::http::schemas::text(termin_domain::questions::MAX_LABEL_CHARS, false).build(),
+    ))
+}
+
+fn question_kind() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    let kinds: Vec<&str> = termin_domain::questions::QuestionKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    crate::http::schemas::one_of(&kinds, false)
+}
+
+fn question_options() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::http::schemas::array(
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(
+            crate::http::schemas::text(termin_domain::questions::MAX_OPTION_CHARS, false).build(),
+        )),
+        0,
+        termin_domain::questions::MAX_OPTIONS,
+        false,
+    )
 }
 
 fn metadata_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
@@ -222,6 +277,7 @@ impl From<MeetingTypeInput> for svc::MeetingTypeInput {
             days_into_future: v.days_into_future.map(Into::into),
             locations: v.locations,
             metadata: v.metadata,
+            booking_questions: v.booking_questions,
         }
     }
 }
