@@ -106,6 +106,12 @@ pub struct AppointmentView {
     pub notes: Option<String>,
     pub total_spots: i64,
     pub taken_spots: i64,
+    /// The meeting's transcript (markdown), on the appointment itself only, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<String>,
+    /// Its summary (markdown), likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
     #[serde(serialize_with = "crate::wire_time::serialize")]
@@ -184,6 +190,8 @@ impl Loaded {
             notes: r.notes,
             total_spots: r.spots,
             taken_spots: r.taken_spots,
+            transcription: None,
+            summary: None,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -345,9 +353,64 @@ pub async fn get(
     id: AppointmentId,
 ) -> ServiceResult<AppointmentView> {
     caller.require_scope(ScopeGroup::Scheduling)?;
-    Ok(load_visible(&mut *svc.db.conn().await?, caller, id)
-        .await?
-        .view())
+    let mut conn = svc.db.conn().await?;
+    let mut view = load_visible(&mut conn, caller, id).await?.view();
+    let transcript = termin_storage::transcripts::find(&mut conn, id).await?;
+    view.transcription = transcript.transcription;
+    view.summary = transcript.summary;
+    Ok(view)
+}
+
+/// The longest transcript or summary, in characters.
+pub const MAX_TRANSCRIPT_CHARS: usize = 200_000;
+
+/// A change to an appointment's transcript: an absent field stays, null clears it, text sets it.
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptInput {
+    pub transcription: Option<Option<String>>,
+    pub summary: Option<Option<String>>,
+}
+
+/// Stores a meeting's transcript and summary on the appointment (hosts, owners and admins).
+pub async fn set_transcript(
+    svc: &Service,
+    caller: &Principal,
+    id: AppointmentId,
+    input: &TranscriptInput,
+) -> ServiceResult<AppointmentView> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    let mut v = crate::Validator::new();
+    for (field, value) in [
+        ("transcription", &input.transcription),
+        ("summary", &input.summary),
+    ] {
+        if let Some(Some(text)) = value {
+            if text.chars().count() > MAX_TRANSCRIPT_CHARS {
+                v.fail(
+                    field,
+                    format!("must be at most {MAX_TRANSCRIPT_CHARS} characters"),
+                );
+            }
+        }
+    }
+    v.finish()?;
+    let at = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    load_visible(&mut tx, caller, id).await?;
+    let mut transcript = termin_storage::transcripts::find(&mut tx, id).await?;
+    if let Some(value) = &input.transcription {
+        transcript.transcription = value.clone();
+    }
+    if let Some(value) = &input.summary {
+        transcript.summary = value.clone();
+    }
+    termin_storage::transcripts::store(&mut tx, id, &transcript, at).await?;
+    appointments::touch(&mut tx, id, at).await?;
+    let mut view = load_visible(&mut tx, caller, id).await?.view();
+    tx.commit().await?;
+    view.transcription = transcript.transcription;
+    view.summary = transcript.summary;
+    Ok(view)
 }
 
 /// A validated attendee of a booking.

@@ -668,6 +668,18 @@ pub async fn reschedule(
     Ok(())
 }
 
+/// Records that an appointment changed (for `updatedSince`) without changing its row otherwise.
+pub async fn touch(tx: &mut Tx, id: AppointmentId, now: Timestamp) -> Result<()> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("UPDATE appointments SET updated_at = $1 WHERE id = $2")
+        .bind(ms(now))
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_notes(tx: &mut Tx, id: AppointmentId, notes: &str, now: Timestamp) -> Result<()> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;

@@ -17,6 +17,7 @@ pub mod login_throttle;
 pub mod meeting_types;
 pub mod sessions;
 pub mod tokens;
+pub mod transcripts;
 pub mod users;
 pub mod webhooks;
 

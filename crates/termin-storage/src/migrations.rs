@@ -43,6 +43,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "login throttle",
         include_str!("../migrations/sqlite/0007_login_throttle.sql"),
     ),
+    (
+        8,
+        "transcripts",
+        include_str!("../migrations/sqlite/0008_transcripts.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -80,6 +85,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "login throttle",
         include_str!("../migrations/postgres/0007_login_throttle.sql"),
+    ),
+    (
+        8,
+        "transcripts",
+        include_str!("../migrations/postgres/0008_transcripts.sql"),
     ),
 ];
 

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reschedule_appointment))
         .routes(routes!(update_guest))
         .routes(routes!(update_notes))
+        .routes(routes!(update_transcription))
         .routes(routes!(appointment_ics))
 }
 
@@ -356,6 +357,39 @@ async fn update_notes(
     }
     Ok(Json(
         appointments::set_notes(&state.service, &caller, id, &input.note)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct TranscriptionInput {
+    /// Markdown, at most 200000 characters; null clears it, absent keeps it.
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>, max_length = 200000)]
+    transcription: Option<Option<String>>,
+    /// Markdown, at most 200000 characters; null clears it, absent keeps it.
+    #[serde(default, deserialize_with = "termin_service::contacts::present")]
+    #[schema(value_type = Option<String>, max_length = 200000)]
+    summary: Option<Option<String>>,
+}
+
+/// Stores the meeting's transcript and summary on the appointment. Only the fields sent change.
+#[utoipa::path(patch, path = "/v4/appointment/{id}/transcription", tag = "appointments", params(("id" = String, Path, format = Uuid)),
+    request_body = TranscriptionInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn update_transcription(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<AppointmentId>,
+    ApiJson(input): ApiJson<TranscriptionInput>,
+) -> ApiResult<Json<AppointmentView>> {
+    let input = appointments::TranscriptInput {
+        transcription: input.transcription,
+        summary: input.summary,
+    };
+    Ok(Json(
+        appointments::set_transcript(&state.service, &caller, id, &input)
             .await?
             .into(),
     ))

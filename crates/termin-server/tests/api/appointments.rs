@@ -3,7 +3,7 @@
 use axum::http::{header, Method};
 use jiff::SignedDuration;
 use serde_json::json;
-use termin_domain::tenancy::Plan;
+use termin_domain::tenancy::{Plan, Role};
 
 use crate::helpers::TestApp;
 use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
@@ -344,9 +344,72 @@ async fn today_lists_the_acting_users_day(app: TestApp) {
     assert_eq!(list().await, json!([]));
 }
 
+/// A meeting's transcript and summary are stored on the appointment: only the fields sent
+/// change, null clears one, listings leave them out, and only those who see the appointment
+/// may write them.
+async fn transcripts_are_stored_on_the_appointment(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let auth = c.member.auth();
+    let booked = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(
+                &mt,
+                upcoming_weekday("Europe/Berlin", 3, 11, 0),
+                "t@example.com",
+            )),
+        )
+        .await;
+    booked.assert_status(201);
+    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let path = format!("/v4/appointment/{id}/transcription");
+    let patch = |body: serde_json::Value| {
+        let (app, auth, path) = (&app, &auth, &path);
+        async move { app.call(Method::PATCH, path, auth, Some(body)).await }
+    };
+
+    let r = patch(json!({"transcription": "# Call\n- agreed on a demo"})).await;
+    r.assert_status(200);
+    assert_eq!(r.json()["transcription"], "# Call\n- agreed on a demo");
+    assert!(r.json().get("summary").is_none());
+    let r = patch(json!({"summary": "Demo next week"})).await;
+    assert_eq!(r.json()["transcription"], "# Call\n- agreed on a demo");
+    assert_eq!(r.json()["summary"], "Demo next week");
+    let r = patch(json!({"transcription": null})).await;
+    r.assert_status(200);
+    assert!(r.json().get("transcription").is_none());
+    let one = app
+        .get(&format!("/v4/appointment/{id}"), &auth)
+        .await
+        .json();
+    assert_eq!(one["summary"], "Demo next week");
+    assert!(one.get("transcription").is_none());
+    let page = app.get("/v4/appointment/paginated", &auth).await.json();
+    assert!(page["appointments"][0].get("summary").is_none(), "{page}");
+
+    let r = patch(json!({"summary": "x".repeat(200_001)})).await;
+    r.assert_status(400);
+    assert_eq!(r.json()["errors"][0]["field"], "summary");
+    // A member who is not a host does not see the appointment.
+    let other = app.add_user(c.id, Role::Member).await;
+    let r = app
+        .call(
+            Method::PATCH,
+            &path,
+            &other.auth(),
+            Some(json!({"summary": "mine"})),
+        )
+        .await;
+    r.assert_status(404);
+}
+
 crate::backend_tests!(
     listing_filters_sorts_and_pages,
     admins_read_others_through_user_id,
     guests_notes_and_calendar_files,
     today_lists_the_acting_users_day,
+    transcripts_are_stored_on_the_appointment,
 );

@@ -104,6 +104,7 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("POST /v4/appointment/{id}/reschedule",   scheduling(200, 404)),
     ("PATCH /v4/appointment/{id}/guest",       scheduling(200, 404)),
     ("PATCH /v4/appointment/{id}/notes",       scheduling(200, 404)),
+    ("PATCH /v4/appointment/{id}/transcription", scheduling(200, 404)),
     ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
     ("GET /crm",                               contacts(200, 200)),
     ("POST /crm",                              contacts(201, 201)),
@@ -422,6 +423,9 @@ async fn request(
                     Some(json!({"attendeeId": attendee, "email": "new@example.com"}))
                 }
                 "PATCH /v4/appointment/{id}/notes" => Some(json!({"note": "bring slides"})),
+                "PATCH /v4/appointment/{id}/transcription" => {
+                    Some(json!({"summary": "agreed on a demo"}))
+                }
                 _ => None,
             };
             (path.replace("{id}", &id), body)

@@ -140,6 +140,13 @@ pub struct AppointmentView {
     pub notes: Option<String>,
     pub total_spots: i64,
     pub taken_spots: i64,
+    /// The meeting's transcript (markdown): on `GET /v4/appointment/{id}` and the answer of
+    /// `PATCH .../transcription`, when set; never in listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<String>,
+    /// Its summary (markdown), likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     #[schema(value_type = String)]
     #[serde(serialize_with = "termin_service::wire_time::serialize")]
     pub created_at: Timestamp,
@@ -168,6 +175,8 @@ impl From<svc::AppointmentView> for AppointmentView {
             notes: v.notes,
             total_spots: v.total_spots,
             taken_spots: v.taken_spots,
+            transcription: v.transcription,
+            summary: v.summary,
             created_at: v.created_at,
             updated_at: v.updated_at,
         }
@@ -248,6 +257,8 @@ mod tests {
             notes: Some("agenda".into()),
             total_spots: 3,
             taken_spots: 1,
+            transcription: None,
+            summary: None,
             created_at: t("2030-01-01T00:00:00Z"),
             updated_at: t("2030-03-01T10:00:00.5Z"),
         };
