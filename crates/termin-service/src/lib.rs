@@ -17,6 +17,7 @@ pub mod events;
 pub mod guard;
 pub mod meeting_types;
 pub mod passwords;
+pub mod personal_pages;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod meeting_types;
+pub mod personal_pages;
 pub mod sessions;
 pub mod tokens;
 pub mod transcripts;

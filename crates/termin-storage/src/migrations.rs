@@ -48,6 +48,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "transcripts",
         include_str!("../migrations/sqlite/0008_transcripts.sql"),
     ),
+    (
+        9,
+        "personal pages",
+        include_str!("../migrations/sqlite/0009_personal_pages.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -90,6 +95,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "transcripts",
         include_str!("../migrations/postgres/0008_transcripts.sql"),
+    ),
+    (
+        9,
+        "personal pages",
+        include_str!("../migrations/postgres/0009_personal_pages.sql"),
     ),
 ];
 

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod health;
 pub mod json;
 pub mod meeting_types;
+pub mod personal_page;
 mod query;
 pub mod rate_limit;
 pub mod schemas;
@@ -88,6 +89,7 @@ impl Modify for SecuritySchemes {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(users::router())
+        .merge(personal_page::router())
         .merge(session::router())
         .merge(tokens::router())
         .merge(api_keys::router())

@@ -69,6 +69,8 @@ const fn contacts(ok: u16, foreign: u16) -> [u16; 24] {
 const TABLE: &[(&str, [u16; 24])] = &[
     //                                 0    1    2    3    4    5    6    7    8    9   10   11   12   13   14   15   16   17   18   19   20   21   22   23
     ("GET /health",                 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET /v4/personal-page/me",    scheduling(200, 200)),
+    ("PATCH /v4/personal-page/me",  scheduling(200, 200)),
     ("GET /v4/user/me",             [401, 401, 401, 401, 401, 200, 200, 200, 403, 200, 403, 401, 401, 401, 200, 200, 403, 400, 404, 401, 401, 200, 200, 200]),
     ("GET /v4/user",                [401, 401, 401, 401, 401, 403, 200, 200, 403, 403, 403, 401, 401, 401, 403, 200, 403, 400, 404, 401, 401, 200, 200, 403]),
     ("POST /v4/user",               [401, 401, 401, 401, 401, 403, 403, 403, 403, 403, 403, 401, 401, 401, 201, 201, 403, 400, 404, 401, 401, 403, 201, 403]),
@@ -456,6 +458,10 @@ async fn request(
                 _ => (path.replace("{id}", &id), body),
             }
         }
+        "PATCH /v4/personal-page/me" => (
+            path.to_owned(),
+            Some(json!({"description": "Book a call with me"})),
+        ),
         "POST /webhooks" => {
             // At most six per company: start each cell from none.
             clear_webhooks(app, w).await;

@@ -1,7 +1,7 @@
 //! `/v4/user`: the user API of the contract.
 
 use axum::http::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 use termin_domain::tenancy::Plan;
 
 use crate::helpers::{Auth, TestApp};
@@ -204,9 +204,88 @@ async fn a_dashboard_member_edits_only_themself(app: TestApp) {
     .assert_status(403);
 }
 
+/// The personal page settings: defaults until changed; only what is sent changes, nested
+/// `onlineProfiles` fields included; null clears; every bad field is named; the meeting type
+/// order takes only the user's own meeting types.
+async fn personal_page_settings_merge_and_validate(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let page = app.get("/v4/personal-page/me", &auth).await;
+    page.assert_status(200);
+    let page = page.json();
+    assert_eq!(page["showAllMeetingTypes"], true);
+    assert_eq!(page["useCustomColors"], false);
+    assert_eq!(page["onlineProfiles"]["customLinks"], json!([]));
+    let mine = crate::scheduling::default_meeting_type(&app, &c.member).await;
+    let others = crate::scheduling::default_meeting_type(&app, &c.admin).await;
+    let patch = |body: Value| {
+        let (app, auth) = (&app, &auth);
+        async move {
+            app.call(Method::PATCH, "/v4/personal-page/me", auth, Some(body))
+                .await
+        }
+    };
+
+    let r = patch(json!({
+        "useCustomColors": true, "primaryColor": "#112233", "description": "Hello",
+        "meetingTypeOrder": [mine["id"]],
+        "onlineProfiles": {"linkedIn": "https://www.linkedin.com/in/ada", "phone": "+49 30 1234",
+                           "customLinks": [{"name": "Blog", "url": "https://ada.example/blog"}]}
+    }))
+    .await;
+    r.assert_status(200);
+    let r = patch(json!({"onlineProfiles": {"city": "Berlin"}, "description": null})).await;
+    r.assert_status(200);
+    let page = app.get("/v4/personal-page/me", &auth).await.json();
+    assert_eq!(page["primaryColor"], "#112233");
+    assert_eq!(page["description"], Value::Null);
+    assert_eq!(page["meetingTypeOrder"], json!([mine["id"]]));
+    assert_eq!(
+        page["onlineProfiles"]["linkedIn"],
+        "https://www.linkedin.com/in/ada"
+    );
+    assert_eq!(page["onlineProfiles"]["city"], "Berlin");
+    assert_eq!(page["onlineProfiles"]["customLinks"][0]["name"], "Blog");
+
+    let r = patch(json!({
+        "primaryColor": "red", "headerImage": "ftp://x/y.png",
+        "meetingTypeOrder": [mine["id"], others["id"], mine["id"]],
+        "onlineProfiles": {"email": "not an email", "customLinks": [{"name": " ", "url": "https://x.example"}]}
+    }))
+    .await;
+    r.assert_status(400);
+    let body = r.json();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "primaryColor",
+            "headerImage",
+            "onlineProfiles.email",
+            "onlineProfiles.customLinks[0].name",
+            "meetingTypeOrder[1]",
+            "meetingTypeOrder[2]",
+        ]
+    );
+    // Nothing of the refused change was kept.
+    assert_eq!(app.get("/v4/personal-page/me", &auth).await.json(), page);
+    // Each user has their own.
+    let admins = app
+        .get("/v4/personal-page/me", &c.admin.auth())
+        .await
+        .json();
+    assert_eq!(admins["primaryColor"], Value::Null);
+}
+
 crate::backend_tests!(
     an_api_key_creates_updates_and_removes_users,
     another_companys_ids_answer_404,
     the_user_list_pages_and_filters,
     a_dashboard_member_edits_only_themself,
+    personal_page_settings_merge_and_validate,
 );
