@@ -397,6 +397,9 @@ pub async fn set_transcript(
     let at = svc.now();
     let mut tx = svc.db.begin_write().await?;
     load_visible(&mut tx, caller, id).await?;
+    // Two changes at once on PostgreSQL would each read the other's old text and write it
+    // back: the appointment's row lock makes them take turns.
+    appointments::lock(&mut tx, id).await?;
     let mut transcript = termin_storage::transcripts::find(&mut tx, id).await?;
     if let Some(value) = &input.transcription {
         transcript.transcription = value.clone();

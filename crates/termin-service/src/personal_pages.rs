@@ -176,6 +176,9 @@ pub async fn update(
         check_profiles(&mut v, p);
     }
     let mut tx = svc.db.begin_write().await?;
+    // Two changes at once on PostgreSQL would each read the other's old document and write it
+    // back: the user's row lock makes them take turns.
+    termin_storage::users::lock(&mut tx, caller.user_id).await?;
     if let Some(order) = &input.meeting_type_order {
         if order.len() > MAX_ORDERED_MEETING_TYPES {
             v.fail(

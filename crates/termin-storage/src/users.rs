@@ -321,3 +321,16 @@ pub async fn set_deactivated(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Locks a user's row until the transaction ends (PostgreSQL; SQLite's write lock already
+/// serialises writers): for a read-modify-write of a document that belongs to the user.
+pub async fn lock(tx: &mut crate::Tx, id: UserId) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -421,6 +421,77 @@ async fn parallel_namesakes_each_get_a_slug(app: TestApp) {
     assert_eq!(slugs.len(), 10, "{slugs:?}");
 }
 
+/// Documents changed field by field (a personal page, an appointment's transcript): changes
+/// made at once to different fields are all kept (on PostgreSQL each would otherwise write back
+/// the old values of the others).
+async fn parallel_changes_to_one_document_are_all_kept(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let fields = [
+        "street", "zip", "city", "country", "phone", "email", "linkedIn", "xing",
+    ];
+    let value = |field: &str| match field {
+        "phone" => json!("+49 30 1234"),
+        "email" => json!("ada@example.com"),
+        "linkedIn" | "xing" => json!(format!("https://{field}.example/ada")),
+        other => json!(format!("my {other}")),
+    };
+    let requests = fields
+        .iter()
+        .map(|f| {
+            build(
+                Method::PATCH,
+                "/v4/personal-page/me",
+                &auth,
+                Some(json!({"onlineProfiles": {*f: value(f)}})),
+            )
+        })
+        .collect();
+    assert!(statuses(&at_once(&app, requests).await)
+        .iter()
+        .all(|s| *s == 200));
+    let page = app.get("/v4/personal-page/me", &auth).await.json();
+    for f in fields {
+        assert_eq!(page["onlineProfiles"][f], value(f), "{f} was lost: {page}");
+    }
+
+    let mt = default_meeting_type(&app, &c.member).await;
+    let booked = app
+        .call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(
+                &mt,
+                upcoming_weekday("Europe/Berlin", 3, 12, 0),
+                "doc@example.com",
+            )),
+        )
+        .await;
+    booked.assert_status(201);
+    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let path = format!("/v4/appointment/{id}/transcription");
+    let requests = (0..6)
+        .map(|i| {
+            let body = if i % 2 == 0 {
+                json!({"transcription": "the transcript"})
+            } else {
+                json!({"summary": "the summary"})
+            };
+            build(Method::PATCH, &path, &auth, Some(body))
+        })
+        .collect();
+    assert!(statuses(&at_once(&app, requests).await)
+        .iter()
+        .all(|s| *s == 200));
+    let view = app
+        .get(&format!("/v4/appointment/{id}"), &auth)
+        .await
+        .json();
+    assert_eq!(view["transcription"], "the transcript");
+    assert_eq!(view["summary"], "the summary");
+}
+
 crate::backend_tests!(
     fifty_bookings_for_one_slot_make_one_appointment,
     overlapping_starts_race_for_one_host,
@@ -430,6 +501,7 @@ crate::backend_tests!(
     the_webhook_limit_holds_under_parallel_creates,
     parallel_guest_additions_are_all_kept_up_to_the_limit,
     parallel_namesakes_each_get_a_slug,
+    parallel_changes_to_one_document_are_all_kept,
 );
 
 /// The same races against two `termin serve` processes sharing one PostgreSQL database:
