@@ -174,6 +174,7 @@ pub fn check_answers(
                     ))
                 }
             }
+            (QuestionKind::Choice, Value::String(s)) if s.is_empty() && !q.required => None,
             (QuestionKind::Choice, Value::String(s)) => (!q.options.contains(s))
                 .then(|| format!("must be one of: {}", q.options.join(", "))),
             (QuestionKind::Checkbox, Value::Bool(ticked)) => {
@@ -248,6 +249,10 @@ mod tests {
             "story": null, "free": "kept as a note"
         }));
         assert!(check_answers(&qs, &good).is_empty());
+        // An optional choice left empty is unanswered, as an optional text would be.
+        let mut empty_choice = good.clone();
+        empty_choice.insert("topic".into(), json!(""));
+        assert!(check_answers(&qs, &empty_choice).is_empty());
         let bad = answers(json!({
             "company": "  ", "topic": "Billing", "consent": false, "phone": "call me", "story": 3
         }));

@@ -78,7 +78,8 @@ pub struct CustomLink {
     pub icon: Option<String>,
 }
 
-/// A change: an absent field stays; `null` clears a nullable one; a list sent is the new list.
+/// A change: an absent field stays; `null` clears a text field (for a flag, a list or
+/// `onlineProfiles` it changes nothing); a list sent is the new list.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonalPageInput {
@@ -179,6 +180,10 @@ pub async fn update(
     // Two changes at once on PostgreSQL would each read the other's old document and write it
     // back: the user's row lock makes them take turns.
     termin_storage::users::lock(&mut tx, caller.user_id).await?;
+    let mut page = match personal_pages::find(&mut tx, caller.user_id).await? {
+        Some(json) => serde_json::from_str(&json).map_err(ServiceError::internal)?,
+        None => PersonalPage::default(),
+    };
     if let Some(order) = &input.meeting_type_order {
         if order.len() > MAX_ORDERED_MEETING_TYPES {
             v.fail(
@@ -192,7 +197,9 @@ pub async fn update(
                 .map(|m| m.id)
                 .collect();
             for (i, id) in order.iter().enumerate() {
-                if !mine.contains(id) {
+                // An id already in the order stays acceptable after its meeting type is
+                // deleted, so that a page read and sent back whole is taken.
+                if !mine.contains(id) && !page.meeting_type_order.contains(id) {
                     v.fail(
                         &format!("meetingTypeOrder[{i}]"),
                         "is not one of your meeting types",
@@ -204,10 +211,6 @@ pub async fn update(
         }
     }
     v.finish()?;
-    let mut page = match personal_pages::find(&mut tx, caller.user_id).await? {
-        Some(json) => serde_json::from_str(&json).map_err(ServiceError::internal)?,
-        None => PersonalPage::default(),
-    };
     apply(&mut page, input);
     let json = serde_json::to_string(&page).map_err(ServiceError::internal)?;
     personal_pages::store(&mut tx, caller.user_id, &json, svc.now()).await?;
@@ -260,7 +263,12 @@ fn apply(page: &mut PersonalPage, input: &PersonalPageInput) {
 /// An absolute http or https URL of at most 2048 characters.
 fn check_url(v: &mut Validator, field: &str, raw: &str) {
     let max = termin_domain::limits::MAX_URL_CHARS;
+    let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
     let ok = raw.chars().count() <= max
+        && (lower.starts_with("http://") || lower.starts_with("https://"))
+        && !raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
         && url::Url::parse(raw).is_ok_and(|u| {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
         });

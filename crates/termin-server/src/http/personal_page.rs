@@ -94,8 +94,9 @@ impl From<PersonalPage> for PersonalPageView {
     }
 }
 
-/// The body of `PATCH /v4/personal-page/me`: only the fields sent change; `null` clears a
-/// field; a list sent (`meetingTypeOrder`, `customLinks`) is the new list.
+/// The body of `PATCH /v4/personal-page/me`: only the fields sent change; `null` clears a text
+/// field (for a flag, a list or `onlineProfiles` it changes nothing); a list sent
+/// (`meetingTypeOrder`, `customLinks`) is the new list.
 #[allow(dead_code)] // a schema only: the handler reads `personal_pages::PersonalPageInput`
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -112,7 +113,8 @@ struct PersonalPageInput {
     #[schema(max_length = 2000)]
     description: Option<String>,
     show_all_meeting_types: Option<bool>,
-    /// Up to 100 of the acting user's meeting types, each once (else 400).
+    /// Up to 100 of the acting user's meeting types, each once (else 400; one already in the
+    /// stored order stays acceptable after its meeting type is deleted).
     #[schema(schema_with = order)]
     meeting_type_order: Option<Vec<String>>,
     online_profiles: Option<OnlineProfilesInput>,
@@ -177,7 +179,9 @@ fn url_schema(nullable: bool) -> RefOr<Schema> {
                 SchemaType::new(Type::String)
             })
             .format(Some(SchemaFormat::Custom("uri".into())))
-            .pattern(Some("^[hH][tT][tT][pP][sS]?://[^/?#\\s]+"))
+            .pattern(Some(
+                "^[hH][tT][tT][pP][sS]?://[^/?#\\s\\\\]+([/?#][^\\s\\\\]*)?$",
+            ))
             .max_length(Some(termin_domain::limits::MAX_URL_CHARS))
             .build(),
     ))

@@ -280,6 +280,29 @@ async fn personal_page_settings_merge_and_validate(app: TestApp) {
         .await
         .json();
     assert_eq!(admins["primaryColor"], Value::Null);
+    // A meeting type in the order that is then deleted does not stop the page being sent back
+    // whole.
+    let mt_id = mine["id"].as_str().unwrap();
+    app.call(
+        Method::DELETE,
+        &format!("/v4/meeting-type/{mt_id}"),
+        &auth,
+        None,
+    )
+    .await
+    .assert_status(200);
+    let r = patch(page.clone()).await;
+    r.assert_status(200);
+    assert_eq!(r.json(), page);
+    // Links must be plain absolute http(s) URLs.
+    for bad in [
+        "https:example.com",
+        " https://x.example",
+        "https://x.example/a b",
+    ] {
+        let r = patch(json!({"headerImage": bad})).await;
+        assert_eq!(r.status, 400, "{bad:?} accepted");
+    }
 }
 
 crate::backend_tests!(

@@ -186,7 +186,8 @@ pub struct BookingQuestionInput {
     #[schema(schema_with = question_label)]
     label: String,
     /// `text` (up to 1000 characters), `longText` (10000), `choice` (one of `options`),
-    /// `checkbox` (true or false; a required one must be ticked), `phone`.
+    /// `checkbox` (true or false; a required one must be ticked), `phone`. All answers of a
+    /// booking, with its other notes, hold at most 16 KiB of JSON.
     #[schema(rename = "type", schema_with = question_kind)]
     kind: String,
     /// Default false.
