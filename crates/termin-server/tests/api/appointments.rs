@@ -6,7 +6,7 @@ use serde_json::json;
 use termin_domain::tenancy::{Plan, Role};
 
 use crate::helpers::TestApp;
-use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
+use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
 
 fn ids(page: &serde_json::Value) -> Vec<String> {
     page["appointments"]
@@ -351,20 +351,8 @@ async fn transcripts_are_stored_on_the_appointment(app: TestApp) {
     let c = app.company(Plan::Platform).await;
     let mt = default_meeting_type(&app, &c.member).await;
     let auth = c.member.auth();
-    let booked = app
-        .call(
-            Method::POST,
-            "/v4/booking",
-            &auth,
-            Some(booking(
-                &mt,
-                upcoming_weekday("Europe/Berlin", 3, 11, 0),
-                "t@example.com",
-            )),
-        )
-        .await;
-    booked.assert_status(201);
-    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let start = upcoming_weekday("Europe/Berlin", 3, 11, 0);
+    let id = book(&app, &auth, booking(&mt, start, "t@example.com")).await;
     let path = format!("/v4/appointment/{id}/transcription");
     let patch = |body: serde_json::Value| {
         let (app, auth, path) = (&app, &auth, &path);

@@ -23,12 +23,7 @@ async fn created(app: &TestApp, auth: &Auth, body: Value) -> Value {
 
 #[track_caller]
 fn fields(r: &TestResponse) -> Vec<String> {
-    let mut fields: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors: {}", r.text))
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
+    let mut fields = r.error_fields();
     fields.sort();
     fields
 }

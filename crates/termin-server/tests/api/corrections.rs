@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use termin_domain::tenancy::{Plan, Role};
 use termin_service::users;
 
-use crate::helpers::{Auth, TestApp, TestResponse};
-use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
+use crate::helpers::{Auth, TestApp};
+use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
 
 /// meetergo's nine webhook event types, spelled as in the contract (the four older ones are
 /// spelled the same way in the domain's `EventType`).
@@ -26,33 +26,11 @@ const MEETERGO_EVENTS: [&str; 9] = [
     "signature_completed",
 ];
 
-/// Books `body` and returns the appointment's id.
-async fn book(app: &TestApp, auth: &Auth, body: Value) -> String {
-    let r = app
-        .call(Method::POST, "/v4/booking", auth, Some(body))
-        .await;
-    r.assert_status(201);
-    r.json()["appointmentId"].as_str().unwrap().to_owned()
-}
-
 /// The JSON of a 200 answer to a GET.
 async fn fetch(app: &TestApp, path: &str, auth: &Auth) -> Value {
     let r = app.get(path, auth).await;
     r.assert_status(200);
     r.json()
-}
-
-/// The `field`s of an error body's `errors`.
-fn error_fields(r: &TestResponse) -> Vec<String> {
-    r.json()["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn sorted_strings(v: &Value) -> Vec<String> {
@@ -249,7 +227,7 @@ async fn webhook_accepts_every_meetergo_event_type(app: TestApp) {
         .await;
     r.assert_status(400);
     r.error_message();
-    let fields = error_fields(&r);
+    let fields = r.error_fields();
     assert!(fields.contains(&"eventTypes[1]".to_owned()), "{fields:?}");
     assert_eq!(
         fetch(&app, "/webhooks", &auth)
@@ -277,7 +255,7 @@ async fn validation_message_names_the_fields(app: TestApp) {
     let message = r.error_message();
     assert!(message.contains("start"), "{message}");
     assert!(message.contains("attendee.email"), "{message}");
-    let fields = error_fields(&r);
+    let fields = r.error_fields();
     assert!(fields.contains(&"start".to_owned()), "{fields:?}");
     assert!(fields.contains(&"attendee.email".to_owned()), "{fields:?}");
 }

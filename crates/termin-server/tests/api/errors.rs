@@ -58,12 +58,7 @@ async fn bad_bodies_get_clear_errors(app: TestApp) {
     for field in ["email: ", "givenName: ", "timezone: ", "role: "] {
         assert!(message.contains(field), "{message}");
     }
-    let mut fields: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
+    let mut fields = r.error_fields();
     fields.sort();
     assert_eq!(
         fields,

@@ -425,6 +425,17 @@ impl TestResponse {
         assert!(body["error"].is_string(), "error body: {body}");
         body["message"].as_str().expect("message").to_owned()
     }
+
+    /// The `field` of each entry of the error body's `errors`, in order.
+    #[track_caller]
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors: {}", self.text))
+            .iter()
+            .map(|e| e["field"].as_str().expect("field").to_owned())
+            .collect()
+    }
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {

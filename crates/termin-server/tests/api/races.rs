@@ -11,7 +11,7 @@ use axum::http::Request;
 
 use crate::helpers::{build, send, Auth, TestApp, TestResponse};
 use crate::process::Server;
-use crate::scheduling::{booking, default_meeting_type, upcoming_weekday};
+use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
 
 const RACERS: usize = 50;
 
@@ -456,20 +456,8 @@ async fn parallel_changes_to_one_document_are_all_kept(app: TestApp) {
     }
 
     let mt = default_meeting_type(&app, &c.member).await;
-    let booked = app
-        .call(
-            Method::POST,
-            "/v4/booking",
-            &auth,
-            Some(booking(
-                &mt,
-                upcoming_weekday("Europe/Berlin", 3, 12, 0),
-                "doc@example.com",
-            )),
-        )
-        .await;
-    booked.assert_status(201);
-    let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let start = upcoming_weekday("Europe/Berlin", 3, 12, 0);
+    let id = book(&app, &auth, booking(&mt, start, "doc@example.com")).await;
     let path = format!("/v4/appointment/{id}/transcription");
     let requests = (0..6)
         .map(|i| {
@@ -522,7 +510,7 @@ async fn two_nodes_on_postgres_book_a_slot_once() {
         )
         .await
         .json();
-    let (a, b) = (Server::start(&url, &[]), Server::start(&url, &[]));
+    let (a, b) = two_nodes(&url);
     let client = reqwest::Client::new();
     for (day, shift) in [(3, 0), (4, 15)] {
         let ten = upcoming_weekday("Europe/Berlin", day, 10, 0);
@@ -601,72 +589,40 @@ async fn two_nodes_on_postgres_cancel_once_and_keep_the_webhook_limit() {
         .await;
     booked.assert_status(201);
     let id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| Server::start(&url, &[]));
-        let b = s.spawn(|| Server::start(&url, &[]));
-        (a.join().unwrap(), b.join().unwrap())
-    });
-    let client = reqwest::Client::new();
-    let fire = |paths: Vec<(String, String, Value)>| {
-        let tasks: Vec<_> = paths
-            .into_iter()
-            .map(|(node, token, body)| {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    client
-                        .post(node)
-                        .bearer_auth(token)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap()
-                        .status()
-                        .as_u16()
-                })
-            })
-            .collect();
-        async move {
-            let mut statuses = Vec::new();
-            for t in tasks {
-                statuses.push(t.await.unwrap());
-            }
-            statuses
-        }
-    };
+    let (a, b) = two_nodes(&url);
+    let nodes = [&a, &b];
     let cancels = (0..20)
-        .map(|i| {
-            let node = if i % 2 == 0 { &a } else { &b };
+        .map(|_| {
             (
-                node.url(&format!("/v4/appointment/{id}/cancel")),
+                Method::POST,
+                format!("/v4/appointment/{id}/cancel"),
                 c.member.pat.clone(),
                 json!({"reason": "race"}),
             )
         })
         .collect();
-    let statuses = fire(cancels).await;
+    let statuses = over_nodes(&nodes, cancels).await;
     assert_eq!(count(&statuses, 200), 1, "{statuses:?}");
     assert_eq!(count(&statuses, 409), 19, "{statuses:?}");
-    let mut conn = app.db.conn().await.unwrap();
-    let events: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webhook_events WHERE event_type = 'booking_cancelled'",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    assert_eq!(events, 1);
+    assert_eq!(events(&app, "booking_cancelled").await, 1);
     let creates = (0..20)
         .map(|i| {
-            let node = if i % 2 == 0 { &a } else { &b };
             // A public address literal: the nodes resolve names with the system resolver.
-            (node.url("/webhooks"), c.admin.pat.clone(), json!({"endpoint": format!("https://93.184.216.34/hook{i}"), "eventTypes": ["booking_created"]}))
+            (
+                Method::POST,
+                "/webhooks".to_owned(),
+                c.admin.pat.clone(),
+                json!({"endpoint": format!("https://93.184.216.34/hook{i}"), "eventTypes": ["booking_created"]}),
+            )
         })
         .collect();
-    let statuses = fire(creates).await;
+    let statuses = over_nodes(&nodes, creates).await;
     assert_eq!(
         count(&statuses, 201),
         5,
         "one existed already: {statuses:?}"
     );
+    let mut conn = app.db.conn().await.unwrap();
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL",
     )
@@ -675,6 +631,15 @@ async fn two_nodes_on_postgres_cancel_once_and_keep_the_webhook_limit() {
     .await
     .unwrap();
     assert_eq!(total, 6);
+}
+
+/// Two `termin serve` processes on the database at `url`, started at once.
+fn two_nodes(url: &str) -> (Server, Server) {
+    std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(url, &[]));
+        let b = s.spawn(|| Server::start(url, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    })
 }
 
 /// Requests sent at once, spread over `nodes` in turn: (method, path, bearer, body) each.
@@ -722,22 +687,10 @@ async fn two_nodes_on_postgres_keep_guests_moves_seats_and_slugs_apart() {
     let mut ids = Vec::new();
     for i in 0..6 {
         let start = nine + SignedDuration::from_hours(i);
-        let r = app
-            .call(
-                Method::POST,
-                "/v4/booking",
-                &c.member.auth(),
-                Some(booking(&mt, start, &format!("n{i}@example.com"))),
-            )
-            .await;
-        r.assert_status(201);
-        ids.push(r.json()["appointmentId"].as_str().unwrap().to_owned());
+        let body = booking(&mt, start, &format!("n{i}@example.com"));
+        ids.push(book(&app, &c.member.auth(), body).await);
     }
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| Server::start(&url, &[]));
-        let b = s.spawn(|| Server::start(&url, &[]));
-        (a.join().unwrap(), b.join().unwrap())
-    });
+    let (a, b) = two_nodes(&url);
     let nodes = [&a, &b];
     let pat = c.member.pat.clone();
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use termin_domain::tenancy::Plan;
 use termin_domain::MeetingTypeId;
 
-use crate::helpers::{Member, TestApp};
+use crate::helpers::{Auth, Member, TestApp};
 
 /// A weekday at least `days` ahead, at `hh:mm` in `zone`.
 pub fn upcoming_weekday(zone: &str, days: i64, hh: i8, mm: i8) -> Timestamp {
@@ -31,6 +31,15 @@ pub async fn default_meeting_type(app: &TestApp, who: &Member) -> Value {
     let list = app.get("/v4/meeting-type", &who.auth()).await;
     list.assert_status(200);
     list.json()[0].clone()
+}
+
+/// Books `body` and returns the appointment's id.
+pub async fn book(app: &TestApp, auth: &Auth, body: Value) -> String {
+    let r = app
+        .call(Method::POST, "/v4/booking", auth, Some(body))
+        .await;
+    r.assert_status(201);
+    r.json()["appointmentId"].as_str().unwrap().to_owned()
 }
 
 pub fn booking(mt: &Value, start: Timestamp, email: &str) -> Value {
@@ -85,12 +94,7 @@ async fn availability_crud_validates_every_field(app: TestApp) {
         )
         .await;
     bad.assert_status(400);
-    let fields: Vec<String> = bad.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = bad.error_fields();
     assert!(fields.contains(&"timezone".to_owned()), "{fields:?}");
     assert!(
         fields.iter().any(|f| f.starts_with("schedule.monday")),
@@ -211,12 +215,7 @@ async fn meeting_types_validate_and_soft_delete(app: TestApp) {
         )
         .await;
     bad.assert_status(400);
-    let mut fields: Vec<String> = bad.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
+    let mut fields = bad.error_fields();
     fields.sort();
     assert_eq!(
         fields,
@@ -615,12 +614,7 @@ async fn booking_availability_rejects_bad_queries(app: TestApp) {
             .get(&format!("/v4/booking-availability?{query}"), &auth)
             .await;
         r.assert_status(400);
-        let fields: Vec<String> = r.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
-            .collect();
+        let fields = r.error_fields();
         assert!(fields.contains(&field.to_owned()), "{query}: {fields:?}");
     }
     // A member cannot reach a colleague's calendar through hostIds; an admin can (below).
@@ -756,15 +750,8 @@ async fn booking_questions_are_asked_and_answered(app: TestApp) {
         )
         .await;
     r.assert_status(400);
-    let body = r.json();
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        r.error_fields(),
         ["bookingQuestions[1].id", "bookingQuestions[1].options"]
     );
     // Another change keeps the questions.
@@ -815,11 +802,7 @@ async fn booking_questions_are_asked_and_answered(app: TestApp) {
     let mut answered = booking(&mt, start, "q@example.com");
     answered["attendee"]["notes"] =
         json!({"company": "Acme", "topic": "Sales", "consent": true, "remark": "Call first"});
-    let booked = app
-        .call(Method::POST, "/v4/booking", &auth, Some(answered))
-        .await;
-    booked.assert_status(201);
-    let appointment_id = booked.json()["appointmentId"].as_str().unwrap().to_owned();
+    let appointment_id = book(&app, &auth, answered).await;
     let view = app
         .get(&format!("/v4/appointment/{appointment_id}"), &auth)
         .await

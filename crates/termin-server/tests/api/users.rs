@@ -254,15 +254,8 @@ async fn personal_page_settings_merge_and_validate(app: TestApp) {
     }))
     .await;
     r.assert_status(400);
-    let body = r.json();
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        r.error_fields(),
         [
             "primaryColor",
             "headerImage",

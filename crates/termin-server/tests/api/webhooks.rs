@@ -109,15 +109,8 @@ async fn webhook_crud_limits_and_secrets(app: TestApp) {
         )
         .await;
     bad.assert_status(400);
-    let body = bad.json();
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        bad.error_fields(),
         ["endpoint", "eventTypes[0]"],
         "plain http to a public host and an unknown event are both refused"
     );
