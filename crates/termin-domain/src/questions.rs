@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::availability::FieldErrors;
+use crate::validate::check_phone;
 
 /// The most questions a meeting type may ask.
 pub const MAX_QUESTIONS: usize = 20;
@@ -20,7 +21,6 @@ pub const MAX_OPTION_CHARS: usize = 100;
 /// The longest answer to a `text` question; a `longText` answer may hold ten times as much.
 pub const MAX_TEXT_ANSWER_CHARS: usize = 1000;
 pub const MAX_LONG_TEXT_ANSWER_CHARS: usize = 10_000;
-pub const MAX_PHONE_CHARS: usize = 40;
 
 crate::tenancy::wire_enum!(
     /// What kind of answer a question takes.
@@ -125,13 +125,6 @@ pub fn validate_questions(questions: &[BookingQuestion]) -> FieldErrors {
     errors
 }
 
-fn phone_ok(s: &str) -> bool {
-    s.chars().count() <= MAX_PHONE_CHARS
-        && s.chars().any(|c| c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-}
-
 /// Checks the answers in an attendee's `notes` against the questions, naming every problem
 /// under `attendee.notes.<id>`: a required question needs an answer (a required checkbox must
 /// be ticked), and each answer must fit its question. An unanswered optional question is
@@ -165,15 +158,8 @@ pub fn check_answers(
                     None
                 }
             }
-            (QuestionKind::Phone, Value::String(s)) => {
-                if (s.is_empty() && !q.required) || phone_ok(s) {
-                    None
-                } else {
-                    Some(format!(
-                        "must be a phone number of at most {MAX_PHONE_CHARS} digits, spaces and + - ( ) . /"
-                    ))
-                }
-            }
+            (QuestionKind::Phone, Value::String(s)) if s.is_empty() && !q.required => None,
+            (QuestionKind::Phone, Value::String(s)) => check_phone(s).err().map(str::to_owned),
             (QuestionKind::Choice, Value::String(s)) if s.is_empty() && !q.required => None,
             (QuestionKind::Choice, Value::String(s)) => (!q.options.contains(s))
                 .then(|| format!("must be one of: {}", q.options.join(", "))),

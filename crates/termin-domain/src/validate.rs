@@ -184,6 +184,25 @@ impl Slug {
     }
 }
 
+/// The longest phone number, in characters.
+pub const MAX_PHONE_CHARS: usize = 40;
+
+/// A phone number as typed: up to 40 digits, spaces and `+ - ( ) . /`, at least one digit.
+pub fn check_phone(s: &str) -> Result<(), &'static str> {
+    let ok = s.chars().count() <= MAX_PHONE_CHARS
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+    ok.then_some(())
+        .ok_or("must be a phone number of at most 40 digits, spaces and + - ( ) . /")
+}
+
+/// A colour written `#rrggbb` (either case).
+pub fn check_color(s: &str) -> Result<(), &'static str> {
+    let ok = s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit());
+    ok.then_some(()).ok_or("must be a colour like #1a2b3c")
+}
+
 /// A language tag such as `en` or `de-AT`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]

@@ -26,7 +26,6 @@ pub const MAX_BULK: usize = 1000;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 50;
 pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_PHONE_CHARS: usize = 40;
 pub const MAX_NOTES_CHARS: usize = 10_000;
 /// Largest `additionalData`, as JSON text.
 pub const MAX_ADDITIONAL_DATA_BYTES: usize = 16 * 1024;
@@ -167,16 +166,7 @@ pub fn parse_tag(raw: &str) -> Result<String, &'static str> {
 }
 
 fn parse_phone(raw: &str) -> Result<String, &'static str> {
-    let ok = raw.chars().count() <= MAX_PHONE_CHARS
-        && raw.chars().any(|c| c.is_ascii_digit())
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be a phone number of at most 40 digits, spaces and + - ( ) . /")
-    }
+    termin_domain::validate::check_phone(raw).map(|()| raw.to_owned())
 }
 
 /// A field taken as sent (an address, a code); empty means none.

@@ -338,10 +338,8 @@ pub fn apply(
         );
     }
     if let Some(c) = &m.color {
-        let ok =
-            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
-        if !ok {
-            v.fail("meetingInfo.color", "must be a colour like #1a2b3c");
+        if let Err(m) = termin_domain::validate::check_color(c) {
+            v.fail("meetingInfo.color", m);
         }
     }
     if m.description

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
-use termin_domain::validate::Email;
+use termin_domain::validate::{check_color, check_phone, Email};
 use termin_domain::MeetingTypeId;
 use termin_storage::{meeting_types, personal_pages};
 
@@ -19,7 +19,6 @@ pub const MAX_CUSTOM_LINKS: usize = 10;
 pub const MAX_LINK_NAME_CHARS: usize = 100;
 pub const MAX_ICON_CHARS: usize = 50;
 pub const MAX_ADDRESS_CHARS: usize = 100;
-pub const MAX_PHONE_CHARS: usize = 40;
 
 /// The settings as stored and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,11 +151,8 @@ pub async fn update(
     let mut v = Validator::new();
     let color = |v: &mut Validator, field: &str, value: &Option<Option<String>>| {
         if let Some(Some(c)) = value {
-            let ok = c.len() == 7
-                && c.starts_with('#')
-                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
-            if !ok {
-                v.fail(field, "must be a colour like #1a2b3c");
+            if let Err(m) = check_color(c) {
+                v.fail(field, m);
             }
         }
     };
@@ -293,16 +289,8 @@ fn check_profiles(v: &mut Validator, p: &OnlineProfilesInput) {
         }
     }
     if let Some(Some(phone)) = &p.phone {
-        let ok = phone.chars().count() <= MAX_PHONE_CHARS
-            && phone.chars().any(|c| c.is_ascii_digit())
-            && phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
-        if !ok {
-            v.fail(
-                "onlineProfiles.phone",
-                "must be a phone number of at most 40 digits, spaces and + - ( ) . /",
-            );
+        if let Err(m) = check_phone(phone) {
+            v.fail("onlineProfiles.phone", m);
         }
     }
     if let Some(Some(email)) = &p.email {

@@ -196,7 +196,8 @@ fn url_required() -> RefOr<Schema> {
 }
 
 fn phone() -> RefOr<Schema> {
-    schemas::pattern_or_null("^[0-9 +()./-]*[0-9][0-9 +()./-]*$", Some(40))
+    let max = termin_domain::validate::MAX_PHONE_CHARS;
+    schemas::pattern_or_null(&format!("^{}$", schemas::PHONE), Some(max))
 }
 
 fn link_name() -> RefOr<Schema> {

@@ -87,6 +87,9 @@ pub fn email_or_empty() -> RefOr<Schema> {
     )
 }
 
+/// A phone number as `validate::check_phone` takes it (at most 40 characters).
+pub const PHONE: &str = "[0-9 +()./-]*[0-9][0-9 +()./-]*";
+
 /// A string matching `pattern`, or null.
 pub fn pattern_or_null(pattern: &str, max_length: Option<usize>) -> RefOr<Schema> {
     done(string(true).max_length(max_length).pattern(Some(pattern)))

@@ -154,7 +154,8 @@ pub struct ContactInput {
 }
 
 fn phone_or_empty() -> RefOr<Schema> {
-    schemas::pattern_or_null("^([0-9 +()./-]*[0-9][0-9 +()./-]*)?$", Some(40))
+    let max = termin_domain::validate::MAX_PHONE_CHARS;
+    schemas::pattern_or_null(&format!("^({})?$", schemas::PHONE), Some(max))
 }
 
 fn language_or_empty() -> RefOr<Schema> {
