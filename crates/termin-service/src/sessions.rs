@@ -36,6 +36,14 @@ pub async fn login(
     limits: SessionLimits,
     from: Option<std::net::IpAddr>,
 ) -> ServiceResult<LoggedIn> {
+    let mut v = crate::Validator::new();
+    if email.chars().count() > 254 {
+        v.fail("email", "must be at most 254 characters");
+    }
+    if password.chars().count() > 1024 {
+        v.fail("password", "must be at most 1024 characters");
+    }
+    v.finish()?;
     let invalid = || ServiceError::unauthorized("Invalid email or password");
     // An address is at most 254 characters; a longer "email" must not store a longer key.
     let typed: String = email.trim().chars().take(254).collect();

@@ -352,9 +352,6 @@ async fn update_notes(
     ApiPath(id): ApiPath<AppointmentId>,
     ApiJson(input): ApiJson<NotesInput>,
 ) -> ApiResult<Json<AppointmentView>> {
-    if input.note.chars().count() > 10_000 {
-        return Err(ApiError::field("note", "must be at most 10000 characters"));
-    }
     Ok(Json(
         appointments::set_notes(&state.service, &caller, id, &input.note)
             .await?

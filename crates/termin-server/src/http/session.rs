@@ -69,14 +69,6 @@ async fn login(
     Extension(ClientIp(from)): Extension<ClientIp>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    let mut v = termin_service::Validator::new();
-    if body.email.chars().count() > 254 {
-        v.fail("email", "must be at most 254 characters");
-    }
-    if body.password.chars().count() > 1024 {
-        v.fail("password", "must be at most 1024 characters");
-    }
-    v.finish()?;
     let limits = SessionLimits {
         idle: state.config.session_idle_timeout,
         absolute: state.config.session_absolute_timeout,

@@ -356,6 +356,17 @@ async fn logins_find_accounts_stored_under_older_rules(app: TestApp) {
             .await;
         r.assert_status(200);
     }
+    // Bounded before anything is looked up or hashed.
+    let r = app
+        .send(crate::helpers::build(
+            Method::POST,
+            "/auth/login",
+            &crate::helpers::Auth::None,
+            Some(json!({"email": "anna@müller.de", "password": "p".repeat(1025)})),
+        ))
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.error_fields(), ["password"]);
 }
 
 crate::backend_tests!(

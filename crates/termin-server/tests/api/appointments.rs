@@ -378,6 +378,16 @@ async fn transcripts_are_stored_on_the_appointment(app: TestApp) {
     let page = app.get("/v4/appointment/paginated", &auth).await.json();
     assert!(page["appointments"][0].get("summary").is_none(), "{page}");
 
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v4/appointment/{id}/notes"),
+            &auth,
+            Some(json!({"note": "n".repeat(10_001)})),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.error_fields(), ["note"]);
     let r = patch(json!({"summary": "x".repeat(200_001)})).await;
     r.assert_status(400);
     assert_eq!(r.json()["errors"][0]["field"], "summary");
