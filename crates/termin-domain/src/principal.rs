@@ -10,12 +10,20 @@ use crate::tenancy::Role;
 /// The credential a request arrived with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    Pat { id: TokenId, scopes: Scopes },
-    ApiKey { id: ApiKeyId },
-    Session { id: SessionId },
+    Pat {
+        id: TokenId,
+        scopes: Scopes,
+    },
+    ApiKey {
+        id: ApiKeyId,
+    },
+    Session {
+        id: SessionId,
+    },
+    /// Nobody signed in: a visitor of a host's public pages. The public pages' use cases act
+    /// for the host with this, and it reaches nothing but scheduling.
+    Visitor,
 }
-
-impl Credential {}
 
 /// The caller of a request once authenticated: the acting user, their company and role, and
 /// the credential used.
@@ -43,6 +51,9 @@ impl Principal {
             Credential::Pat { scopes, .. } if !scopes.allows(group) => {
                 Err(Denied("This token is not allowed to access this resource"))
             }
+            Credential::Visitor if group != ScopeGroup::Scheduling => {
+                Err(Denied("A visitor may only book"))
+            }
             _ => Ok(()),
         }
     }
@@ -53,6 +64,7 @@ impl Principal {
             Credential::Pat { scopes, .. } if !scopes.is_unlimited() => {
                 Err(Denied("This token is not allowed to access this resource"))
             }
+            Credential::Visitor => Err(Denied("A visitor may only book")),
             _ => Ok(()),
         }
     }
@@ -71,6 +83,7 @@ impl Principal {
         match self.credential {
             Credential::ApiKey { .. } => Ok(()),
             Credential::Session { .. } => self.require_admin(),
+            Credential::Visitor => Err(Denied("A visitor may only book")),
             Credential::Pat { .. } => Err(Denied(
                 "Managing users requires a Platform API Key; a personal access token cannot do this",
             )),

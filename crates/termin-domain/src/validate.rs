@@ -158,6 +158,39 @@ impl Slug {
         Ok(Self(s.to_owned()))
     }
 
+    /// Whether a user slug would hide one of termin's own pages: a host's page is `/{slug}`,
+    /// beside the API, the dashboard and the assets. (Shorter names, such as `v4`, `crm`,
+    /// `docs` and `mcp`, are below a slug's minimum length.)
+    pub fn is_reserved_for_pages(s: &str) -> bool {
+        const RESERVED: &[&str] = &[
+            "admin",
+            "appointments",
+            "assets",
+            "authorize",
+            "booking",
+            "calendar",
+            "dashboard",
+            "health",
+            "integrations",
+            "login",
+            "logout",
+            "manage",
+            "members",
+            "oauth",
+            "openapi",
+            "register",
+            "reset",
+            "settings",
+            "setup",
+            "signup",
+            "static",
+            "token",
+            "webhooks",
+            "well-known",
+        ];
+        RESERVED.contains(&s)
+    }
+
     /// Lower-case ASCII letters and digits, with single dashes between them.
     pub fn is_canonical(s: &str) -> bool {
         !s.is_empty() && Self::normalize(s) == s

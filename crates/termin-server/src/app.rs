@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     let (health, _) = http::health::router().split_for_parts();
     let timeout = state.config.request_timeout;
     let limited = api
+        .merge(crate::pages::router())
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -36,6 +36,23 @@ pub struct Config {
     pub durability: termin_storage::Durability,
     /// Caps on open connections, and how long one may wait for its request.
     pub connections: ConnectionLimits,
+    /// The public booking pages' bounds.
+    pub pages: PageConfig,
+}
+
+/// Bounds on what the public pages accept.
+#[derive(Debug, Clone, Copy)]
+pub struct PageConfig {
+    /// Bookings per attendee e-mail address and hour, per company.
+    pub bookings_per_email_hour: u32,
+}
+
+impl Default for PageConfig {
+    fn default() -> Self {
+        Self {
+            bookings_per_email_hour: 5,
+        }
+    }
 }
 
 /// An IP network, `192.0.2.0/24` or `2001:db8::/32`; a bare address is a network of one.
@@ -169,6 +186,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             durability: termin_storage::Durability::Full,
             connections: ConnectionLimits::default(),
+            pages: PageConfig::default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! termin's server: thin doors over the service crate. `http/` is the REST API (one module per
-//! resource), `jobs/` the background work every node runs, `cli/` the `termin` command.
+//! resource), `pages/` the public booking pages, `jobs/` the background work every node runs, `cli/` the `termin` command.
 
 pub mod app;
 pub mod cli;
@@ -7,5 +7,6 @@ pub mod config;
 pub mod connections;
 pub mod http;
 pub mod jobs;
+pub mod pages;
 pub mod state;
 pub mod telemetry;

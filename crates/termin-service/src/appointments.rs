@@ -772,6 +772,20 @@ pub async fn cancel(
     attendee: Option<AttendeeId>,
     cancel_all: bool,
 ) -> ServiceResult<AppointmentView> {
+    let by = caller.user_id.to_string();
+    cancel_as(svc, caller, id, reason, attendee, cancel_all, ("api", &by)).await
+}
+
+/// [`cancel`], saying who cancelled: the source (`api`, `attendee`) and who.
+pub(crate) async fn cancel_as(
+    svc: &Service,
+    caller: &Principal,
+    id: AppointmentId,
+    reason: Option<&str>,
+    attendee: Option<AttendeeId>,
+    cancel_all: bool,
+    (source, by): (&str, &str),
+) -> ServiceResult<AppointmentView> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
         return Err(ServiceError::field(
@@ -794,11 +808,10 @@ pub async fn cancel(
         }
     }
     let at = svc.now();
-    let by = caller.user_id.to_string();
     let whole = Cancellation {
         reason,
-        source: "api",
-        by: Some(&by),
+        source,
+        by: Some(by),
     };
     let extra = match attendee {
         Some(attendee) if !cancel_all && loaded.record.spots > 1 => {

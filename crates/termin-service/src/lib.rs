@@ -18,6 +18,7 @@ pub mod guard;
 pub mod meeting_types;
 pub mod passwords;
 pub mod personal_pages;
+pub mod public;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

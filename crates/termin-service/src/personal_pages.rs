@@ -135,7 +135,15 @@ async fn read(
     conn: &mut termin_storage::PooledConnection,
     caller: &Principal,
 ) -> ServiceResult<PersonalPage> {
-    match personal_pages::find(conn, caller.user_id).await? {
+    of_user(conn, caller.user_id).await
+}
+
+/// A user's settings (the defaults when never changed), for their public page.
+pub async fn of_user(
+    conn: &mut termin_storage::Connection,
+    user: termin_domain::UserId,
+) -> ServiceResult<PersonalPage> {
+    match personal_pages::find(conn, user).await? {
         Some(json) => serde_json::from_str(&json).map_err(ServiceError::internal),
         None => Ok(PersonalPage::default()),
     }

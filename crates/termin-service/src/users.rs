@@ -170,7 +170,7 @@ async fn free_slug(conn: &mut Connection, base: &str) -> ServiceResult<String> {
         } else {
             format!("{base}-{n}")
         };
-        if !users::slug_taken(conn, &candidate).await? {
+        if !Slug::is_reserved_for_pages(&candidate) && !users::slug_taken(conn, &candidate).await? {
             return Ok(candidate);
         }
     }
@@ -380,6 +380,12 @@ pub async fn update_profile(
         user.family_name = v.as_str().to_owned();
     }
     if let Some(v) = changes.slug {
+        if Slug::is_reserved_for_pages(v.as_str()) {
+            return Err(ServiceError::field(
+                "slug",
+                "is the address of one of termin's own pages",
+            ));
+        }
         if v.as_str() != user.slug && users::slug_taken(&mut tx, v.as_str()).await? {
             return Err(ServiceError::conflict("This slug is already in use"));
         }

@@ -374,6 +374,49 @@ pub async fn find(
     row.as_ref().map(from_row).transpose()
 }
 
+/// An appointment's company and its attendees' secret hashes (hex), for a manage link: the
+/// caller compares them in constant time.
+pub async fn attendee_secrets(
+    conn: &mut AnyConnection,
+    id: AppointmentId,
+) -> Result<Vec<(CompanyId, AttendeeId, String)>> {
+    let rows = sqlx::query(
+        "SELECT a.company_id, t.id, t.secret_hash FROM attendees t \
+         JOIN appointments a ON a.id = t.appointment_id WHERE t.appointment_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                parse_col(r, "company_id")?,
+                parse_col(r, "id")?,
+                r.try_get("secret_hash")?,
+            ))
+        })
+        .collect()
+}
+
+/// How many attendees with this e-mail booked with the company since `since` (the public
+/// pages' bound per e-mail).
+pub async fn count_recent_bookings_by_email(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    email: &str,
+    since: Timestamp,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attendees t JOIN appointments a ON a.id = t.appointment_id \
+         WHERE a.company_id = $1 AND t.email = $2 AND t.created_at >= $3",
+    )
+    .bind(company.to_string())
+    .bind(email)
+    .bind(ms(since))
+    .fetch_one(conn)
+    .await?)
+}
+
 /// A host of an appointment, with what the appointment object shows of them.
 #[derive(Debug, Clone)]
 pub struct HostRow {

@@ -169,6 +169,21 @@ pub async fn find_present_many(
     q.fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
+/// The present (not removed) user whose page is at `/{slug}` (slugs are unique among present
+/// users).
+pub async fn find_present_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<Option<UserRecord>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE slug = $1 AND removed_at IS NULL"
+    )))
+    .bind(slug)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Any user by id, in any company and state (for the operator CLI and the acting-user check).
 pub async fn find_any(conn: &mut AnyConnection, id: UserId) -> Result<Option<UserRecord>> {
     let row = sqlx::query(AssertSqlSafe(format!(

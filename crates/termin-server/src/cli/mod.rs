@@ -140,6 +140,9 @@ pub struct ServeArgs {
     /// How long a connection may wait for its next request, in seconds.
     #[arg(long, env = "TERMIN_IDLE_TIMEOUT_SECS", default_value_t = 120)]
     pub idle_timeout_secs: u64,
+    /// The most bookings the public pages take per attendee e-mail address and hour.
+    #[arg(long, env = "TERMIN_BOOKINGS_PER_EMAIL_PER_HOUR", default_value_t = 5)]
+    pub bookings_per_email_per_hour: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -300,6 +303,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
     config.trusted_proxies = args.trusted_proxies;
+    if args.bookings_per_email_per_hour == 0 {
+        bail!("--bookings-per-email-per-hour must be at least 1");
+    }
+    config.pages.bookings_per_email_hour = args.bookings_per_email_per_hour;
     if args.max_connections == 0 || args.max_connections_per_client == 0 {
         bail!("--max-connections and --max-connections-per-client must be at least 1");
     }

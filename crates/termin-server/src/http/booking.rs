@@ -487,7 +487,7 @@ async fn create_booking(
     let scope = match &caller.credential {
         Credential::Pat { id, .. } => format!("pat:{id}"),
         Credential::ApiKey { id } => format!("key:{id}:{}", caller.user_id),
-        Credential::Session { .. } => format!("user:{}", caller.user_id),
+        Credential::Session { .. } | Credential::Visitor => format!("user:{}", caller.user_id),
     };
     let idem = key.map(|key| Idempotency {
         scope,

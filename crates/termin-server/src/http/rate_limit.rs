@@ -101,6 +101,8 @@ pub fn charge(parts: &Parts, state: &AppState, caller: &Principal) -> Result<(),
         Credential::Pat { id, .. } => (b'p', id.as_uuid()),
         Credential::ApiKey { id } => (b'k', id.as_uuid()),
         Credential::Session { id } => (b's', id.as_uuid()),
+        // The public pages' principal never comes from a request's credential.
+        Credential::Visitor => return Ok(()),
     };
     let mut key = [0u8; 17];
     key[0] = tag;

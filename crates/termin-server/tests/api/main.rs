@@ -17,6 +17,7 @@ mod errors;
 mod matrix;
 mod openapi;
 mod outbox;
+mod pages;
 mod races;
 mod scheduling;
 mod schemathesis;

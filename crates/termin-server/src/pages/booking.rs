@@ -1,0 +1,960 @@
+//! The booking page (`/{userSlug}/{meetingTypeSlug}`) and the reschedule page of a manage link:
+//! a month calendar, the free times of a day, and the form. Both are one flow over two use cases
+//! (book, move), so they look and behave the same.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use termin_domain::questions::QuestionKind;
+use termin_domain::slots::Method;
+use termin_domain::validate::{Email, TimeZoneName};
+use termin_domain::AppointmentId;
+use termin_service::appointments::{BookingRequest, NewAttendee, MAX_GUESTS};
+use termin_service::booking::{BookableTimes, TimePoint, TimesQuery};
+use termin_service::meeting_types::MeetingType;
+use termin_service::public::{self, Bookable, Managed};
+use termin_service::{ServiceError, ServiceResult, UserRecord, SLOT_TAKEN};
+
+use super::calendar::{self, Day, WEEKDAYS};
+use super::personal::{channel_label, duration_label};
+use super::{failure, language, message, query, Layout, Page};
+use crate::state::AppState;
+
+/// The longest free-text note an attendee may leave on the page.
+const MAX_NOTE_CHARS: usize = 2000;
+const MAX_NAME_CHARS: usize = 200;
+/// How many other free times a "just taken" answer offers.
+const ALTERNATIVES: usize = 12;
+
+pub struct DurationChoice {
+    pub label: String,
+    pub href: String,
+    pub selected: bool,
+}
+
+pub struct TimeLink {
+    pub label: String,
+    pub href: String,
+}
+
+pub struct TimeOption {
+    pub label: String,
+    pub value: String,
+    pub selected: bool,
+}
+
+pub struct Chosen {
+    pub label: String,
+    pub value: String,
+    pub back: String,
+    pub day: String,
+}
+
+/// One input of the form, as the template draws it.
+pub struct Field {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    /// `text`, `email`, `tel`, `long`, `choice` or `check`.
+    pub kind: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub required: bool,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub max: usize,
+    pub autocomplete: &'static str,
+    /// A choice's options, and whether each is the one chosen.
+    pub options: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "booking.html")]
+struct BookingView {
+    layout: Layout,
+    tz: String,
+    host_slug: String,
+    host_name: String,
+    title: String,
+    duration_label: String,
+    channel: String,
+    durations: Vec<DurationChoice>,
+    description: Option<String>,
+    rescheduling: Option<String>,
+    notice: Option<String>,
+    action: String,
+    duration: i64,
+    one_time: Option<String>,
+    // The form step.
+    chosen: Option<Chosen>,
+    alternatives: Vec<TimeOption>,
+    fields: Vec<Field>,
+    submit: &'static str,
+    // The calendar step.
+    prev_month: Option<String>,
+    next_month: Option<String>,
+    month_label: String,
+    weekdays: [(&'static str, &'static str); 7],
+    weeks: Vec<[Option<Day>; 7]>,
+    keep: Vec<(&'static str, String)>,
+    zones: Vec<(&'static str, bool)>,
+    /// The visitor's zone when the list does not have it (an alias a link named).
+    extra_zone: Option<String>,
+    day_label: Option<String>,
+    times: Vec<TimeLink>,
+    empty_month: String,
+}
+
+/// Booking a meeting type, or moving a booking through its manage link.
+enum Flow<'a> {
+    Book(&'a Bookable),
+    Move { managed: &'a Managed, base: String },
+}
+
+impl Flow<'_> {
+    fn host(&self) -> &UserRecord {
+        match self {
+            Flow::Book(b) => &b.host,
+            Flow::Move { managed, .. } => &managed.host,
+        }
+    }
+
+    fn meeting_type(&self) -> &MeetingType {
+        match self {
+            Flow::Book(b) => &b.meeting_type,
+            Flow::Move { managed, .. } => &managed.meeting_type,
+        }
+    }
+
+    /// The page's own address; its form posts here too.
+    fn base(&self) -> String {
+        match self {
+            Flow::Book(b) => format!("/{}/{}", b.host.slug, b.meeting_type.record.slug),
+            Flow::Move { base, .. } => base.clone(),
+        }
+    }
+
+    async fn times(&self, state: &AppState, q: &TimesQuery) -> ServiceResult<BookableTimes> {
+        match self {
+            Flow::Book(b) => public::times(&state.service, b, q).await,
+            Flow::Move { managed, .. } => {
+                public::reschedule_times(&state.service, managed, q).await
+            }
+        }
+    }
+
+    fn layout(&self, title: String) -> Layout {
+        let layout = Layout {
+            script: true,
+            ..Layout::new(title)
+        };
+        match self {
+            Flow::Book(b) => layout.with_colors(&b.page),
+            Flow::Move { .. } => layout,
+        }
+    }
+}
+
+/// What the visitor has picked so far: zone, length, month, day and time.
+struct Pick {
+    tz_name: String,
+    tz: TimeZone,
+    duration: i64,
+    default_duration: i64,
+    /// Whether the month was asked for (otherwise an empty current month moves on once).
+    month_given: bool,
+    month: Date,
+    date: Option<Date>,
+    time: Option<Timestamp>,
+}
+
+impl Pick {
+    /// From the query or form: whatever is missing or does not parse takes its default, so an
+    /// edited or old link still shows a page.
+    fn read(values: &BTreeMap<String, String>, flow: &Flow<'_>, now: Timestamp) -> Self {
+        let host_zone = || {
+            let name = flow.host().timezone.clone();
+            let tz = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
+            (name, tz)
+        };
+        let (tz_name, tz) = values
+            .get("tz")
+            .filter(|t| t.len() <= 64)
+            .and_then(|t| TimeZone::get(t).ok().map(|tz| (t.clone(), tz)))
+            .unwrap_or_else(host_zone);
+        let mt = flow.meeting_type();
+        let default_duration = match flow {
+            Flow::Book(_) => mt.settings.meeting_info.duration,
+            Flow::Move { managed, .. } => managed
+                .view
+                .end
+                .duration_since(managed.view.start)
+                .as_mins(),
+        };
+        let duration = match flow {
+            Flow::Book(_) => values
+                .get("duration")
+                .and_then(|d| d.parse().ok())
+                .filter(|d| termin_service::booking::allowed_duration(mt, Some(*d)).is_ok())
+                .unwrap_or(default_duration),
+            Flow::Move { .. } => default_duration,
+        };
+        let today = now.to_zoned_datetime(tz.clone()).date();
+        let date = values.get("date").and_then(|d| d.parse::<Date>().ok());
+        let time = values
+            .get("time")
+            .or_else(|| values.get("start"))
+            .and_then(|t| termin_service::wire_time::parse(t).ok());
+        let asked_month = values.get("month").and_then(|m| calendar::parse_month(m));
+        let month = asked_month
+            .or(date.map(calendar::first_of_month))
+            .or(time.map(|t| t.to_zoned_datetime(tz.clone()).date().first_of_month()))
+            .unwrap_or(today.first_of_month())
+            .max(today.first_of_month());
+        Self {
+            month_given: asked_month.is_some() || date.is_some() || time.is_some(),
+            tz_name,
+            tz,
+            duration,
+            default_duration,
+            month,
+            date,
+            time,
+        }
+    }
+
+    /// A link to this page with `changes` applied (`None` removes a key).
+    fn href(&self, base: &str, changes: &[(&str, Option<String>)]) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("month", calendar::month_key(self.month)),
+            ("tz", self.tz_name.clone()),
+        ];
+        if self.duration != self.default_duration {
+            pairs.push(("duration", self.duration.to_string()));
+        }
+        if let Some(d) = self.date {
+            pairs.push(("date", d.to_string()));
+        }
+        for (key, value) in changes {
+            pairs.retain(|(k, _)| k != key);
+            if let Some(v) = value {
+                pairs.push((key, v.clone()));
+            }
+        }
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        format!("{base}?{}", query(&borrowed))
+    }
+}
+
+/// The free times of `month` from today on, by day in the visitor's zone.
+async fn month_times(
+    state: &AppState,
+    flow: &Flow<'_>,
+    pick: &Pick,
+    month: Date,
+) -> ServiceResult<BTreeMap<Date, Vec<Timestamp>>> {
+    let today = state
+        .service
+        .now()
+        .to_zoned_datetime(pick.tz.clone())
+        .date();
+    let from = month.max(today);
+    let last = month.last_of_month();
+    let mut free: BTreeMap<Date, Vec<Timestamp>> = BTreeMap::new();
+    if from > last {
+        return Ok(free);
+    }
+    let timezone = TimeZoneName::stored(&pick.tz_name).map_err(ServiceError::internal)?;
+    let q = TimesQuery {
+        meeting_type_id: flow.meeting_type().record.id,
+        host_ids: Vec::new(),
+        method: Method::Anyone,
+        timezone: Some(timezone),
+        duration: Some(pick.duration),
+        ignore: None,
+        start: TimePoint::Date(from),
+        end: TimePoint::Date(last),
+    };
+    let answer = flow.times(state, &q).await?;
+    for (at, _) in answer.times {
+        free.entry(at.to_zoned_datetime(pick.tz.clone()).date())
+            .or_default()
+            .push(at);
+    }
+    Ok(free)
+}
+
+/// The page's head: the meeting type, its lengths, and what is being moved.
+fn view_of(flow: &Flow<'_>, pick: &Pick) -> BookingView {
+    let mt = flow.meeting_type();
+    let host = flow.host();
+    let info = &mt.settings.meeting_info;
+    let base = flow.base();
+    let mut lengths = vec![info.duration];
+    lengths.extend(&mt.settings.meeting_options.allowed_durations);
+    lengths.sort_unstable();
+    lengths.dedup();
+    let durations = match flow {
+        Flow::Book(_) => lengths
+            .iter()
+            .map(|d| DurationChoice {
+                label: duration_label(*d),
+                href: pick.href(&base, &[("duration", Some(d.to_string())), ("time", None)]),
+                selected: *d == pick.duration,
+            })
+            .collect(),
+        Flow::Move { .. } => Vec::new(),
+    };
+    let rescheduling = match flow {
+        Flow::Move { managed, .. } => Some(format!(
+            "Now: {}",
+            calendar::span(managed.view.start, managed.view.end, &pick.tz)
+        )),
+        Flow::Book(_) => None,
+    };
+    let host_name = format!("{} {}", host.given_name, host.family_name)
+        .trim()
+        .to_owned();
+    BookingView {
+        layout: flow.layout(format!("{} with {host_name}", info.name)),
+        tz: pick.tz_name.clone(),
+        host_slug: host.slug.clone(),
+        host_name,
+        title: info.name.clone(),
+        duration_label: duration_label(pick.duration),
+        channel: channel_label(&info.channel).to_owned(),
+        durations,
+        description: info.description.clone(),
+        rescheduling,
+        notice: None,
+        action: base,
+        duration: pick.duration,
+        one_time: None,
+        chosen: None,
+        alternatives: Vec::new(),
+        fields: Vec::new(),
+        submit: match flow {
+            Flow::Book(_) => "Book",
+            Flow::Move { .. } => "Move my booking here",
+        },
+        prev_month: None,
+        next_month: None,
+        month_label: String::new(),
+        weekdays: WEEKDAYS,
+        weeks: Vec::new(),
+        keep: Vec::new(),
+        zones: Vec::new(),
+        extra_zone: None,
+        day_label: None,
+        times: Vec::new(),
+        empty_month: String::new(),
+    }
+}
+
+/// The calendar step, or the form step when a free time is picked.
+async fn render_pick(
+    state: &AppState,
+    flow: &Flow<'_>,
+    mut pick: Pick,
+    mut notice: Option<String>,
+) -> Response {
+    let mut free = match month_times(state, flow, &pick, pick.month).await {
+        Ok(free) => free,
+        Err(e) => return failure(e),
+    };
+    if free.is_empty() && !pick.month_given {
+        if let Some(next) = calendar::next_month(pick.month) {
+            match month_times(state, flow, &pick, next).await {
+                Ok(more) if !more.is_empty() => {
+                    free = more;
+                    pick.month = next;
+                }
+                Ok(_) => {}
+                Err(e) => return failure(e),
+            }
+        }
+    }
+    if let Some(time) = pick.time {
+        let day = time.to_zoned_datetime(pick.tz.clone()).date();
+        if free.get(&day).is_some_and(|times| times.contains(&time)) {
+            let values = BTreeMap::new();
+            return form_step(
+                flow,
+                &pick,
+                time,
+                &values,
+                &BTreeMap::new(),
+                notice,
+                Vec::new(),
+            )
+            .into_response();
+        }
+        notice = Some("That time is no longer free. Please pick another one.".into());
+        pick.date = Some(day);
+    }
+    let base = flow.base();
+    let mut view = view_of(flow, &pick);
+    let selected = pick
+        .date
+        .filter(|d| d.first_of_month() == pick.month)
+        .or_else(|| free.keys().next().copied());
+    let today_month = state
+        .service
+        .now()
+        .to_zoned_datetime(pick.tz.clone())
+        .date()
+        .first_of_month();
+    view.notice = notice;
+    view.prev_month = calendar::previous_month(pick.month)
+        .filter(|m| *m >= today_month)
+        .map(|m| {
+            pick.href(
+                &base,
+                &[("month", Some(calendar::month_key(m))), ("date", None)],
+            )
+        });
+    view.next_month = calendar::next_month(pick.month).map(|m| {
+        pick.href(
+            &base,
+            &[("month", Some(calendar::month_key(m))), ("date", None)],
+        )
+    });
+    view.month_label = calendar::month_label(pick.month);
+    view.weeks = calendar::weeks(pick.month, &free, selected, |d| {
+        pick.href(&base, &[("date", Some(d.to_string()))])
+    });
+    view.keep = vec![("month", calendar::month_key(pick.month))];
+    if pick.duration != pick.default_duration {
+        view.keep.push(("duration", pick.duration.to_string()));
+    }
+    if let Some(d) = selected {
+        view.keep.push(("date", d.to_string()));
+    }
+    view.zones = calendar::zones()
+        .iter()
+        .map(|z| (*z, *z == pick.tz_name))
+        .collect();
+    if !calendar::zones().contains(&pick.tz_name.as_str()) {
+        view.extra_zone = Some(pick.tz_name.clone());
+    }
+    view.day_label = selected.map(calendar::day_label);
+    view.times = selected
+        .and_then(|d| free.get(&d))
+        .map(|times| {
+            times
+                .iter()
+                .map(|t| TimeLink {
+                    label: calendar::clock(*t, &pick.tz),
+                    href: pick.href(
+                        &base,
+                        &[
+                            ("date", selected.map(|d| d.to_string())),
+                            ("time", Some(termin_service::wire_time::format(*t))),
+                        ],
+                    ),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    view.empty_month = format!(
+        "No free times in {}. Try the next month.",
+        calendar::month_label(pick.month)
+    );
+    Page::render(&view).into_response()
+}
+
+/// The form step: the chosen time, and the fields (with what was typed and what is wrong).
+fn form_step(
+    flow: &Flow<'_>,
+    pick: &Pick,
+    time: Timestamp,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+    notice: Option<String>,
+    alternatives: Vec<Timestamp>,
+) -> Page {
+    let base = flow.base();
+    let mut view = view_of(flow, pick);
+    let end = time + jiff::SignedDuration::from_mins(pick.duration);
+    let day = time.to_zoned_datetime(pick.tz.clone()).date();
+    view.chosen = Some(Chosen {
+        label: calendar::span(time, end, &pick.tz),
+        value: termin_service::wire_time::format(time),
+        back: pick.href(&base, &[("date", Some(day.to_string())), ("time", None)]),
+        day: calendar::day_label(day),
+    });
+    view.alternatives = alternatives
+        .iter()
+        .map(|t| TimeOption {
+            label: format!(
+                "{}, {}",
+                t.to_zoned_datetime(pick.tz.clone()).strftime("%a %-d %b"),
+                calendar::clock(*t, &pick.tz)
+            ),
+            value: termin_service::wire_time::format(*t),
+            selected: false,
+        })
+        .collect();
+    view.notice = notice;
+    if let Flow::Book(b) = flow {
+        view.fields = fields(&b.meeting_type, values, errors);
+    }
+    let status = if errors.is_empty() && view.notice.is_none() {
+        StatusCode::OK
+    } else if view.alternatives.is_empty() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::CONFLICT
+    };
+    Page::with_status(status, &view)
+}
+
+/// The form's fields: name, e-mail, guests where allowed, the booking questions, and a note.
+fn fields(
+    mt: &MeetingType,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+) -> Vec<Field> {
+    let field = |name: &str, label: &str, kind: &'static str, required: bool, max: usize| Field {
+        id: name.replace('.', "-"),
+        name: name.to_owned(),
+        label: label.to_owned(),
+        kind,
+        value: values.get(name).cloned().unwrap_or_default(),
+        checked: values.contains_key(name),
+        required,
+        hint: None,
+        error: errors.get(name).cloned(),
+        max,
+        autocomplete: "",
+        options: Vec::new(),
+    };
+    let mut out = vec![
+        Field {
+            autocomplete: "name",
+            ..field("name", "Your name", "text", true, MAX_NAME_CHARS)
+        },
+        Field {
+            autocomplete: "email",
+            ..field("email", "E-mail", "email", true, 254)
+        },
+    ];
+    if mt.settings.meeting_options.allow_adding_guests {
+        out.push(Field {
+            hint: Some(format!(
+                "Their e-mail addresses, separated by commas; at most {MAX_GUESTS}."
+            )),
+            ..field("guests", "Guests", "text", false, 1300)
+        });
+    }
+    for q in &mt.settings.booking_questions {
+        let name = format!("q.{}", q.id);
+        let (kind, max) = match q.kind {
+            QuestionKind::Text => ("text", termin_domain::questions::MAX_TEXT_ANSWER_CHARS),
+            QuestionKind::LongText => {
+                ("long", termin_domain::questions::MAX_LONG_TEXT_ANSWER_CHARS)
+            }
+            QuestionKind::Choice => ("choice", 0),
+            QuestionKind::Checkbox => ("check", 0),
+            QuestionKind::Phone => ("tel", 40),
+        };
+        let chosen = values.get(&name);
+        out.push(Field {
+            options: q
+                .options
+                .iter()
+                .map(|o| (o.clone(), chosen == Some(o)))
+                .collect(),
+            autocomplete: if kind == "tel" { "tel" } else { "" },
+            ..field(&name, &q.label, kind, q.required, max)
+        });
+    }
+    if !mt
+        .settings
+        .booking_questions
+        .iter()
+        .any(|q| q.id == "notes")
+    {
+        out.push(field(
+            "notes",
+            "Anything to share before the meeting?",
+            "long",
+            false,
+            MAX_NOTE_CHARS,
+        ));
+    }
+    out
+}
+
+/// The submitted form as one value per name (the last one sent).
+fn values_of(pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
+    pairs.into_iter().collect()
+}
+
+/// The form's answers as an attendee, or what is wrong with them, by field name.
+fn attendee_of(
+    mt: &MeetingType,
+    values: &BTreeMap<String, String>,
+    tz: &str,
+    lang: &str,
+) -> Result<NewAttendee, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let text = |name: &str| values.get(name).map(|v| v.trim()).unwrap_or_default();
+    let name = text("name");
+    if name.is_empty() {
+        errors.insert("name".into(), "Please enter your name.".into());
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.insert(
+            "name".into(),
+            format!("At most {MAX_NAME_CHARS} characters, please."),
+        );
+    }
+    let email = match Email::parse(text("email")) {
+        Ok(e) => e.as_str().to_owned(),
+        Err(_) if text("email").is_empty() => {
+            errors.insert("email".into(), "Please enter your e-mail address.".into());
+            String::new()
+        }
+        Err(_) => {
+            errors.insert(
+                "email".into(),
+                "This does not look like an e-mail address (name@example.com).".into(),
+            );
+            String::new()
+        }
+    };
+    let mut guests = Vec::new();
+    if mt.settings.meeting_options.allow_adding_guests {
+        for raw in text("guests").split([',', ';', ' ', '\n']) {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            match Email::parse(raw) {
+                Ok(e) if !guests.contains(&e.as_str().to_owned()) => {
+                    guests.push(e.as_str().to_owned())
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    errors.insert("guests".into(), format!("{raw} is not an e-mail address."));
+                }
+            }
+        }
+        if guests.len() > MAX_GUESTS {
+            errors.insert(
+                "guests".into(),
+                format!("At most {MAX_GUESTS} guests, please."),
+            );
+        }
+    }
+    let mut notes = BTreeMap::new();
+    for q in &mt.settings.booking_questions {
+        let name = format!("q.{}", q.id);
+        let answer = match q.kind {
+            QuestionKind::Checkbox => values
+                .contains_key(&name)
+                .then_some(serde_json::Value::Bool(true)),
+            _ => Some(text(&name))
+                .filter(|a| !a.is_empty())
+                .map(|a| serde_json::Value::String(a.to_owned())),
+        };
+        if let Some(answer) = answer {
+            notes.insert(q.id.clone(), answer);
+        }
+    }
+    let note = text("notes");
+    if !note.is_empty()
+        && !mt
+            .settings
+            .booking_questions
+            .iter()
+            .any(|q| q.id == "notes")
+    {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            errors.insert(
+                "notes".into(),
+                format!("At most {MAX_NOTE_CHARS} characters, please."),
+            );
+        }
+        notes.insert("notes".into(), serde_json::Value::String(note.to_owned()));
+    }
+    for (field, message) in
+        termin_domain::questions::check_answers(&mt.settings.booking_questions, &notes)
+    {
+        let id = field.trim_start_matches("attendee.notes.");
+        errors.insert(format!("q.{id}"), message);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (first, last) = match name.split_once(' ') {
+        Some((f, l)) => (f.to_owned(), Some(l.trim().to_owned())),
+        None => (name.to_owned(), None),
+    };
+    Ok(NewAttendee {
+        email,
+        firstname: Some(first),
+        lastname: last,
+        fullname: Some(name.to_owned()),
+        phone: None,
+        timezone: Some(tz.to_owned()),
+        language: Some(lang.to_owned()),
+        receive_reminders: true,
+        notes,
+        bringalong_emails: guests,
+    })
+}
+
+/// Free times from `time`'s day on, for "that time was just taken".
+async fn alternatives(
+    state: &AppState,
+    flow: &Flow<'_>,
+    pick: &Pick,
+    time: Timestamp,
+) -> Vec<Timestamp> {
+    let day = time.to_zoned_datetime(pick.tz.clone()).date();
+    let mut out = Vec::new();
+    let mut month = day.first_of_month();
+    for _ in 0..2 {
+        if let Ok(free) = month_times(state, flow, pick, month).await {
+            out.extend(
+                free.range(day..)
+                    .flat_map(|(_, times)| times.iter().copied())
+                    .take(ALTERNATIVES - out.len()),
+            );
+        }
+        match calendar::next_month(month) {
+            Some(next) if out.len() < ALTERNATIVES => month = next,
+            _ => break,
+        }
+    }
+    out
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path((user, slug)): Path<(String, String)>,
+    Query(raw): Query<Vec<(String, String)>>,
+) -> Response {
+    if let Err(api) = super::host_path(&user) {
+        return api;
+    }
+    let b = match public::bookable(&state.service, &user, &slug).await {
+        Ok(b) => b,
+        Err(e) => return failure(e),
+    };
+    let flow = Flow::Book(&b);
+    let pick = Pick::read(&values_of(raw), &flow, state.service.now());
+    render_pick(&state, &flow, pick, None).await
+}
+
+pub async fn book(
+    State(state): State<AppState>,
+    Path((user, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(api) = super::host_path(&user) {
+        return api;
+    }
+    let b = match public::bookable(&state.service, &user, &slug).await {
+        Ok(b) => b,
+        Err(e) => return failure(e),
+    };
+    let values = match super::form(&body) {
+        Ok(pairs) => values_of(pairs),
+        Err(page) => return page,
+    };
+    if values.get("website").is_some_and(|v| !v.is_empty()) {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Booking not accepted",
+            "This form was filled in by a program. If you are a person, please go back and book again.",
+            None,
+        );
+    }
+    let flow = Flow::Book(&b);
+    let pick = Pick::read(&values, &flow, state.service.now());
+    let Some(time) = pick.time else {
+        return render_pick(&state, &flow, pick, Some("Please pick a time.".into())).await;
+    };
+    let attendee = match attendee_of(&b.meeting_type, &values, &pick.tz_name, language(&headers)) {
+        Ok(a) => a,
+        Err(errors) => {
+            return form_step(&flow, &pick, time, &values, &errors, None, Vec::new())
+                .into_response()
+        }
+    };
+    let request = BookingRequest {
+        meeting_type_id: b.meeting_type.record.id,
+        start: time,
+        duration: Some(pick.duration),
+        host_ids: None,
+        channel: None,
+        location: None,
+        attendee,
+    };
+    let limit = state.config.pages.bookings_per_email_hour;
+    match public::book(&state.service, &b, &request, limit).await {
+        Ok(booked) => {
+            state.webhook_wakeup.notify_one();
+            Redirect::to(&format!(
+                "/manage/{}/{}?done=booked",
+                booked.appointment_id, booked.secret
+            ))
+            .into_response()
+        }
+        Err(e) => refused(&state, &flow, &pick, time, &values, e).await,
+    }
+}
+
+/// A booking or move the use case refused, shown on the form with what was typed kept.
+async fn refused(
+    state: &AppState,
+    flow: &Flow<'_>,
+    pick: &Pick,
+    time: Timestamp,
+    values: &BTreeMap<String, String>,
+    e: ServiceError,
+) -> Response {
+    match e {
+        ServiceError::Conflict(m) if m == SLOT_TAKEN => {
+            let others = alternatives(state, flow, pick, time).await;
+            let notice = if others.is_empty() {
+                "Sorry, someone has just booked this time, and there are no other free times soon."
+            } else {
+                "Sorry, someone has just booked this time. Please pick one of these free times; what you typed is kept."
+            };
+            form_step(
+                flow,
+                pick,
+                time,
+                values,
+                &BTreeMap::new(),
+                Some(notice.into()),
+                others,
+            )
+            .into_response()
+        }
+        ServiceError::Throttled { message, .. } => {
+            let mut page = form_step(
+                flow,
+                pick,
+                time,
+                values,
+                &BTreeMap::new(),
+                Some(message.into()),
+                Vec::new(),
+            );
+            page.status = StatusCode::TOO_MANY_REQUESTS;
+            page.into_response()
+        }
+        ServiceError::Invalid { message, fields } => {
+            let mut errors = BTreeMap::new();
+            let mut general = Vec::new();
+            for f in fields {
+                let name = match f.field.as_str() {
+                    "attendee.email" => "email".to_owned(),
+                    other if other.starts_with("attendee.notes.") => {
+                        format!("q.{}", other.trim_start_matches("attendee.notes."))
+                    }
+                    other if other.starts_with("attendee.bringalongEmails") => "guests".into(),
+                    _ => {
+                        general.push(f.message);
+                        continue;
+                    }
+                };
+                errors.insert(name, f.message);
+            }
+            let notice = (!general.is_empty() || errors.is_empty()).then(|| {
+                if general.is_empty() {
+                    message.into_owned()
+                } else {
+                    general.join(" ")
+                }
+            });
+            form_step(flow, pick, time, values, &errors, notice, Vec::new()).into_response()
+        }
+        other => failure(other),
+    }
+}
+
+/// The manage link's appointment and the reschedule page's address, or the page saying why not.
+async fn managed(state: &AppState, id: &str, secret: &str) -> Result<(Managed, String), Response> {
+    let Ok(id) = id.parse::<AppointmentId>() else {
+        return Err(failure(ServiceError::not_found("This link is not valid")));
+    };
+    let m = public::manage(&state.service, id, secret)
+        .await
+        .map_err(failure)?;
+    if m.cancelled() {
+        return Err(message(
+            StatusCode::GONE,
+            "This booking is cancelled",
+            "A cancelled booking cannot be moved. You can book a new time instead.",
+            Some((
+                format!("/{}/{}", m.host.slug, m.meeting_type.record.slug),
+                "Book a new time".into(),
+            )),
+        ));
+    }
+    Ok((m, format!("/manage/{id}/{secret}/reschedule")))
+}
+
+pub async fn reschedule_page(
+    State(state): State<AppState>,
+    Path((id, secret)): Path<(String, String)>,
+    Query(raw): Query<Vec<(String, String)>>,
+) -> Response {
+    let (m, base) = match managed(&state, &id, &secret).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let flow = Flow::Move { managed: &m, base };
+    let pick = Pick::read(&values_of(raw), &flow, state.service.now());
+    let mut response = render_pick(&state, &flow, pick, None).await;
+    private(&mut response);
+    response
+}
+
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Path((id, secret)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let (m, base) = match managed(&state, &id, &secret).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let values = match super::form(&body) {
+        Ok(pairs) => values_of(pairs),
+        Err(page) => return page,
+    };
+    let flow = Flow::Move { managed: &m, base };
+    let pick = Pick::read(&values, &flow, state.service.now());
+    let Some(time) = pick.time else {
+        return render_pick(&state, &flow, pick, Some("Please pick a time.".into())).await;
+    };
+    match public::reschedule(&state.service, m.view.id, &secret, time).await {
+        Ok(_) => {
+            state.webhook_wakeup.notify_one();
+            Redirect::to(&format!("/manage/{}/{secret}?done=moved", m.view.id)).into_response()
+        }
+        Err(e) => refused(&state, &flow, &pick, time, &values, e).await,
+    }
+}
+
+/// Pages behind a manage link are the attendee's own: never kept by a cache.
+fn private(response: &mut Response) {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+}
