@@ -743,7 +743,7 @@ pub async fn page(
     Path((user, slug)): Path<(String, String)>,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(api) = super::host_path(&user) {
+    if let Some(api) = super::not_a_host_path(&user) {
         return api;
     }
     let b = match public::bookable(&state.service, &user, &slug).await {
@@ -761,16 +761,15 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(api) = super::host_path(&user) {
+    if let Some(api) = super::not_a_host_path(&user) {
         return api;
     }
     let b = match public::bookable(&state.service, &user, &slug).await {
         Ok(b) => b,
         Err(e) => return failure(e),
     };
-    let values = match super::form(&body) {
-        Ok(pairs) => values_of(pairs),
-        Err(page) => return page,
+    let Some(values) = super::form(&body).map(values_of) else {
+        return super::unreadable_form();
     };
     if values.get("website").is_some_and(|v| !v.is_empty()) {
         return message(
@@ -933,9 +932,8 @@ pub async fn reschedule(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let values = match super::form(&body) {
-        Ok(pairs) => values_of(pairs),
-        Err(page) => return page,
+    let Some(values) = super::form(&body).map(values_of) else {
+        return super::unreadable_form();
     };
     let flow = Flow::Move { managed: &m, base };
     let pick = Pick::read(&values, &flow, state.service.now());

@@ -145,15 +145,15 @@ pub async fn cancel(
     Path((id, secret)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let reason = match super::form(&body) {
-        Ok(pairs) => pairs
-            .into_iter()
-            .filter(|(k, _)| k == "reason")
-            .map(|(_, v)| v)
-            .next_back()
-            .unwrap_or_default(),
-        Err(page) => return page,
+    let Some(fields) = super::form(&body) else {
+        return super::unreadable_form();
     };
+    let reason = fields
+        .into_iter()
+        .filter(|(k, _)| k == "reason")
+        .map(|(_, v)| v)
+        .next_back()
+        .unwrap_or_default();
     let Ok(id) = id.parse::<AppointmentId>() else {
         return failure(ServiceError::not_found("This link is not valid"));
     };

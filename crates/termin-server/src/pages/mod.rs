@@ -57,12 +57,10 @@ pub fn router() -> Router<AppState> {
 
 /// Whether `user` could be a host's slug. Paths that cannot (`/v4/...`, `/crm`) are the API's,
 /// and are answered as the API answers an unknown route.
-fn host_path(user: &str) -> Result<(), Response> {
-    if user.len() >= 5 && termin_domain::validate::Slug::is_canonical(user) {
-        Ok(())
-    } else {
-        Err(crate::http::error::ApiError::not_found("Route not found").into_response())
-    }
+/// `Some` is the API's answer for a path that is not a host's.
+fn not_a_host_path(user: &str) -> Option<Response> {
+    let host = user.len() >= 5 && termin_domain::validate::Slug::is_canonical(user);
+    (!host).then(|| crate::http::error::ApiError::not_found("Route not found").into_response())
 }
 
 /// A short hash of the assets, so their URLs change when they do and browsers may keep them.
@@ -328,16 +326,19 @@ pub fn language(headers: &HeaderMap) -> &'static str {
     }
 }
 
-/// A posted form's fields, in order. A body that is not a form gets a page saying so.
-pub fn form(body: &[u8]) -> Result<Vec<(String, String)>, Response> {
-    serde_urlencoded::from_bytes(body).map_err(|_| {
-        message(
-            StatusCode::BAD_REQUEST,
-            "Something is not right",
-            "The form could not be read. Please go back and send it again.",
-            None,
-        )
-    })
+/// A posted form's fields, in order; `None` when the body is not a form.
+pub fn form(body: &[u8]) -> Option<Vec<(String, String)>> {
+    serde_urlencoded::from_bytes(body).ok()
+}
+
+/// The page for a body that is not a form.
+pub fn unreadable_form() -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "Something is not right",
+        "The form could not be read. Please go back and send it again.",
+        None,
+    )
 }
 
 /// A query string from pairs, percent-encoded.

@@ -57,7 +57,7 @@ pub fn channel_label(channel: &str) -> &str {
 }
 
 pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    if let Err(api) = super::host_path(&slug) {
+    if let Some(api) = super::not_a_host_path(&slug) {
         return api;
     }
     let found = match public::host_page(&state.service, &slug).await {
