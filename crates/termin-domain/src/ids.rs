@@ -126,3 +126,7 @@ id_type!(
     /// One event's delivery to one webhook (with its attempts).
     DeliveryId
 );
+id_type!(
+    /// A message in the mail outbox.
+    MailId
+);

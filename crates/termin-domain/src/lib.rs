@@ -16,5 +16,5 @@ pub mod webhook;
 
 pub use ids::{
     ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ContactId, DeliveryId, EventId,
-    MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
+    MailId, MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
 };

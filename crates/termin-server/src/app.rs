@@ -172,7 +172,11 @@ impl Application {
         let db = self.state.service.db.clone();
         // The webhook delivery worker runs beside the server and stops with it.
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::jobs::webhooks::run(self.state.clone(), stopped));
+        let worker = tokio::spawn(crate::jobs::webhooks::run(
+            self.state.clone(),
+            stopped.clone(),
+        ));
+        let mailer = tokio::spawn(crate::jobs::mail::run(self.state.clone(), stopped));
         let listener = GuardedListener::new(
             self.listener,
             self.state.config.connections,
@@ -185,6 +189,7 @@ impl Application {
         // Deliveries in flight finish (or their lease runs out and another node retries them).
         let _ = stop.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(35), worker).await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(35), mailer).await;
         db.close().await;
         Ok(())
     }

@@ -38,6 +38,8 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// The public booking pages' bounds.
     pub pages: PageConfig,
+    /// Where e-mail goes out.
+    pub mail: crate::mail::MailConfig,
 }
 
 /// Bounds on what the public pages accept.
@@ -187,6 +189,7 @@ impl Config {
             durability: termin_storage::Durability::Full,
             connections: ConnectionLimits::default(),
             pages: PageConfig::default(),
+            mail: crate::mail::MailConfig::default(),
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Shared {
     pub auth_failures: Arc<RateLimiter>,
     /// Wakes this node's delivery worker after a change that queued deliveries.
     pub webhook_wakeup: Arc<Notify>,
+    /// Wakes this node's mail sender after a change that wrote mail.
+    pub mail_wakeup: Arc<Notify>,
 }
 
 impl AppState {
@@ -39,8 +41,17 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),
             webhook_wakeup: Arc::new(Notify::new()),
+            mail_wakeup: Arc::new(Notify::new()),
             config: Arc::new(config),
         }))
+    }
+}
+
+impl AppState {
+    /// Wakes this node's outbox workers after a change that may have queued work for them.
+    pub fn wake_workers(&self) {
+        self.webhook_wakeup.notify_one();
+        self.mail_wakeup.notify_one();
     }
 }
 

@@ -26,6 +26,7 @@ use super::booking::{
 use super::meeting_types::MeetingType;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
+use crate::mail::{self, MailKind};
 use crate::Service;
 
 pub use crate::error::SLOT_TAKEN;
@@ -545,18 +546,15 @@ pub async fn book(
     };
     // The writes go to the database together (one round trip on SQLite; see `Batch`).
     let mut batch = Batch::new();
-    // The event's appointment, from what is in hand: the new record, or the joined one as it
-    // stood before this seat was taken.
-    let mut written: Option<Loaded> = None;
+    // The event's and the mails' appointment, from what is in hand: the new record, or the
+    // joined one as it stood before this seat was taken.
+    let written: Option<Loaded>;
     let appointment_id = match &joined {
         Some(b) => {
-            if !subscribers.is_empty() {
-                let record =
-                    appointments::find(&mut tx, caller.company_id, b.appointment_id).await?;
-                written = load_many(&mut tx, record.into_iter().collect())
-                    .await?
-                    .pop();
-            }
+            let record = appointments::find(&mut tx, caller.company_id, b.appointment_id).await?;
+            written = load_many(&mut tx, record.into_iter().collect())
+                .await?
+                .pop();
             appointments::add_taken_spots(&mut tx, b.appointment_id, 1, at).await?;
             b.appointment_id
         }
@@ -588,7 +586,7 @@ pub async fn book(
             appointments::insert(&mut batch, &record);
             appointments::insert_host(&mut batch, &record, host);
             let id = record.id;
-            if !subscribers.is_empty() {
+            {
                 let h = host_records
                     .iter()
                     .find(|h| h.id == host)
@@ -603,6 +601,7 @@ pub async fn book(
                         family_name: h.family_name.clone(),
                         slug: h.slug.clone(),
                         timezone: h.timezone.clone(),
+                        language: h.language.clone(),
                     }],
                     attendees: Vec::new(),
                 });
@@ -646,13 +645,23 @@ pub async fn book(
         };
         idempotency::insert(&mut batch, &idem.scope, idem.key, &answer, at);
     }
-    if let Some(mut loaded) = written {
-        // The event is built from the values written, not read back.
-        loaded.record.taken_spots += i64::from(joined.is_some());
-        loaded.record.updated_at = at;
-        loaded.attendees.push(attendee_for_event);
+    let mut loaded =
+        written.ok_or_else(|| ServiceError::internal("the joined appointment is gone"))?;
+    // The event and the mails are built from the values written, not read back.
+    let attendee_id = attendee_for_event.id;
+    loaded.record.taken_spots += i64::from(joined.is_some());
+    loaded.record.updated_at = at;
+    loaded.attendees.push(attendee_for_event);
+    let hosts = loaded.hosts.clone();
+    let view = loaded.view();
+    let manage_url = format!(
+        "{}/manage/{}/{}",
+        svc.public_url, booked.appointment_id, booked.secret
+    );
+    booking_mails(&mut batch, &view, &hosts, &mt, attendee_id, &manage_url, at)?;
+    if !subscribers.is_empty() {
         std::mem::take(&mut batch).execute(&mut tx).await?;
-        let body = appointment_payload(loaded.view(), &mt, json!({}))?;
+        let body = appointment_payload(view, &mt, json!({}))?;
         events::record(
             &mut tx,
             caller.company_id,
@@ -665,6 +674,40 @@ pub async fn book(
     }
     tx.commit_with(batch).await?;
     Ok(booked)
+}
+
+/// The messages of a booking: the attendee's confirmation (and their guests' invitations),
+/// the hosts' notice with the answers, and the attendee's reminder.
+fn booking_mails(
+    batch: &mut Batch,
+    view: &AppointmentView,
+    hosts: &[HostRow],
+    mt: &MeetingType,
+    attendee: AttendeeId,
+    manage_url: &str,
+    at: Timestamp,
+) -> ServiceResult<()> {
+    let meeting = mail::meeting_of(view, hosts)?;
+    let a = view
+        .attendees
+        .iter()
+        .find(|a| a.id == attendee)
+        .ok_or_else(|| ServiceError::internal("the new attendee is missing"))?;
+    let host = &hosts[0];
+    let mut outbox = mail::Outbox::new(view.company_id, &meeting, at);
+    outbox.to_attendee(MailKind::Confirmation, a, host, Some(manage_url), |_| {})?;
+    let booker = mail::Person {
+        name: a.fullname.clone().unwrap_or_else(|| a.email.clone()),
+        email: a.email.clone(),
+    };
+    let answers = mail::answers(&mt.settings.booking_questions, a);
+    outbox.to_hosts(MailKind::HostBooked, hosts, |p| {
+        p.from = Some(booker.clone());
+        p.answers = answers.clone();
+    })?;
+    outbox.reminder(a, host, Some(manage_url), mt.settings.reminder())?;
+    outbox.write(batch);
+    Ok(())
 }
 
 /// An appointment event's body: the appointment as the API shows it, its meeting type, and the
@@ -813,30 +856,58 @@ pub(crate) async fn cancel_as(
         source,
         by: Some(by),
     };
-    let extra = match attendee {
-        Some(attendee) if !cancel_all && loaded.record.spots > 1 => {
+    let spots = loaded.record.spots;
+    let hosts = loaded.hosts.clone();
+    // The attendees as they were: who is told.
+    let before = loaded.view();
+    let mut meeting = mail::meeting_of(&before, &hosts)?;
+    meeting.sequence += 1;
+    let mut outbox = mail::Outbox::new(caller.company_id, &meeting, at);
+    let with_reason = |p: &mut mail::MailPayload| p.reason = reason.map(str::to_owned);
+    let (extra, whole_cancelled) = match attendee {
+        Some(attendee) if !cancel_all && spots > 1 => {
             if !appointments::cancel_attendee(&mut tx, id, attendee, at).await? {
                 return Err(ServiceError::not_found(
                     "Attendee not found in this appointment",
                 ));
             }
-            let remaining = loaded
-                .attendees
-                .iter()
-                .filter(|a| a.cancelled_at.is_none() && a.id != attendee)
-                .count();
+            let remaining = before.attendees.iter().filter(|a| a.id != attendee).count();
             if remaining == 0 && !appointments::cancel(&mut tx, id, &whole, at).await? {
                 return Err(already());
             }
-            json!({"cancelledAttendeeId": attendee})
+            if let Some(a) = before.attendees.iter().find(|a| a.id == attendee) {
+                outbox.to_attendee(MailKind::Cancelled, a, &hosts[0], None, with_reason)?;
+                mail::withdraw_reminders(&mut tx, id, Some(&a.email), at).await?;
+                if remaining > 0 {
+                    let who = mail::Person {
+                        name: a.fullname.clone().unwrap_or_else(|| a.email.clone()),
+                        email: a.email.clone(),
+                    };
+                    outbox.to_hosts(MailKind::SeatCancelled, &hosts, |p| {
+                        p.from = Some(who.clone());
+                        p.reason = reason.map(str::to_owned);
+                    })?;
+                }
+            }
+            (json!({"cancelledAttendeeId": attendee}), remaining == 0)
         }
         _ => {
             if !appointments::cancel(&mut tx, id, &whole, at).await? {
                 return Err(already());
             }
-            json!({})
+            for a in &before.attendees {
+                outbox.to_attendee(MailKind::Cancelled, a, &hosts[0], None, with_reason)?;
+            }
+            (json!({}), true)
         }
     };
+    if whole_cancelled {
+        outbox.to_hosts(MailKind::Cancelled, &hosts, with_reason)?;
+        mail::withdraw_reminders(&mut tx, id, None, at).await?;
+    }
+    let mut batch = Batch::new();
+    outbox.write(&mut batch);
+    batch.execute(&mut tx).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     appointment_event(
         &mut tx,
@@ -911,7 +982,25 @@ pub async fn reschedule(
     }
     let previous = loaded.record.start_at;
     appointments::reschedule(&mut tx, id, start, end, at).await?;
-    let view = load_visible(&mut tx, caller, id).await?.view();
+    let after = load_visible(&mut tx, caller, id).await?;
+    let hosts = after.hosts.clone();
+    let view = after.view();
+    // Everyone is sent the updated invitation, attendees with the link they were given; their
+    // reminders move with the meeting.
+    let meeting = mail::meeting_of(&view, &hosts)?;
+    let links = mail::manage_urls(&mut tx, id).await?;
+    mail::withdraw_reminders(&mut tx, id, None, at).await?;
+    let mut outbox = mail::Outbox::new(caller.company_id, &meeting, at);
+    let moved = |p: &mut mail::MailPayload| p.previous_start = Some(previous);
+    for a in &view.attendees {
+        let link = links.get(&a.email).map(String::as_str);
+        outbox.to_attendee(MailKind::Updated, a, &hosts[0], link, moved)?;
+        outbox.reminder(a, &hosts[0], link, mt.settings.reminder())?;
+    }
+    outbox.to_hosts(MailKind::Updated, &hosts, moved)?;
+    let mut batch = Batch::new();
+    outbox.write(&mut batch);
+    batch.execute(&mut tx).await?;
     let extra = json!({"previousStart": crate::wire_time::format(previous)});
     appointment_event(
         &mut tx,

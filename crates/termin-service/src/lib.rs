@@ -15,6 +15,7 @@ pub mod deliveries;
 pub mod error;
 pub mod events;
 pub mod guard;
+pub mod mail;
 pub mod meeting_types;
 pub mod passwords;
 pub mod personal_pages;

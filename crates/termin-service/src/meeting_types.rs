@@ -89,12 +89,27 @@ pub struct Settings {
     /// What the attendee is asked when booking (answers go in the attendee's `notes`).
     #[serde(default)]
     pub booking_questions: Vec<BookingQuestion>,
+    /// Minutes before the start that attendees get a reminder; 0 for none.
+    #[serde(default = "default_reminder")]
+    pub reminder_minutes_before: i64,
 }
+
+fn default_reminder() -> i64 {
+    crate::mail::DEFAULT_REMINDER_MINUTES
+}
+
+/// The longest time ahead a reminder may go out: a week.
+pub const MAX_REMINDER_MINUTES: i64 = 7 * 24 * 60;
 
 impl Settings {
     /// The slot grid: the interval if set, else the duration.
     pub fn interval_minutes(&self) -> i64 {
         self.timeslot_interval.unwrap_or(self.meeting_info.duration)
+    }
+
+    /// When attendees are reminded, in minutes before the start (`None`: they are not).
+    pub fn reminder(&self) -> Option<i64> {
+        (self.reminder_minutes_before > 0).then_some(self.reminder_minutes_before)
     }
 }
 
@@ -117,6 +132,7 @@ pub struct MeetingTypeView {
     pub locations: Vec<Value>,
     pub metadata: BTreeMap<String, String>,
     pub booking_questions: Vec<BookingQuestion>,
+    pub reminder_minutes_before: i64,
     pub booking_url: String,
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
@@ -157,6 +173,7 @@ impl MeetingType {
             locations: s.locations,
             metadata: s.metadata,
             booking_questions: s.booking_questions,
+            reminder_minutes_before: s.reminder_minutes_before,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -181,6 +198,7 @@ pub struct MeetingTypeInput {
     pub metadata: Option<BTreeMap<String, String>>,
     /// The whole list of questions, when sent.
     pub booking_questions: Option<Vec<BookingQuestion>>,
+    pub reminder_minutes_before: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -224,6 +242,7 @@ pub fn default_settings(name: &str, duration: i64) -> Settings {
         locations: Vec::new(),
         metadata: BTreeMap::new(),
         booking_questions: Vec::new(),
+        reminder_minutes_before: default_reminder(),
     }
 }
 
@@ -295,6 +314,9 @@ pub fn apply(
     }
     if let Some(m) = &input.metadata {
         settings.metadata = m.clone();
+    }
+    if let Some(r) = input.reminder_minutes_before {
+        settings.reminder_minutes_before = r;
     }
     if let Some(q) = &input.booking_questions {
         settings.booking_questions = q.clone();
@@ -378,6 +400,13 @@ pub fn apply(
     if let Some(l) = settings.days_into_future.booking_limit {
         in_range(&mut v, "daysIntoFuture.bookingLimit", l, 1, 730);
     }
+    in_range(
+        &mut v,
+        "reminderMinutesBefore",
+        settings.reminder_minutes_before,
+        0,
+        MAX_REMINDER_MINUTES,
+    );
     if settings.locations.len() > 20 {
         v.fail("locations", "must have at most 20 entries");
     }

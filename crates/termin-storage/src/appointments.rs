@@ -427,6 +427,7 @@ pub struct HostRow {
     pub family_name: String,
     pub slug: String,
     pub timezone: String,
+    pub language: String,
 }
 
 pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result<Vec<HostRow>> {
@@ -434,7 +435,7 @@ pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT h.appointment_id, u.id, u.email, u.given_name, u.family_name, u.slug, u.timezone \
+        "SELECT h.appointment_id, u.id, u.email, u.given_name, u.family_name, u.slug, u.timezone, u.language \
          FROM appointment_hosts h JOIN users u ON u.id = h.user_id WHERE h.appointment_id IN ({}) ORDER BY u.id",
         crate::placeholders(1, ids.len())
     );
@@ -453,6 +454,7 @@ pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result
                 family_name: r.try_get("family_name")?,
                 slug: r.try_get("slug")?,
                 timezone: r.try_get("timezone")?,
+                language: r.try_get("language")?,
             })
         })
         .collect()
@@ -770,4 +772,17 @@ pub async fn count_active_attendees(
     .bind(meeting_type.to_string())
     .fetch_one(conn)
     .await?)
+}
+
+/// The appointment an attendee belongs to.
+pub async fn appointment_of_attendee(
+    conn: &mut AnyConnection,
+    attendee: AttendeeId,
+) -> Result<Option<AppointmentId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT appointment_id FROM attendees WHERE id = $1")
+            .bind(attendee.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(id.and_then(|i| i.parse().ok()))
 }

@@ -14,6 +14,7 @@ pub mod companies;
 pub mod contacts;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod mail;
 pub mod meeting_types;
 pub mod personal_pages;
 pub mod sessions;

@@ -53,6 +53,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "personal pages",
         include_str!("../migrations/sqlite/0009_personal_pages.sql"),
     ),
+    (
+        10,
+        "mail",
+        include_str!("../migrations/sqlite/0010_mail.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -100,6 +105,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "personal pages",
         include_str!("../migrations/postgres/0009_personal_pages.sql"),
+    ),
+    (
+        10,
+        "mail",
+        include_str!("../migrations/postgres/0010_mail.sql"),
     ),
 ];
 

@@ -50,7 +50,7 @@ fn new_user(u: &DemoUser, password: String) -> users::NewUser {
 
 /// Seeds the demo company on an empty database and prints how to use it. On a database that
 /// already holds data it seeds nothing: secrets are shown once, so they cannot be shown again.
-pub async fn seed_and_print(svc: &Service) -> anyhow::Result<()> {
+pub async fn seed_and_print(svc: &Service, smtp: bool) -> anyhow::Result<()> {
     let public_url = &*svc.public_url;
     if !companies::none_yet(svc).await? {
         println!(
@@ -102,15 +102,23 @@ pub async fn seed_and_print(svc: &Service) -> anyhow::Result<()> {
     let owner = companies::owner(svc, company).await?;
     let (_, key) = credentials::create_api_key(svc, company, owner.id, "demo", 90).await?;
     let member = member_id.expect("seeded member");
+    let mail = if smtp {
+        "Mail goes out through --smtp-url.".to_owned()
+    } else {
+        "No --smtp-url: mails are kept, not sent. Read them with `termin mail list` and\n  \
+         `termin mail show ID` (same --database-url)."
+            .to_owned()
+    };
     println!(
         "\nDemo workspace created (company {company}, plan platform). Secrets are shown only now:\n\n{}\n\n  \
          Platform API Key (90 days): {}\n\nTry it:\n  curl -H 'Authorization: Bearer {}' {public_url}/v4/user\n  \
          curl -H 'Authorization: Bearer {}' -H 'x-meetergo-api-user-id: {member}' {public_url}/v4/user/me\n  \
-         API reference: {public_url}/docs\n",
+         API reference: {public_url}/docs\n\nBook a meeting as a visitor would: {public_url}/{}/30min\n  {mail}\n",
         lines.join("\n"),
         key.expose(),
         admin_pat,
         key.expose(),
+        owner.slug,
     );
     Ok(())
 }

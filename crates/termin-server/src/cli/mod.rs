@@ -58,6 +58,9 @@ pub enum Command {
     /// Manage Platform API Keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Read the mail outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Copy the SQLite database to a new file, consistently, while the server runs.
     Backup {
         /// The file to write (it must not exist).
@@ -140,9 +143,38 @@ pub struct ServeArgs {
     /// How long a connection may wait for its next request, in seconds.
     #[arg(long, env = "TERMIN_IDLE_TIMEOUT_SECS", default_value_t = 120)]
     pub idle_timeout_secs: u64,
+    /// Send mail through this SMTP server: smtp://user:pass@host:587 (STARTTLS when offered;
+    /// add ?tls=required to insist) or smtps://user:pass@host:465 (TLS from the start). Without
+    /// it, mail is kept in the outbox as "not sent: no SMTP configured".
+    #[arg(long, env = "TERMIN_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The address mail comes from.
+    #[arg(
+        long,
+        env = "TERMIN_MAIL_FROM",
+        default_value = "termin <termin@localhost>"
+    )]
+    pub mail_from: String,
+    /// Multiplies the mail retry schedule (1.0 = about a day); for tests and staging.
+    #[arg(long, env = "TERMIN_MAIL_RETRY_SCALE", default_value_t = 1.0)]
+    pub mail_retry_scale: f64,
     /// The most bookings the public pages take per attendee e-mail address and hour.
     #[arg(long, env = "TERMIN_BOOKINGS_PER_EMAIL_PER_HOUR", default_value_t = 5)]
     pub bookings_per_email_per_hour: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// The newest messages with their status.
+    List {
+        /// Only these: pending, sent, failed, cancelled or unsent.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One message as its recipient would see it.
+    Show { id: termin_domain::MailId },
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,6 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => user(&svc, c, &out).await,
         Command::Token(c) => token(&svc, c, &out).await,
         Command::ApiKey(c) => api_key(&svc, c, &out).await,
+        Command::Mail(c) => mail(&svc, c, &out).await,
     };
     svc.db.close().await;
     result
@@ -307,6 +340,20 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         bail!("--bookings-per-email-per-hour must be at least 1");
     }
     config.pages.bookings_per_email_hour = args.bookings_per_email_per_hour;
+    if let Some(url) = &args.smtp_url {
+        crate::mail::transport(url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    }
+    if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        bail!("--mail-from must be an address such as 'termin <bookings@example.com>'");
+    }
+    if !(args.mail_retry_scale > 0.0 && args.mail_retry_scale <= 100.0) {
+        bail!("--mail-retry-scale must be above 0 and at most 100");
+    }
+    config.mail = crate::mail::MailConfig {
+        smtp_url: args.smtp_url.clone(),
+        from: args.mail_from.clone(),
+        retry_scale: args.mail_retry_scale,
+    };
     if args.max_connections == 0 || args.max_connections_per_client == 0 {
         bail!("--max-connections and --max-connections-per-client must be at least 1");
     }
@@ -326,7 +373,8 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     let backend = app.state().service.db.backend().name();
     if args.demo {
-        crate::cli::demo::seed_and_print(&app.state().service).await?;
+        let smtp = app.state().config.mail.smtp_url.is_some();
+        crate::cli::demo::seed_and_print(&app.state().service, smtp).await?;
     }
     // Printed on stdout so scripts (and tests) can find the port when listening on port 0.
     println!("termin listening on http://{addr} ({backend})");
@@ -507,6 +555,58 @@ async fn token(svc: &Service, cmd: TokenCommand, out: &Output) -> anyhow::Result
             out.print(
                 serde_json::to_value(&view)?,
                 format!("revoked token {} ({})", view.name, view.id),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn mail(svc: &Service, cmd: MailCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        MailCommand::List { status, limit } => {
+            if let Some(s) = &status {
+                if !termin_service::mail::STATUSES.contains(&s.as_str()) {
+                    bail!(
+                        "--status must be one of {}",
+                        termin_service::mail::STATUSES.join(", ")
+                    );
+                }
+            }
+            let rows = termin_service::mail::list_all(svc, status.as_deref(), limit.clamp(1, 1000))
+                .await?;
+            let views: Vec<termin_service::mail::MailView> = rows
+                .iter()
+                .map(termin_service::mail::MailView::from)
+                .collect();
+            let mut human = String::new();
+            for (row, view) in rows.iter().zip(&views) {
+                let subject = crate::mail::render(row)
+                    .map(|r| r.subject)
+                    .unwrap_or_else(|e| format!("(cannot be shown: {e})"));
+                human.push_str(&format!(
+                    "{}  {:<9} {:<15} {:<32} {}{}\n",
+                    view.id,
+                    view.status,
+                    view.kind,
+                    view.recipient,
+                    subject,
+                    view.last_error
+                        .as_deref()
+                        .map(|e| format!("  [{e}]"))
+                        .unwrap_or_default()
+                ));
+            }
+            if human.is_empty() {
+                human = "no mail".into();
+            }
+            out.print(json!(views), human.trim_end().to_owned());
+        }
+        MailCommand::Show { id } => {
+            let row = termin_service::mail::find(svc, id).await?;
+            let shown = crate::mail::show(&row).map_err(|e| anyhow::anyhow!(e))?;
+            out.print(
+                json!({"mail": termin_service::mail::MailView::from(&row), "shown": shown}),
+                shown,
             );
         }
     }

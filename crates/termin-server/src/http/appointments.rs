@@ -254,7 +254,7 @@ async fn cancel_appointment(
         input.cancel_all.unwrap_or(false),
     )
     .await?;
-    state.webhook_wakeup.notify_one();
+    state.wake_workers();
     Ok(Json(view.into()))
 }
 
@@ -298,7 +298,7 @@ async fn reschedule_appointment(
         input.ignore_availability.unwrap_or(false),
     )
     .await?;
-    state.webhook_wakeup.notify_one();
+    state.wake_workers();
     Ok(Json(Rescheduled {
         appointment: appointment.into(),
         previous_start,

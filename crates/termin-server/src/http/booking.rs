@@ -499,7 +499,7 @@ async fn create_booking(
     });
     let booked = appointments::book(&state.service, &caller, &request, idem.as_ref()).await?;
     let booked = Booked::from(booked);
-    state.webhook_wakeup.notify_one();
+    state.wake_workers();
     Ok((StatusCode::CREATED, Json(booked)))
 }
 

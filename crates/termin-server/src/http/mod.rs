@@ -17,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod json;
+pub mod mail;
 pub mod meeting_types;
 pub mod personal_page;
 mod query;
@@ -99,6 +100,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(appointments::router())
         .merge(contacts::router())
         .merge(webhooks::router())
+        .merge(mail::router())
 }
 
 pub async fn not_found() -> ApiError {

@@ -211,7 +211,7 @@ async fn create_user(
             .unwrap_or_default(),
     };
     let created = users::create(&state.service, &caller, new, &kit).await?;
-    state.webhook_wakeup.notify_one();
+    state.wake_workers();
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {

@@ -132,6 +132,6 @@ async fn retry_delivery(
     ApiPath((id, delivery)): ApiPath<(WebhookId, DeliveryId)>,
 ) -> ApiResult<Json<DeliveryView>> {
     let delivery = webhooks::retry(&state.service, &caller, id, delivery).await?;
-    state.webhook_wakeup.notify_one();
+    state.wake_workers();
     Ok(Json(delivery.into()))
 }

@@ -1,3 +1,4 @@
 //! Background work every `termin serve` runs beside the HTTP server.
 
+pub mod mail;
 pub mod webhooks;

@@ -803,7 +803,7 @@ pub async fn book(
     let limit = state.config.pages.bookings_per_email_hour;
     match public::book(&state.service, &b, &request, limit).await {
         Ok(booked) => {
-            state.webhook_wakeup.notify_one();
+            state.wake_workers();
             Redirect::to(&format!(
                 "/manage/{}/{}?done=booked",
                 booked.appointment_id, booked.secret
@@ -942,7 +942,7 @@ pub async fn reschedule(
     };
     match public::reschedule(&state.service, m.view.id, &secret, time).await {
         Ok(_) => {
-            state.webhook_wakeup.notify_one();
+            state.wake_workers();
             Redirect::to(&format!("/manage/{}/{secret}?done=moved", m.view.id)).into_response()
         }
         Err(e) => refused(&state, &flow, &pick, time, &values, e).await,

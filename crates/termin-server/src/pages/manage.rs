@@ -160,7 +160,7 @@ pub async fn cancel(
     let reason = Some(reason.trim()).filter(|r| !r.is_empty());
     match public::cancel(&state.service, id, &secret, reason).await {
         Ok(_) => {
-            state.webhook_wakeup.notify_one();
+            state.wake_workers();
             Redirect::to(&format!("/manage/{id}/{secret}?done=cancelled")).into_response()
         }
         Err(e) => failure(e),

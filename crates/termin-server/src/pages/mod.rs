@@ -11,6 +11,8 @@ mod calendar;
 mod manage;
 mod personal;
 
+pub use personal::channel_label;
+
 use std::sync::OnceLock;
 
 use askama::Template;

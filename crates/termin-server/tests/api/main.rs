@@ -4,6 +4,7 @@ mod helpers;
 mod pg;
 mod process;
 mod receiver;
+mod smtp;
 
 mod abuse;
 mod appointments;
@@ -14,6 +15,7 @@ mod contacts;
 mod corrections;
 mod credentials;
 mod errors;
+mod mail;
 mod matrix;
 mod openapi;
 mod outbox;

@@ -108,6 +108,8 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("PATCH /v4/appointment/{id}/notes",       scheduling(200, 404)),
     ("PATCH /v4/appointment/{id}/transcription", scheduling(200, 404)),
     ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
+    ("POST /v4/attendee/quick-mail",           scheduling(201, 404)),
+    ("GET /v4/mail",                           scheduling(200, 200)),
     ("GET /crm",                               contacts(200, 200)),
     ("POST /crm",                              contacts(201, 201)),
     ("GET /crm/details",                       contacts(200, 404)),
@@ -399,7 +401,8 @@ async fn request(
         "POST /v4/booking" => (path.to_owned(), Some(booking_body(w, w.fresh_start()))),
         r if r.starts_with("GET /v4/appointment/{id}")
             || r.starts_with("POST /v4/appointment/{id}")
-            || r.starts_with("PATCH /v4/appointment/{id}") =>
+            || r.starts_with("PATCH /v4/appointment/{id}")
+            || r == "POST /v4/attendee/quick-mail" =>
         {
             let booked = app
                 .call(
@@ -427,6 +430,9 @@ async fn request(
                 "PATCH /v4/appointment/{id}/notes" => Some(json!({"note": "bring slides"})),
                 "PATCH /v4/appointment/{id}/transcription" => {
                     Some(json!({"summary": "agreed on a demo"}))
+                }
+                "POST /v4/attendee/quick-mail" => {
+                    Some(json!({"attendeeId": attendee, "title": "Agenda", "content": "Slides"}))
                 }
                 _ => None,
             };

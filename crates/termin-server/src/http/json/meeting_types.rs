@@ -106,6 +106,8 @@ pub struct MeetingTypeView {
     pub metadata: BTreeMap<String, String>,
     #[schema(value_type = Vec<BookingQuestionInput>)]
     pub booking_questions: Vec<BookingQuestion>,
+    /// Minutes before the start that attendees get a reminder by e-mail; 0 for none.
+    pub reminder_minutes_before: i64,
     pub booking_url: String,
     #[schema(value_type = String)]
     #[serde(serialize_with = "termin_service::wire_time::serialize")]
@@ -133,6 +135,7 @@ impl From<svc::MeetingTypeView> for MeetingTypeView {
             locations: v.locations,
             metadata: v.metadata,
             booking_questions: v.booking_questions,
+            reminder_minutes_before: v.reminder_minutes_before,
             booking_url: v.booking_url,
             created_at: v.created_at,
             updated_at: v.updated_at,
@@ -174,6 +177,10 @@ pub struct MeetingTypeInput {
     /// answers go in the attendee's `notes`, keyed by the question's `id` (else 400).
     #[schema(value_type = Option<Vec<BookingQuestionInput>>, max_items = 20)]
     pub booking_questions: Option<Vec<BookingQuestion>>,
+    /// Minutes before the start that attendees get a reminder by e-mail (default 1440, a
+    /// day); 0 for none.
+    #[schema(minimum = 0, maximum = 10_080)]
+    pub reminder_minutes_before: Option<i64>,
 }
 
 /// A question the attendee answers when booking.
@@ -279,6 +286,7 @@ impl From<MeetingTypeInput> for svc::MeetingTypeInput {
             locations: v.locations,
             metadata: v.metadata,
             booking_questions: v.booking_questions,
+            reminder_minutes_before: v.reminder_minutes_before,
         }
     }
 }

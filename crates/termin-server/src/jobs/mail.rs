@@ -1,0 +1,111 @@
+//! The mail sender. Every `termin serve` runs one; on PostgreSQL several nodes share the outbox,
+//! each claiming different messages (`FOR UPDATE SKIP LOCKED` plus a lease), so each message is
+//! handed to the SMTP server once while it answers. A node that dies after the SMTP server took
+//! a message but before recording it leaves a lease that runs out, and the message goes again
+//! with the same `Message-ID`.
+//!
+//! Without `--smtp-url` nothing is sent: due messages are kept as "not sent: no SMTP
+//! configured", for `termin mail show` to print.
+
+use std::hash::{BuildHasher, RandomState};
+use std::time::Instant;
+
+use jiff::SignedDuration;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use termin_service::mail::{self, Claimed, Outcome};
+use termin_service::ServiceResult;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// Why a message was kept and not sent.
+pub const NO_SMTP: &str = "not sent: no SMTP configured";
+
+/// How long a claimed message stays this node's: longer than an SMTP conversation may take.
+const LEASE: SignedDuration = SignedDuration::from_mins(2);
+
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let transport = match state
+        .config
+        .mail
+        .smtp_url
+        .as_deref()
+        .map(crate::mail::transport)
+    {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "--smtp-url is unusable; mail is kept, not sent");
+            None
+        }
+        None => None,
+    };
+    loop {
+        if let Err(e) = send_due(&state, transport.as_ref()).await {
+            tracing::warn!(error = %e, "mail pass failed");
+        }
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep(state.config.webhooks.poll_interval) => {}
+            _ = state.mail_wakeup.notified() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
+
+/// Sends (or, without SMTP, keeps) every due message, and returns how many it handled.
+pub async fn send_due(
+    state: &AppState,
+    transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
+) -> ServiceResult<usize> {
+    let mut total = 0;
+    loop {
+        let batch = mail::claim_due(&state.service, LEASE, 16).await?;
+        if batch.is_empty() {
+            return Ok(total);
+        }
+        total += batch.len();
+        for claimed in batch {
+            let outcome = match transport {
+                None => Outcome::Stop("unsent", NO_SMTP.into()),
+                Some(t) => send_one(state, t, &claimed).await,
+            };
+            if !mail::record(&state.service, &claimed, &outcome).await? {
+                tracing::warn!(mail = %claimed.record.id, "a mail's claim ran out while it was sent");
+            }
+        }
+    }
+}
+
+async fn send_one(
+    state: &AppState,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    c: &Claimed,
+) -> Outcome {
+    let host = reqwest::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "termin.localhost".into());
+    let message = crate::mail::render(&c.record)
+        .and_then(|r| crate::mail::message(&c.record, &r, &state.config.mail, &host));
+    let message = match message {
+        Ok(m) => m,
+        Err(e) => return Outcome::Stop("failed", format!("could not be written: {e}")),
+    };
+    match transport.send(message).await {
+        Ok(_) => Outcome::Sent,
+        Err(e) => {
+            let unit = RandomState::new().hash_one(Instant::now()) as f64 / u64::MAX as f64;
+            tracing::info!(mail = %c.record.id, error = %e, "sending a mail failed");
+            mail::after_failure(
+                c,
+                e.to_string(),
+                e.is_permanent(),
+                state.config.mail.retry_scale,
+                unit,
+                state.service.now(),
+            )
+        }
+    }
+}
