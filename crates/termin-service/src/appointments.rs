@@ -441,6 +441,8 @@ pub struct BookingRequest {
     pub channel: Option<String>,
     pub location: Option<String>,
     pub attendee: NewAttendee,
+    /// The token of the one-time link booked through, used up by this booking.
+    pub one_time_link: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -609,6 +611,20 @@ pub async fn book(
             id
         }
     };
+    if let Some(token) = &req.one_time_link {
+        let token = SecretHash::of(token);
+        let used = termin_storage::one_time_links::use_once(
+            &mut tx,
+            token,
+            mt.record.id,
+            appointment_id,
+            at,
+        )
+        .await?;
+        if !used {
+            return Err(ServiceError::conflict(crate::one_time_links::LINK_USED));
+        }
+    }
     let a = &req.attendee;
     contacts::upsert_for_booking(
         &mut batch,

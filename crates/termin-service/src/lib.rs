@@ -17,6 +17,7 @@ pub mod events;
 pub mod guard;
 pub mod mail;
 pub mod meeting_types;
+pub mod one_time_links;
 pub mod passwords;
 pub mod personal_pages;
 pub mod public;

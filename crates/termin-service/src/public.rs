@@ -108,6 +108,12 @@ pub async fn bookable(svc: &Service, user_slug: &str, slug: &str) -> ServiceResu
     })
 }
 
+/// Whether the one-time link `token` may book `b` now (see [`crate::one_time_links::check`]).
+pub async fn check_link(svc: &Service, b: &Bookable, token: &str) -> ServiceResult<()> {
+    let mut conn = svc.db.conn().await?;
+    crate::one_time_links::check(&mut conn, b.meeting_type.record.id, token).await
+}
+
 /// The bookable times of `b` (the same rules as `GET /v4/booking-availability`). The query's
 /// meeting type and hosts are `b`'s, whatever it names.
 pub async fn times(svc: &Service, b: &Bookable, q: &TimesQuery) -> ServiceResult<BookableTimes> {

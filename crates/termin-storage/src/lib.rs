@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod login_throttle;
 pub mod mail;
 pub mod meeting_types;
+pub mod one_time_links;
 pub mod personal_pages;
 pub mod sessions;
 pub mod tokens;

@@ -58,6 +58,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "mail",
         include_str!("../migrations/sqlite/0010_mail.sql"),
     ),
+    (
+        11,
+        "one-time links",
+        include_str!("../migrations/sqlite/0011_one_time_links.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -110,6 +115,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "mail",
         include_str!("../migrations/postgres/0010_mail.sql"),
+    ),
+    (
+        11,
+        "one-time links",
+        include_str!("../migrations/postgres/0011_one_time_links.sql"),
     ),
 ];
 

@@ -470,6 +470,7 @@ async fn create_booking(
         channel,
         location,
         attendee,
+        one_time_link: None,
     };
     let key = headers
         .get("idempotency-key")

@@ -19,6 +19,7 @@ pub mod health;
 pub mod json;
 pub mod mail;
 pub mod meeting_types;
+pub mod one_time_links;
 pub mod personal_page;
 mod query;
 pub mod rate_limit;
@@ -101,6 +102,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(webhooks::router())
         .merge(mail::router())
+        .merge(one_time_links::router())
 }
 
 pub async fn not_found() -> ApiError {

@@ -173,6 +173,8 @@ struct Pick {
     month: Date,
     date: Option<Date>,
     time: Option<Timestamp>,
+    /// The token of the one-time link the visitor came through.
+    link: Option<String>,
 }
 
 impl Pick {
@@ -218,7 +220,12 @@ impl Pick {
             .or(time.map(|t| t.to_zoned_datetime(tz.clone()).date().first_of_month()))
             .unwrap_or(today.first_of_month())
             .max(today.first_of_month());
+        let link = values
+            .get("link")
+            .filter(|l| (1..=64).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .cloned();
         Self {
+            link,
             month_given: asked_month.is_some() || date.is_some() || time.is_some(),
             tz_name,
             tz,
@@ -241,6 +248,9 @@ impl Pick {
         }
         if let Some(d) = self.date {
             pairs.push(("date", d.to_string()));
+        }
+        if let Some(link) = &self.link {
+            pairs.push(("link", link.clone()));
         }
         for (key, value) in changes {
             pairs.retain(|(k, _)| k != key);
@@ -336,7 +346,7 @@ fn view_of(flow: &Flow<'_>, pick: &Pick) -> BookingView {
         notice: None,
         action: base,
         duration: pick.duration,
-        one_time: None,
+        one_time: pick.link.clone(),
         chosen: None,
         alternatives: Vec::new(),
         fields: Vec::new(),
@@ -752,6 +762,11 @@ pub async fn page(
     };
     let flow = Flow::Book(&b);
     let pick = Pick::read(&values_of(raw), &flow, state.service.now());
+    if let Some(token) = &pick.link {
+        if let Err(e) = public::check_link(&state.service, &b, token).await {
+            return failure(e);
+        }
+    }
     render_pick(&state, &flow, pick, None).await
 }
 
@@ -799,6 +814,7 @@ pub async fn book(
         channel: None,
         location: None,
         attendee,
+        one_time_link: pick.link.clone(),
     };
     let limit = state.config.pages.bookings_per_email_hour;
     match public::book(&state.service, &b, &request, limit).await {

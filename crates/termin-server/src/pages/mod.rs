@@ -291,6 +291,12 @@ pub fn message(
 pub fn failure(e: ServiceError) -> Response {
     match e {
         ServiceError::NotFound(m) => message(StatusCode::NOT_FOUND, "Page not found", &m, None),
+        ServiceError::Conflict(m) if m == termin_service::one_time_links::LINK_USED => message(
+            StatusCode::GONE,
+            "This link has been used",
+            "This booking link was for one booking, and it has been made. Ask the host for a new link if you need another time.",
+            None,
+        ),
         ServiceError::Conflict(m) => message(StatusCode::GONE, "Not available", &m, None),
         ServiceError::Throttled { message: m, .. } => {
             message(StatusCode::TOO_MANY_REQUESTS, "Please wait", &m, None)

@@ -110,6 +110,7 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("GET /v4/appointment/{id}/ics",           scheduling(200, 404)),
     ("POST /v4/attendee/quick-mail",           scheduling(201, 404)),
     ("GET /v4/mail",                           scheduling(200, 200)),
+    ("POST /v4/one-time-booking-link/create/{meetingTypeId}", scheduling(201, 404)),
     ("GET /crm",                               contacts(200, 200)),
     ("POST /crm",                              contacts(201, 201)),
     ("GET /crm/details",                       contacts(200, 404)),
@@ -399,6 +400,10 @@ async fn request(
             )
         }
         "POST /v4/booking" => (path.to_owned(), Some(booking_body(w, w.fresh_start()))),
+        "POST /v4/one-time-booking-link/create/{meetingTypeId}" => (
+            path.replace("{meetingTypeId}", &w.meeting_type.to_string()),
+            None,
+        ),
         r if r.starts_with("GET /v4/appointment/{id}")
             || r.starts_with("POST /v4/appointment/{id}")
             || r.starts_with("PATCH /v4/appointment/{id}")

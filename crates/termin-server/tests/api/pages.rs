@@ -18,6 +18,7 @@ crate::backend_tests!(
     bots_and_floods_are_turned_away,
     the_personal_page_lists_the_hosts_meeting_types_in_their_order,
     a_manage_link_shows_nothing_of_other_attendees,
+    a_one_time_link_books_once,
 );
 
 pub async fn page(app: &TestApp, path: &str) -> TestResponse {
@@ -540,4 +541,83 @@ async fn a_manage_link_shows_nothing_of_other_attendees(app: TestApp) {
     let list = appointments_of(&app, &c.member).await;
     assert_eq!(list[0]["isCancelled"], false);
     assert_eq!(list[0]["takenSpots"], 1);
+}
+
+async fn a_one_time_link_books_once(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let create = format!(
+        "/v4/one-time-booking-link/create/{}",
+        mt["id"].as_str().unwrap()
+    );
+    let r = app
+        .call(Method::POST, &create, &c.member.auth(), None)
+        .await;
+    r.assert_status(201);
+    let link = r.json();
+    let url = link["url"].as_str().unwrap();
+    assert_eq!(link["link"], link["url"]);
+    let path = url.strip_prefix("http://termin.test").unwrap().to_owned();
+    assert!(path.starts_with(&booking_path(&c.member, &mt)), "{path}");
+    let token = param(&path, "link").unwrap();
+    assert_eq!(link["token"], token.as_str());
+    // The page keeps the link through every step.
+    let r = page(&app, &path).await;
+    r.assert_status(200);
+    let times = links(&r.text, "time=");
+    assert!(
+        !times.is_empty()
+            && times
+                .iter()
+                .all(|h| param(h, "link").as_deref() == Some(&token))
+    );
+    let form = page(&app, &times[0]).await;
+    assert!(form
+        .text
+        .contains(&format!("name=\"link\" value=\"{token}\"")));
+    let start = param(&times[0], "time").unwrap();
+    let fields = [
+        ("start", start.as_str()),
+        ("link", token.as_str()),
+        ("name", "Ada"),
+        ("email", "ada@example.com"),
+    ];
+    post_form(&app, &booking_path(&c.member, &mt), &fields)
+        .await
+        .assert_status(303);
+    // Used: the link says so, and books no more.
+    let r = page(&app, &path).await;
+    r.assert_status(410);
+    assert!(r.text.contains("This link has been used"), "{}", r.text);
+    let other = param(&times[1], "time").unwrap();
+    let again = [
+        ("start", other.as_str()),
+        ("link", token.as_str()),
+        ("name", "Bob"),
+        ("email", "bob@example.com"),
+    ];
+    let r = post_form(&app, &booking_path(&c.member, &mt), &again).await;
+    r.assert_status(410);
+    assert!(r.text.contains("This link has been used"));
+    assert_eq!(appointments_of(&app, &c.member).await.len(), 1);
+    // A made-up token is no link; the meeting type's own page still books.
+    let r = page(
+        &app,
+        &format!("{}?link=abcdef123", booking_path(&c.member, &mt)),
+    )
+    .await;
+    r.assert_status(404);
+    let fields = [
+        ("start", other.as_str()),
+        ("name", "Bob"),
+        ("email", "bob@example.com"),
+    ];
+    post_form(&app, &booking_path(&c.member, &mt), &fields)
+        .await
+        .assert_status(303);
+    // Another company cannot make links to this meeting type.
+    let foreign = app.company(Plan::Platform).await;
+    app.call(Method::POST, &create, &foreign.owner.auth(), None)
+        .await
+        .assert_status(404);
 }
