@@ -155,6 +155,9 @@ pub struct ServeArgs {
         default_value = "termin <termin@localhost>"
     )]
     pub mail_from: String,
+    /// The longest one SMTP conversation may take, in seconds.
+    #[arg(long, env = "TERMIN_SMTP_TIMEOUT_SECS", default_value_t = 30)]
+    pub smtp_timeout_secs: u64,
     /// Multiplies the mail retry schedule (1.0 = about a day); for tests and staging.
     #[arg(long, env = "TERMIN_MAIL_RETRY_SCALE", default_value_t = 1.0)]
     pub mail_retry_scale: f64,
@@ -340,8 +343,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         bail!("--bookings-per-email-per-hour must be at least 1");
     }
     config.pages.bookings_per_email_hour = args.bookings_per_email_per_hour;
+    let smtp_timeout = std::time::Duration::from_secs(args.smtp_timeout_secs.clamp(1, 300));
     if let Some(url) = &args.smtp_url {
-        crate::mail::transport(url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+        crate::mail::transport(url, smtp_timeout)
+            .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
     }
     if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
         bail!("--mail-from must be an address such as 'termin <bookings@example.com>'");
@@ -353,6 +358,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.clone(),
         from: args.mail_from.clone(),
         retry_scale: args.mail_retry_scale,
+        timeout: smtp_timeout,
     };
     if args.max_connections == 0 || args.max_connections_per_client == 0 {
         bail!("--max-connections and --max-connections-per-client must be at least 1");

@@ -22,15 +22,17 @@ use crate::state::AppState;
 pub const NO_SMTP: &str = "not sent: no SMTP configured";
 
 /// How long a claimed message stays this node's: longer than an SMTP conversation may take.
-const LEASE: SignedDuration = SignedDuration::from_mins(2);
+fn lease(state: &AppState) -> SignedDuration {
+    SignedDuration::try_from(state.config.mail.timeout * 2).unwrap_or(SignedDuration::from_mins(1))
+        + SignedDuration::from_secs(5)
+}
 
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let transport = match state
-        .config
-        .mail
+    let mail = &state.config.mail;
+    let transport = match mail
         .smtp_url
         .as_deref()
-        .map(crate::mail::transport)
+        .map(|url| crate::mail::transport(url, mail.timeout))
     {
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => {
@@ -61,7 +63,7 @@ pub async fn send_due(
 ) -> ServiceResult<usize> {
     let mut total = 0;
     loop {
-        let batch = mail::claim_due(&state.service, LEASE, 16).await?;
+        let batch = mail::claim_due(&state.service, lease(state), 16).await?;
         if batch.is_empty() {
             return Ok(total);
         }

@@ -25,6 +25,8 @@ pub struct MailConfig {
     pub from: String,
     /// Multiplies the retry schedule (the webhooks': about a day); for tests and staging.
     pub retry_scale: f64,
+    /// The longest one SMTP conversation may take.
+    pub timeout: std::time::Duration,
 }
 
 impl Default for MailConfig {
@@ -33,12 +35,16 @@ impl Default for MailConfig {
             smtp_url: None,
             from: "termin <termin@localhost>".into(),
             retry_scale: 1.0,
+            timeout: std::time::Duration::from_secs(30),
         }
     }
 }
 
 /// The SMTP transport of `url`.
-pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+pub fn transport(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
     let url = match parsed.scheme() {
         "smtp" if !parsed.query_pairs().any(|(k, _)| k == "tls") => {
@@ -50,7 +56,7 @@ pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String
     };
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
         .map_err(|e| e.to_string())?
-        .timeout(Some(std::time::Duration::from_secs(30)))
+        .timeout(Some(timeout))
         .build())
 }
 

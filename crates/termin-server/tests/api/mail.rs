@@ -30,7 +30,8 @@ fn with_smtp(app: TestApp, sink: &SmtpSink) -> TestApp {
 /// Runs this node's mail sender once, as the worker does.
 async fn send(app: &TestApp) -> usize {
     let url = app.state.config.mail.smtp_url.clone();
-    let transport = url.map(|u| termin_server::mail::transport(&u).unwrap());
+    let timeout = app.state.config.mail.timeout;
+    let transport = url.map(|u| termin_server::mail::transport(&u, timeout).unwrap());
     termin_server::jobs::mail::send_due(&app.state, transport.as_ref())
         .await
         .unwrap()
