@@ -494,8 +494,13 @@ fn form_step(
     let mut view = view_of(flow, pick);
     let end = time + jiff::SignedDuration::from_mins(pick.duration);
     let day = time.to_zoned_datetime(pick.tz.clone()).date();
+    let label = if alternatives.is_empty() {
+        calendar::span(time, end, &pick.tz)
+    } else {
+        format!("{} is taken", calendar::span(time, end, &pick.tz))
+    };
     view.chosen = Some(Chosen {
-        label: calendar::span(time, end, &pick.tz),
+        label,
         value: termin_service::wire_time::format(time),
         back: pick.href(&base, &[("date", Some(day.to_string())), ("time", None)]),
         day: calendar::day_label(day),
@@ -503,11 +508,16 @@ fn form_step(
     view.alternatives = alternatives
         .iter()
         .map(|t| TimeOption {
-            label: format!(
-                "{}, {}",
-                t.to_zoned_datetime(pick.tz.clone()).strftime("%a %-d %b"),
+            // Times of the day asked for read as times; later days name their day.
+            label: if t.to_zoned_datetime(pick.tz.clone()).date() == day {
                 calendar::clock(*t, &pick.tz)
-            ),
+            } else {
+                format!(
+                    "{}, {}",
+                    t.to_zoned_datetime(pick.tz.clone()).strftime("%a %-d %b"),
+                    calendar::clock(*t, &pick.tz)
+                )
+            },
             value: termin_service::wire_time::format(*t),
             selected: false,
         })

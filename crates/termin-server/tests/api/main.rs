@@ -9,6 +9,7 @@ mod smtp;
 mod abuse;
 mod appointments;
 mod binary;
+mod browser;
 mod connections;
 
 mod contacts;
