@@ -13,7 +13,7 @@
 #     same call with one of them (target: at most 2x the cost).
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
 # ONLY=webhooks runs just the webhook part; ONLY=team just the team; ONLY=postgres just the
-# PostgreSQL part.
+# PostgreSQL part; ONLY=pages just the booking page (speed and weight).
 # BASELINE=<git revision> also builds that revision and runs the SQLite, team and PostgreSQL
 # parts with it in the same run. Both builds serve at once and the reads alternate between them
 # round by round, so the two rows of a change are measured under the same load.
@@ -198,7 +198,7 @@ LABELS=(new)
 [ -n "$BASE_BIN" ] && LABELS+=("$BASE_LABEL")
 bin_of() { if [ "$1" = new ]; then echo "$NEW_BIN"; else echo "$BASE_BIN"; fi; }
 
-if [ "${ONLY:-}" != webhooks ]; then
+if [ "${ONLY:-}" != webhooks ] && [ "${ONLY:-}" != pages ]; then
 if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
 # --- SQLite -------------------------------------------------------------------------------------
 # Every build on a fresh SQLite file of its own, all running at once: reads interleaved, then
@@ -283,7 +283,7 @@ BIN=$NEW_BIN
 
 fi
 
-if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
+if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ] && [ "${ONLY:-}" != pages ]; then
 # --- Webhooks (SQLite) ---------------------------------------------------------------------------
 # Booking latency with no webhook and with 6 subscribed, then events delivered per second for
 # 10,000 bookings to the example receiver.
@@ -327,6 +327,41 @@ add_row "webhook events delivered/s ($booked bookings x 6)" \
 unset TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS
 stop_server
 
+fi
+
+# --- The booking page (SQLite) ------------------------------------------------------------------
+# The page a visitor opens: a month of free times of the default meeting type, as a ratio
+# of /health in the same round (target: at least 0.3), and the page's full weight: HTML, CSS and
+# script, as sent plainly and compressed (target: under 50 KB), with no request to another host.
+if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = pages ]; then
+  DB="sqlite://$WORK/pages.db"
+  seed "$DB"
+  start_server "$DB"
+  make_meeting_types
+  slug=$(api "$BASE/v4/user/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["slug"])')
+  # The meeting type every new user gets (30 minutes, weekdays 9 to 17), as a visitor sees it.
+  mt_slug=$(api "$BASE/v4/meeting-type/$MT_DEFAULT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["slug"])')
+  month=$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m)
+  page="$BASE/$slug/$mt_slug?tz=Europe%2FBerlin&month=$month"
+  curl -sf "$page" >"$WORK/page.html"
+  grep -q '<table class="month"' "$WORK/page.html" || { echo "the booking page did not render" >&2; exit 1; }
+  declare -a pr=() pratios=() pu=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    rps "$BASE/health"; h=$RPS
+    rps "$page"; pr+=("$RPS"); pu+=("$US"); pratios+=("$(ratio "$RPS" "$h")")
+  done
+  add_row "GET booking page, a month of times (sqlite)" "$(median "${pr[@]}")" "$(median "${pratios[@]}")" "$(p99)" "$(median "${pu[@]}")"
+  assets=$(grep -oE '/assets/[a-z.]+[?]v=[0-9a-f]+' "$WORK/page.html" | sort -u)
+  plain=$(curl -sf "$page" | wc -c); packed=$(curl -sf --compressed -o /dev/null -w '%{size_download}' "$page")
+  for a in $assets; do
+    plain=$(( plain + $(curl -sf "$BASE$a" | wc -c) ))
+    packed=$(( packed + $(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$BASE$a") ))
+  done
+  # Anything the page would load from elsewhere: a src, a stylesheet, or a script of another host.
+  elsewhere=$(grep -oE '(src|href)="(https?:)?//[^"]*"' "$WORK/page.html" | grep -v 'rel="me' | grep -cv "$BASE" || true)
+  add_row "booking page weight, bytes: plain / gzip (HTML+CSS+JS)" "$plain" "$packed" "" ""
+  add_row "booking page loads from other hosts" "$elsewhere" "" "" ""
+  stop_server
 fi
 
 # --- Slot engine --------------------------------------------------------------------------------

@@ -424,7 +424,25 @@ pub async fn bookable_times(
     caller.require_scope(ScopeGroup::Scheduling)?;
     let (mt, own_availability) =
         super::meeting_types::get_with_availability(conn, caller, q.meeting_type_id).await?;
-    let hosts = resolve_hosts(conn, caller, &mt, Some(&q.host_ids), me).await?;
+    bookable_times_of(svc, conn, caller, me, &mt, own_availability.as_ref(), q).await
+}
+
+/// [`bookable_times`] of a meeting type the caller has already read, with its own
+/// availability (the public booking page reads both with the host in one query).
+pub async fn bookable_times_of(
+    svc: &Service,
+    conn: &mut Connection,
+    caller: &Principal,
+    me: Option<&UserRecord>,
+    mt: &MeetingType,
+    own_availability: Option<&AvailabilityRecord>,
+    q: &TimesQuery,
+) -> ServiceResult<BookableTimes> {
+    caller.require_scope(ScopeGroup::Scheduling)?;
+    if !super::meeting_types::visible(caller, &mt.record) {
+        return Err(ServiceError::not_found("Meeting type not found"));
+    }
+    let hosts = resolve_hosts(conn, caller, mt, Some(&q.host_ids), me).await?;
     let timezone = match &q.timezone {
         Some(tz) => tz.clone(),
         None => {
@@ -439,7 +457,7 @@ pub async fn bookable_times(
     let start = v.check("start", q.start.resolve(&tz, false));
     let end_of_day = matches!(q.end, TimePoint::Date(_));
     let end = v.check("end", q.end.resolve(&tz, end_of_day));
-    let duration = v.check("meetingDuration", allowed_duration(&mt, q.duration));
+    let duration = v.check("meetingDuration", allowed_duration(mt, q.duration));
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
             v.fail("end", "must be after start");
@@ -459,21 +477,15 @@ pub async fn bookable_times(
         window: (start, end),
         times: Vec::new(),
     };
-    if why_not_bookable(&mt, &hosts).is_some() {
+    if why_not_bookable(mt, &hosts).is_some() {
         return Ok(answer);
     }
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.id).collect();
     let zones: Vec<HostZone> = hosts.iter().map(HostZone::from).collect();
-    let availabilities = load_availabilities(
-        conn,
-        caller.company_id,
-        &mt,
-        own_availability.as_ref(),
-        &zones,
-    )
-    .await?;
+    let availabilities =
+        load_availabilities(conn, caller.company_id, mt, own_availability, &zones).await?;
     let request = SlotRequest {
-        meeting_type: &mt,
+        meeting_type: mt,
         hosts: &host_ids,
         availabilities: &availabilities,
         window_start: start,

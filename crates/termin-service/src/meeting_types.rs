@@ -580,7 +580,7 @@ pub async fn get_with_availability(
 }
 
 /// A caller sees the present meeting types of the users they may act for.
-fn visible(caller: &Principal, m: &MeetingTypeRecord) -> bool {
+pub(crate) fn visible(caller: &Principal, m: &MeetingTypeRecord) -> bool {
     m.deleted_at.is_none() && caller.may_access_user(m.user_id)
 }
 

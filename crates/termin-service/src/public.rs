@@ -11,6 +11,7 @@ use termin_domain::credential::SecretHash;
 use termin_domain::principal::{Credential, Principal};
 use termin_domain::tenancy::Role;
 use termin_domain::{AppointmentId, AttendeeId};
+use termin_storage::availabilities::AvailabilityRecord;
 use termin_storage::users::UserRecord;
 use termin_storage::{appointments as stored, meeting_types as stored_types, users};
 
@@ -81,30 +82,38 @@ pub async fn host_page(svc: &Service, slug: &str) -> ServiceResult<HostPage> {
     })
 }
 
-/// A meeting type a visitor may book, with its host and the host's page settings (colours).
+/// A meeting type a visitor may book, with its host, its own availability and the host's page
+/// settings (colours).
 pub struct Bookable {
     pub host: UserRecord,
     pub page: PersonalPage,
     pub meeting_type: MeetingType,
+    pub own_availability: Option<AvailabilityRecord>,
 }
 
-/// The meeting type at `/{userSlug}/{meetingTypeSlug}`. Not found when either is missing;
-/// [`NOT_TAKING_BOOKINGS`] (a conflict) when it exists but takes no bookings now.
+/// The meeting type at `/{userSlug}/{meetingTypeSlug}`, read in one query. Not found when
+/// either is missing; [`NOT_TAKING_BOOKINGS`] (a conflict) when it exists but takes no
+/// bookings now.
 pub async fn bookable(svc: &Service, user_slug: &str, slug: &str) -> ServiceResult<Bookable> {
+    let missing = || ServiceError::not_found("There is no page at this address");
     let mut conn = svc.db.conn().await?;
-    let host = host_by_slug(&mut conn, user_slug).await?;
-    let record = stored_types::find_by_slug(&mut conn, host.id, slug)
+    let (host, found, page) = stored_types::find_public(&mut conn, user_slug, slug)
         .await?
-        .ok_or_else(|| ServiceError::not_found("There is no page at this address"))?;
+        .ok_or_else(missing)?;
+    let (record, own_availability) = found.ok_or_else(missing)?;
     let meeting_type = MeetingType::from_record(record)?;
     if booking::why_not_bookable(&meeting_type, std::slice::from_ref(&host)).is_some() {
         return Err(ServiceError::conflict(NOT_TAKING_BOOKINGS));
     }
-    let page = personal_pages::of_user(&mut conn, host.id).await?;
+    let page = match page {
+        Some(json) => serde_json::from_str(&json).map_err(ServiceError::internal)?,
+        None => PersonalPage::default(),
+    };
     Ok(Bookable {
         host,
         page,
         meeting_type,
+        own_availability,
     })
 }
 
@@ -123,7 +132,9 @@ pub async fn times(svc: &Service, b: &Bookable, q: &TimesQuery) -> ServiceResult
         ..q.clone()
     };
     let mut conn = svc.db.conn().await?;
-    booking::bookable_times(svc, &mut conn, &visitor(&b.host), Some(&b.host), &q).await
+    let own = b.own_availability.as_ref();
+    let (visitor, host) = (visitor(&b.host), Some(&b.host));
+    booking::bookable_times_of(svc, &mut conn, &visitor, host, &b.meeting_type, own, &q).await
 }
 
 /// Books `b` for a visitor. At most `per_email_hourly` bookings per attendee e-mail and hour

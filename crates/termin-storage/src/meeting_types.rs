@@ -163,3 +163,51 @@ pub async fn slug_taken(
     .await?;
     Ok(n > 0)
 }
+
+/// What a public booking page shows, in one query: the present user at `/{user_slug}`, their
+/// meeting type at `/{user_slug}/{slug}` (if it exists and is not deleted) with its own
+/// availability, and the user's personal page settings document. `None` when no present user
+/// has the slug.
+#[allow(clippy::type_complexity)]
+pub async fn find_public(
+    conn: &mut AnyConnection,
+    user_slug: &str,
+    slug: &str,
+) -> Result<
+    Option<(
+        crate::users::UserRecord,
+        Option<(MeetingTypeRecord, Option<AvailabilityRecord>)>,
+        Option<String>,
+    )>,
+> {
+    let sql = format!(
+        "SELECT {users}, m.*, a.id AS a_id, a.company_id AS a_company_id, a.user_id AS a_user_id, \
+         a.name AS a_name, a.timezone AS a_timezone, a.schedule AS a_schedule, \
+         a.exceptions AS a_exceptions, a.created_at AS a_created_at, a.updated_at AS a_updated_at, \
+         p.settings AS page_settings \
+         FROM users u \
+         LEFT JOIN meeting_types m ON m.user_id = u.id AND m.slug = $2 AND m.deleted_at IS NULL \
+         LEFT JOIN availabilities a ON a.id = m.availability_id AND a.company_id = m.company_id \
+         LEFT JOIN personal_pages p ON p.user_id = u.id \
+         WHERE u.slug = $1 AND u.removed_at IS NULL",
+        users = crate::users::JOINED_COLUMNS
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_slug)
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = crate::users::from_row_prefixed(&row, "u_")?;
+    let meeting_type = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => {
+            let availability = match row.try_get::<Option<String>, _>("a_id")? {
+                Some(_) => Some(availabilities::from_row_prefixed(&row, "a_")?),
+                None => None,
+            };
+            Some((from_row(&row)?, availability))
+        }
+        None => None,
+    };
+    Ok(Some((user, meeting_type, row.try_get("page_settings")?)))
+}

@@ -104,9 +104,10 @@ struct BookingView {
     weekdays: [(&'static str, &'static str); 7],
     weeks: Vec<[Option<Day>; 7]>,
     keep: Vec<(&'static str, String)>,
-    zones: Vec<(&'static str, bool)>,
-    /// The visitor's zone when the list does not have it (an alias a link named).
-    extra_zone: Option<String>,
+    /// The zone list's `<option>`s before and after the visitor's (see
+    /// [`calendar::zone_options`]).
+    zones_before: &'static str,
+    zones_after: &'static str,
     day_label: Option<String>,
     times: Vec<TimeLink>,
     empty_month: String,
@@ -293,10 +294,25 @@ async fn month_times(
         end: TimePoint::Date(last),
     };
     let answer = flow.times(state, &q).await?;
+    // The times come in order: find each one's day by comparing with the next midnight, so the
+    // zone's rules are consulted once a day, not once a time (a month of 5-minute times is
+    // thousands).
+    let mut day: Option<(Date, Timestamp)> = None;
     for (at, _) in answer.times {
-        free.entry(at.to_zoned_datetime(pick.tz.clone()).date())
-            .or_default()
-            .push(at);
+        let current = match day {
+            Some((date, next_midnight)) if at < next_midnight => date,
+            _ => {
+                let date = at.to_zoned_datetime(pick.tz.clone()).date();
+                let next = date
+                    .tomorrow()
+                    .ok()
+                    .and_then(|d| d.to_zoned_datetime(pick.tz.clone()).ok())
+                    .map_or(Timestamp::MAX, |z| z.timestamp());
+                day = Some((date, next));
+                date
+            }
+        };
+        free.entry(current).or_default().push(at);
     }
     Ok(free)
 }
@@ -360,8 +376,8 @@ fn view_of(flow: &Flow<'_>, pick: &Pick) -> BookingView {
         weekdays: WEEKDAYS,
         weeks: Vec::new(),
         keep: Vec::new(),
-        zones: Vec::new(),
-        extra_zone: None,
+        zones_before: "",
+        zones_after: "",
         day_label: None,
         times: Vec::new(),
         empty_month: String::new(),
@@ -437,9 +453,10 @@ async fn render_pick(
         )
     });
     view.month_label = calendar::month_label(pick.month);
-    view.weeks = calendar::weeks(pick.month, &free, selected, |d| {
-        pick.href(&base, &[("date", Some(d.to_string()))])
-    });
+    // Every day and time link is this page with the day (and time) added: the common part is
+    // built once (a month has dozens of them).
+    let here = pick.href(&base, &[("date", None), ("time", None)]);
+    view.weeks = calendar::weeks(pick.month, &free, selected, |d| format!("{here}&date={d}"));
     view.keep = vec![("month", calendar::month_key(pick.month))];
     if pick.duration != pick.default_duration {
         view.keep.push(("duration", pick.duration.to_string()));
@@ -447,13 +464,7 @@ async fn render_pick(
     if let Some(d) = selected {
         view.keep.push(("date", d.to_string()));
     }
-    view.zones = calendar::zones()
-        .iter()
-        .map(|z| (*z, *z == pick.tz_name))
-        .collect();
-    if !calendar::zones().contains(&pick.tz_name.as_str()) {
-        view.extra_zone = Some(pick.tz_name.clone());
-    }
+    (view.zones_before, view.zones_after) = calendar::zone_options(&pick.tz_name);
     view.day_label = selected.map(calendar::day_label);
     view.times = selected
         .and_then(|d| free.get(&d))
@@ -462,12 +473,10 @@ async fn render_pick(
                 .iter()
                 .map(|t| TimeLink {
                     label: calendar::clock(*t, &pick.tz),
-                    href: pick.href(
-                        &base,
-                        &[
-                            ("date", selected.map(|d| d.to_string())),
-                            ("time", Some(termin_service::wire_time::format(*t))),
-                        ],
+                    href: format!(
+                        "{here}&date={}&time={}",
+                        selected.map(|d| d.to_string()).unwrap_or_default(),
+                        termin_service::wire_time::format(*t)
                     ),
                 })
                 .collect()

@@ -39,10 +39,12 @@ pub fn weeks(
     let mut day = first;
     loop {
         let column = usize::from(day.weekday().to_monday_zero_offset().unsigned_abs());
+        let open = free.contains_key(&day);
         week[column] = Some(Day {
             number: day.day(),
-            label: day.strftime("%A, %-d %B").to_string(),
-            href: free.contains_key(&day).then(|| href(day)),
+            // Named for the links only: a day without times is a number in its weekday's column.
+            label: if open { day_label(day) } else { String::new() },
+            href: open.then(|| href(day)),
             selected: selected == Some(day),
         });
         let next = day.tomorrow().ok().filter(|d| d.month() == first.month());
@@ -84,9 +86,8 @@ pub fn previous_month(first: Date) -> Option<Date> {
 
 /// "10:00"
 pub fn clock(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned_datetime(tz.clone())
-        .strftime("%H:%M")
-        .to_string()
+    let local = tz.to_datetime(t);
+    format!("{:02}:{:02}", local.hour(), local.minute())
 }
 
 /// "Thursday, 3 December 2026, 10:00 – 10:30"
@@ -109,9 +110,26 @@ pub fn span(start: Timestamp, end: Timestamp, tz: &TimeZone) -> String {
     }
 }
 
-/// "Thursday, 3 December"
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "Thursday, 3 December" (written out: a month of them is on every calendar page)
 pub fn day_label(d: Date) -> String {
-    d.strftime("%A, %-d %B").to_string()
+    let weekday = WEEKDAYS[usize::from(d.weekday().to_monday_zero_offset().unsigned_abs())].1;
+    let month = MONTHS[usize::from(d.month().unsigned_abs()) - 1];
+    format!("{weekday}, {} {month}", d.day())
 }
 
 pub fn month_label(first: Date) -> String {
@@ -145,6 +163,30 @@ pub fn zones() -> &'static [&'static str] {
     })
 }
 
+/// The zone list's `<option>`s around the selected one: the options before it, and after it
+/// (all of them after it when the list does not have it: an alias a link named). The list is
+/// rendered once; a page only writes the selected option between the two halves.
+pub fn zone_options(selected: &str) -> (&'static str, &'static str) {
+    /// The options' HTML, and where each zone's option starts and ends in it.
+    type Rendered = (String, Vec<(&'static str, usize, usize)>);
+    static OPTIONS: OnceLock<Rendered> = OnceLock::new();
+    let (all, at) = OPTIONS.get_or_init(|| {
+        let mut html = String::new();
+        let mut at = Vec::new();
+        for z in zones() {
+            // Zone names are letters, digits, `/`, `_`, `+` and `-`: nothing to escape.
+            let start = html.len();
+            html.push_str(&format!("<option>{z}</option>"));
+            at.push((*z, start, html.len()));
+        }
+        (html, at)
+    });
+    match at.binary_search_by(|(z, _, _)| z.cmp(&selected)) {
+        Ok(i) => (&all[..at[i].1], &all[at[i].2..]),
+        Err(_) => ("", all.as_str()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +209,23 @@ mod tests {
         assert!(weeks[0][2].as_ref().unwrap().href.is_none());
         assert_eq!(weeks[4][3].as_ref().unwrap().number, 31);
         assert!(weeks[4][4].is_none());
+    }
+
+    #[test]
+    fn the_zone_list_splits_around_the_visitors_zone() {
+        let (before, after) = zone_options("Asia/Tokyo");
+        assert!(before.ends_with("</option>") && !before.contains("Asia/Tokyo"));
+        assert!(
+            after.starts_with("<option>Asia/Tomsk</option>"),
+            "{}",
+            &after[..40]
+        );
+        let (none, all) = zone_options("US/Pacific");
+        assert!(none.is_empty() && all.starts_with("<option>Africa/Abidjan</option>"));
+        assert_eq!(
+            day_label(Date::new(2026, 12, 3).unwrap()),
+            "Thursday, 3 December"
+        );
     }
 
     #[test]

@@ -208,10 +208,12 @@ impl Page {
     }
 }
 
-/// The hashes of the inline `<style>` elements of `html`, for the policy.
+/// The hashes of the inline `<style>` elements of `html`'s head, for the policy. (The layout puts
+/// the only one, the host's colours, at the top of the head; the body is not searched.)
 fn inline_style_hashes(html: &str) -> String {
     let mut out = String::new();
-    let mut rest = html;
+    let head_end = html.find("</head>").unwrap_or(html.len().min(4096));
+    let mut rest = &html[..head_end];
     while let Some(at) = rest.find("<style>") {
         let body = &rest[at + 7..];
         let Some(end) = body.find("</style>") else {

@@ -224,8 +224,29 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
+/// The text of `css`, once it is there (a page being replaced is read again).
 async fn text_of(client: &Client, css: &str) -> String {
-    wait_for(client, css).await.text().await.unwrap()
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(text) = wait_for(client, css).await.text().await {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{css} could not be read");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks what loads a new page (a link or a form's button) and waits until the browser is on
+/// it.
+async fn navigate(client: &Client, css: &str) {
+    let before = client.current_url().await.unwrap();
+    wait_for(client, css).await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.current_url().await.unwrap() == before {
+        assert!(Instant::now() < deadline, "clicking {css} loaded no page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for(client, "footer").await;
 }
 
 async fn href(client: &Client, css: &str) -> Vec<String> {
@@ -254,31 +275,33 @@ fn param(href: &str, key: &str) -> Option<String> {
     crate::pages::param(href, key)
 }
 
+/// Clicks `css`. Where it loads a new page (`loads`), waits until the browser is on it; where
+/// script swaps part of the page in place, the caller waits for that part.
+async fn press(client: &Client, css: &str, loads: bool) {
+    if loads {
+        navigate(client, css).await;
+    } else {
+        wait_for(client, css).await.click().await.unwrap();
+    }
+}
+
 /// On the calendar step: goes to the next month, picks its second free day, and returns the
 /// link of that day's first free time.
 async fn pick_a_time(client: &Client, script: bool) -> String {
     let month = text_of(client, "#month-label").await;
-    wait_for(client, "a[aria-label='Next month']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(client, "a[aria-label='Next month']", !script).await;
     if script {
         wait_change(client, "#month-label", &month).await;
-    } else {
-        wait_for(client, "#month-label").await;
     }
     let days = href(client, "table.month a").await;
     assert!(days.len() >= 2, "free days next month: {days:?}");
     let day = text_of(client, "#day-label").await;
-    let link = client
-        .find(Locator::Css(&format!(
-            "table.month a[href='{}']",
-            days[1].replace('\'', "\\'")
-        )))
-        .await
-        .unwrap();
-    link.click().await.unwrap();
+    press(
+        client,
+        &format!("table.month a[href='{}']", days[1]),
+        !script,
+    )
+    .await;
     if script {
         wait_change(client, "#day-label", &day).await;
     }
@@ -329,12 +352,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
             .select_by_label(VISITOR_ZONE)
             .await
             .unwrap();
-        wait_for(client, "form.zone button")
-            .await
-            .click()
-            .await
-            .unwrap();
-        wait_for(client, "#month-label").await;
+        press(client, "form.zone button", true).await;
         assert!(client
             .current_url()
             .await
@@ -345,13 +363,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
     look_at(client, axe, "booking-calendar").await;
     let time_link = pick_a_time(client, script).await;
     let start: jiff::Timestamp = param(&time_link, "time").unwrap().parse().unwrap();
-    client
-        .find(Locator::Css(&format!(".times a[href='{}']", time_link)))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(client, &format!(".times a[href='{time_link}']"), !script).await;
     let chosen = text_of(client, "#chosen-label").await;
     let la = start.to_zoned_datetime(jiff::tz::TimeZone::get(VISITOR_ZONE).unwrap());
     assert!(
@@ -373,11 +385,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
         // (No script to lift the browser's own check: the required field blocks the send.)
         fill(client, "#q-company", "Navy").await;
     } else {
-        wait_for(client, "button[type=submit]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        press(client, "button[type=submit]", true).await;
         let error = text_of(client, "#q-company-error").await;
         assert!(error.contains("required"), "{error}");
         let kept = wait_for(client, "#name").await.prop("value").await.unwrap();
@@ -390,11 +398,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
         .await
         .unwrap();
     look_at(client, axe, "booking-form").await;
-    wait_for(client, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(client, "button[type=submit]", true).await;
     let notice = text_of(client, ".notice.ok").await;
     assert!(notice.contains("Your booking is confirmed"), "{notice}");
     look_at(client, axe, "booking-confirmed").await;
@@ -419,12 +423,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
     let id = mine["id"].as_str().unwrap().to_owned();
 
     // Reschedule through the manage page.
-    wait_for(client, "a[href$='/reschedule']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "#month-label").await;
+    press(client, "a[href$='/reschedule']", true).await;
     look_at(client, axe, "reschedule-calendar").await;
     let times = href(client, ".times a").await;
     let new_link = times
@@ -433,19 +432,9 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
         .expect("another free time")
         .clone();
     let new_start: jiff::Timestamp = param(&new_link, "time").unwrap().parse().unwrap();
-    client
-        .find(Locator::Css(&format!(".times a[href='{new_link}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(client, &format!(".times a[href='{new_link}']"), !script).await;
     wait_for(client, "#chosen-label").await;
-    wait_for(client, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(client, "button[type=submit]", true).await;
     let notice = text_of(client, ".notice.ok").await;
     assert!(notice.contains("moved"), "{notice}");
     let a = site
@@ -467,11 +456,7 @@ async fn book_move_and_cancel(site: &Site, client: &Client, script: bool, axe: O
 
     // Cancel with a reason.
     fill(client, "#reason", "Found the answer in the docs").await;
-    wait_for(client, "button.danger")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(client, "button.danger", true).await;
     let notice = text_of(client, ".notice.ok").await;
     assert!(notice.contains("cancelled"), "{notice}");
     look_at(client, axe, "booking-cancelled").await;
@@ -558,17 +543,9 @@ async fn two_browsers_race_for_one_time() {
         .await;
         fill(client, "#q-company", "Acme").await;
     }
-    wait_for(&a, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&a, "button[type=submit]", true).await;
     assert!(text_of(&a, ".notice.ok").await.contains("confirmed"));
-    wait_for(&b, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&b, "button[type=submit]", true).await;
     let notice = text_of(&b, ".notice.warn").await;
     assert!(
         notice.contains("someone has just booked this time"),
@@ -584,11 +561,7 @@ async fn two_browsers_race_for_one_time() {
     look_at(&b, axe.as_deref(), "booking-taken").await;
     // Bob takes one of them.
     offered[0].click().await.unwrap();
-    wait_for(&b, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&b, "button[type=submit]", true).await;
     assert!(text_of(&b, ".notice.ok").await.contains("confirmed"));
     assert_eq!(site.appointments().await.len(), 2);
     a.close().await.unwrap();
