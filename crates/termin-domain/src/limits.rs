@@ -28,3 +28,6 @@ pub const MAX_URL_CHARS: usize = 2048;
 pub const MAX_ATTENDEE_NOTES_BYTES: usize = 16 * 1024;
 /// The most one meeting-type location may hold, as JSON bytes.
 pub const MAX_LOCATION_BYTES: usize = 2048;
+
+/// How long before a meeting its reminder goes out, unless the meeting type says otherwise.
+pub const DEFAULT_REMINDER_MINUTES: i64 = 24 * 60;

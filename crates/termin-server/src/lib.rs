@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod http;
 pub mod jobs;
+pub mod labels;
 pub mod mail;
 pub mod pages;
 pub mod state;

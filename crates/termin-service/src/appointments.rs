@@ -692,6 +692,45 @@ pub async fn book(
     Ok(booked)
 }
 
+impl From<&AttendeeView> for mail::Recipient {
+    fn from(a: &AttendeeView) -> Self {
+        Self {
+            person: mail::Person {
+                name: a.fullname.clone().unwrap_or_else(|| a.email.clone()),
+                email: a.email.clone(),
+            },
+            timezone: a.timezone.clone(),
+            language: a.language.clone(),
+            guests: a.bringalong_emails.clone(),
+            receive_reminders: a.receive_reminders,
+        }
+    }
+}
+
+/// The meeting as the messages about it show it: the appointment, its first host as the
+/// organizer, and everyone invited (attendees and their guests).
+fn meeting_of(view: &AppointmentView, hosts: &[HostRow]) -> ServiceResult<mail::Meeting> {
+    let host = hosts
+        .first()
+        .ok_or_else(|| ServiceError::internal("an appointment without a host"))?;
+    Ok(mail::Meeting {
+        id: view.id,
+        title: view.meeting_info.name.clone(),
+        start: view.start,
+        end: view.end,
+        channel: view.meeting_info.channel.clone(),
+        location: view.location.clone(),
+        organizer: mail::host_person(host),
+        host_timezone: host.timezone.clone(),
+        invited: view
+            .attendees
+            .iter()
+            .flat_map(|a| mail::Recipient::from(a).invited())
+            .collect(),
+        sequence: view.reschedule_count,
+    })
+}
+
 /// The messages of a booking: the attendee's confirmation (and their guests' invitations),
 /// the hosts' notice with the answers, and the attendee's reminder.
 fn booking_mails(
@@ -703,25 +742,26 @@ fn booking_mails(
     manage_url: &str,
     at: Timestamp,
 ) -> ServiceResult<()> {
-    let meeting = mail::meeting_of(view, hosts)?;
+    let meeting = meeting_of(view, hosts)?;
     let a = view
         .attendees
         .iter()
         .find(|a| a.id == attendee)
         .ok_or_else(|| ServiceError::internal("the new attendee is missing"))?;
     let host = &hosts[0];
+    let r = mail::Recipient::from(a);
     let mut outbox = mail::Outbox::new(view.company_id, &meeting, at);
-    outbox.to_attendee(MailKind::Confirmation, a, host, Some(manage_url), |_| {})?;
+    outbox.to_attendee(MailKind::Confirmation, &r, host, Some(manage_url), |_| {})?;
     let booker = mail::Person {
         name: a.fullname.clone().unwrap_or_else(|| a.email.clone()),
         email: a.email.clone(),
     };
-    let answers = mail::answers(&mt.settings.booking_questions, a);
+    let answers = mail::answers(&mt.settings.booking_questions, &a.notes);
     outbox.to_hosts(MailKind::HostBooked, hosts, |p| {
         p.from = Some(booker.clone());
         p.answers = answers.clone();
     })?;
-    outbox.reminder(a, host, Some(manage_url), mt.settings.reminder())?;
+    outbox.reminder(&r, host, Some(manage_url), mt.settings.reminder())?;
     outbox.write(batch);
     Ok(())
 }
@@ -876,7 +916,7 @@ pub(crate) async fn cancel_as(
     let hosts = loaded.hosts.clone();
     // The attendees as they were: who is told.
     let before = loaded.view();
-    let mut meeting = mail::meeting_of(&before, &hosts)?;
+    let mut meeting = meeting_of(&before, &hosts)?;
     meeting.sequence += 1;
     let mut outbox = mail::Outbox::new(caller.company_id, &meeting, at);
     let with_reason = |p: &mut mail::MailPayload| p.reason = reason.map(str::to_owned);
@@ -892,7 +932,7 @@ pub(crate) async fn cancel_as(
                 return Err(already());
             }
             if let Some(a) = before.attendees.iter().find(|a| a.id == attendee) {
-                outbox.to_attendee(MailKind::Cancelled, a, &hosts[0], None, with_reason)?;
+                outbox.to_attendee(MailKind::Cancelled, &a.into(), &hosts[0], None, with_reason)?;
                 mail::withdraw_reminders(&mut tx, id, Some(&a.email), at).await?;
                 if remaining > 0 {
                     let who = mail::Person {
@@ -912,7 +952,7 @@ pub(crate) async fn cancel_as(
                 return Err(already());
             }
             for a in &before.attendees {
-                outbox.to_attendee(MailKind::Cancelled, a, &hosts[0], None, with_reason)?;
+                outbox.to_attendee(MailKind::Cancelled, &a.into(), &hosts[0], None, with_reason)?;
             }
             (json!({}), true)
         }
@@ -1003,15 +1043,16 @@ pub async fn reschedule(
     let view = after.view();
     // Everyone is sent the updated invitation, attendees with the link they were given; their
     // reminders move with the meeting.
-    let meeting = mail::meeting_of(&view, &hosts)?;
+    let meeting = meeting_of(&view, &hosts)?;
     let links = mail::manage_urls(&mut tx, id).await?;
     mail::withdraw_reminders(&mut tx, id, None, at).await?;
     let mut outbox = mail::Outbox::new(caller.company_id, &meeting, at);
     let moved = |p: &mut mail::MailPayload| p.previous_start = Some(previous);
     for a in &view.attendees {
         let link = links.get(&a.email).map(String::as_str);
-        outbox.to_attendee(MailKind::Updated, a, &hosts[0], link, moved)?;
-        outbox.reminder(a, &hosts[0], link, mt.settings.reminder())?;
+        let r = mail::Recipient::from(a);
+        outbox.to_attendee(MailKind::Updated, &r, &hosts[0], link, moved)?;
+        outbox.reminder(&r, &hosts[0], link, mt.settings.reminder())?;
     }
     outbox.to_hosts(MailKind::Updated, &hosts, moved)?;
     let mut batch = Batch::new();

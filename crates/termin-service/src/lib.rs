@@ -21,6 +21,7 @@ pub mod one_time_links;
 pub mod passwords;
 pub mod personal_pages;
 pub mod public;
+pub mod quick_mail;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -9,22 +9,13 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
-use termin_domain::{AppointmentId, AttendeeId, CompanyId, MailId, UserId};
+use termin_domain::{AppointmentId, CompanyId, MailId, UserId};
 use termin_storage::appointments::HostRow;
 use termin_storage::mail::{self as stored, MailFilter, MailRecord};
 use termin_storage::{Batch, Tx};
 
-use crate::appointments::{AppointmentView, AttendeeView};
 use crate::error::{ServiceError, ServiceResult};
 use crate::Service;
-
-/// The most quick mails one sender may send in [`QUICK_MAIL_WINDOW_MINUTES`].
-pub const QUICK_MAILS_PER_WINDOW: i64 = 5;
-pub const QUICK_MAIL_WINDOW_MINUTES: i64 = 5;
-pub const MAX_QUICK_MAIL_TITLE_CHARS: usize = 200;
-pub const MAX_QUICK_MAIL_CONTENT_CHARS: usize = 10_000;
-/// How long before a meeting its reminder goes out, unless the meeting type says otherwise.
-pub const DEFAULT_REMINDER_MINUTES: i64 = 24 * 60;
 
 /// What a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,14 +105,30 @@ pub struct MailPayload {
     pub content: Option<String>,
 }
 
-fn person_of(a: &AttendeeView) -> Person {
-    Person {
-        name: a.fullname.clone().unwrap_or_else(|| a.email.clone()),
-        email: a.email.clone(),
+/// Someone a message about a meeting goes to: an attendee, with the guests they bring.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub person: Person,
+    pub timezone: Option<String>,
+    pub language: Option<String>,
+    pub guests: Vec<String>,
+    pub receive_reminders: bool,
+}
+
+impl Recipient {
+    /// This recipient and their guests, as their invitation names them.
+    pub fn invited(&self) -> Vec<Person> {
+        std::iter::once(self.person.clone())
+            .chain(self.guests.iter().map(|g| Person {
+                name: g.clone(),
+                email: g.clone(),
+            }))
+            .collect()
     }
 }
 
-fn host_person(h: &HostRow) -> Person {
+/// A host as the messages name them.
+pub fn host_person(h: &HostRow) -> Person {
     Person {
         name: format!("{} {}", h.given_name, h.family_name)
             .trim()
@@ -130,36 +137,8 @@ fn host_person(h: &HostRow) -> Person {
     }
 }
 
-/// The meeting as the messages about it show it.
-pub fn meeting_of(view: &AppointmentView, hosts: &[HostRow]) -> ServiceResult<Meeting> {
-    let host = hosts
-        .first()
-        .ok_or_else(|| ServiceError::internal("an appointment without a host"))?;
-    Ok(Meeting {
-        id: view.id,
-        title: view.meeting_info.name.clone(),
-        start: view.start,
-        end: view.end,
-        channel: view.meeting_info.channel.clone(),
-        location: view.location.clone(),
-        organizer: host_person(host),
-        host_timezone: host.timezone.clone(),
-        invited: view
-            .attendees
-            .iter()
-            .flat_map(|a| {
-                std::iter::once(person_of(a)).chain(a.bringalong_emails.iter().map(|g| Person {
-                    name: g.clone(),
-                    email: g.clone(),
-                }))
-            })
-            .collect(),
-        sequence: view.reschedule_count,
-    })
-}
-
 /// Languages the messages are written in; others read English.
-fn language(preferred: Option<&str>, fallback: &str) -> String {
+pub(crate) fn language(preferred: Option<&str>, fallback: &str) -> String {
     let pick = |l: &str| {
         let l = l.to_ascii_lowercase();
         (l == "de" || l.starts_with("de-")).then_some("de")
@@ -231,24 +210,19 @@ impl<'a> Outbox<'a> {
     pub fn to_attendee(
         &mut self,
         kind: MailKind,
-        a: &AttendeeView,
+        a: &Recipient,
         host: &HostRow,
         manage_url: Option<&str>,
         edit: impl Fn(&mut MailPayload),
     ) -> ServiceResult<()> {
         let zone = a.timezone.clone().unwrap_or_else(|| host.timezone.clone());
         let lang = language(a.language.as_deref(), &host.language);
-        let mut p = self.payload(kind, person_of(a), &zone);
+        let mut p = self.payload(kind, a.person.clone(), &zone);
         p.manage_url = manage_url.map(str::to_owned);
         // An attendee's invitation names them and their guests: never the other attendees of
         // a group meeting.
         if let Some(m) = &mut p.meeting {
-            m.invited = std::iter::once(person_of(a))
-                .chain(a.bringalong_emails.iter().map(|g| Person {
-                    name: g.clone(),
-                    email: g.clone(),
-                }))
-                .collect();
+            m.invited = a.invited();
         }
         edit(&mut p);
         self.push(p.clone(), lang.clone(), self.at)?;
@@ -258,7 +232,7 @@ impl<'a> Outbox<'a> {
             _ => None,
         };
         if let Some(guest_kind) = guest_kind {
-            for guest in &a.bringalong_emails {
+            for guest in &a.guests {
                 let mut g = p.clone();
                 g.kind = guest_kind;
                 g.to = Person {
@@ -291,7 +265,7 @@ impl<'a> Outbox<'a> {
     /// asked for none.
     pub fn reminder(
         &mut self,
-        a: &AttendeeView,
+        a: &Recipient,
         host: &HostRow,
         manage_url: Option<&str>,
         minutes: Option<i64>,
@@ -304,11 +278,10 @@ impl<'a> Outbox<'a> {
             return Ok(());
         }
         let zone = a.timezone.clone().unwrap_or_else(|| host.timezone.clone());
-        let mut p = self.payload(MailKind::Reminder, person_of(a), &zone);
+        let mut p = self.payload(MailKind::Reminder, a.person.clone(), &zone);
         p.manage_url = manage_url.map(str::to_owned);
         if let Some(m) = &mut p.meeting {
-            m.invited
-                .retain(|i| i.email == a.email || a.bringalong_emails.contains(&i.email));
+            m.invited = a.invited();
         }
         self.push(p, language(a.language.as_deref(), &host.language), due)
     }
@@ -350,11 +323,11 @@ pub async fn manage_urls(
 /// An attendee's answers to the booking questions, labelled, for the host.
 pub fn answers(
     questions: &[termin_domain::questions::BookingQuestion],
-    a: &AttendeeView,
+    notes: &serde_json::Value,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for q in questions {
-        let Some(v) = a.notes.get(&q.id) else {
+        let Some(v) = notes.get(&q.id) else {
             continue;
         };
         let text = match v {
@@ -366,7 +339,7 @@ pub fn answers(
         };
         out.push((q.label.clone(), text));
     }
-    if let Some(serde_json::Value::String(note)) = a.notes.get("notes") {
+    if let Some(serde_json::Value::String(note)) = notes.get("notes") {
         if !questions.iter().any(|q| q.id == "notes") {
             out.push(("Notes".into(), note.clone()));
         }
@@ -478,118 +451,6 @@ pub async fn find(svc: &Service, id: MailId) -> ServiceResult<MailRecord> {
     stored::find(&mut conn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Mail not found"))
-}
-
-/// A validated quick mail.
-pub struct QuickMail {
-    pub attendee: AttendeeId,
-    pub title: String,
-    pub content: String,
-}
-
-/// Sends a one-off message to an attendee of an appointment the caller may see. At most
-/// [`QUICK_MAILS_PER_WINDOW`] per sender in [`QUICK_MAIL_WINDOW_MINUTES`].
-pub async fn quick_mail(
-    svc: &Service,
-    caller: &Principal,
-    m: &QuickMail,
-) -> ServiceResult<MailView> {
-    caller.require_scope(ScopeGroup::Scheduling)?;
-    let mut v = crate::Validator::new();
-    let title = m.title.trim();
-    if title.is_empty() || title.chars().count() > MAX_QUICK_MAIL_TITLE_CHARS {
-        v.fail(
-            "title",
-            format!("must be 1 to {MAX_QUICK_MAIL_TITLE_CHARS} characters"),
-        );
-    }
-    let content = m.content.trim();
-    if content.is_empty() || content.chars().count() > MAX_QUICK_MAIL_CONTENT_CHARS {
-        v.fail(
-            "content",
-            format!("must be 1 to {MAX_QUICK_MAIL_CONTENT_CHARS} characters"),
-        );
-    }
-    v.finish()?;
-    let mut tx = svc.db.begin_write().await?;
-    // Parallel sends by one sender on PostgreSQL take turns, so the bound is exact.
-    termin_storage::users::lock(&mut tx, caller.user_id).await?;
-    let appointment = termin_storage::appointments::appointment_of_attendee(&mut tx, m.attendee)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("Attendee not found"))?;
-    let loaded = crate::appointments::load_visible(&mut tx, caller, appointment)
-        .await
-        .map_err(|_| ServiceError::not_found("Attendee not found"))?;
-    let attendee = loaded
-        .attendees
-        .iter()
-        .find(|a| a.id == m.attendee)
-        .ok_or_else(|| ServiceError::not_found("Attendee not found"))?
-        .clone();
-    let at = svc.now();
-    let since = at - SignedDuration::from_mins(QUICK_MAIL_WINDOW_MINUTES);
-    if stored::count_sent_by(&mut tx, caller.user_id, since).await? >= QUICK_MAILS_PER_WINDOW {
-        return Err(ServiceError::Throttled {
-            message: format!(
-                "At most {QUICK_MAILS_PER_WINDOW} quick mails per {QUICK_MAIL_WINDOW_MINUTES} minutes"
-            )
-            .into(),
-            retry_after_secs: (QUICK_MAIL_WINDOW_MINUTES * 60) as u64,
-        });
-    }
-    let sender = termin_storage::users::find_present(&mut tx, caller.company_id, caller.user_id)
-        .await?
-        .ok_or_else(|| ServiceError::unauthorized("The acting user no longer exists"))?;
-    let to = Person {
-        name: attendee
-            .fullname
-            .clone()
-            .unwrap_or_else(|| attendee.email.clone()),
-        email: attendee.email.clone(),
-    };
-    let payload = MailPayload {
-        kind: MailKind::QuickMail,
-        to,
-        timezone: attendee
-            .timezone
-            .clone()
-            .unwrap_or_else(|| sender.timezone.clone()),
-        meeting: None,
-        manage_url: None,
-        previous_start: None,
-        reason: None,
-        from: Some(Person {
-            name: format!("{} {}", sender.given_name, sender.family_name)
-                .trim()
-                .to_owned(),
-            email: sender.email.clone(),
-        }),
-        answers: Vec::new(),
-        title: Some(title.to_owned()),
-        content: Some(content.to_owned()),
-    };
-    let record = MailRecord {
-        id: MailId::new(),
-        company_id: caller.company_id,
-        appointment_id: Some(appointment),
-        kind: MailKind::QuickMail.as_str().into(),
-        recipient: attendee.email.clone(),
-        language: language(attendee.language.as_deref(), &sender.language),
-        payload: serde_json::to_string(&payload).map_err(ServiceError::internal)?,
-        sender_id: Some(caller.user_id),
-        status: "pending".into(),
-        attempts: 0,
-        next_attempt_at: at,
-        last_error: None,
-        created_at: at,
-        updated_at: at,
-        sent_at: None,
-    };
-    let view = MailView::from(&record);
-    let mut batch = Batch::new();
-    stored::insert(&mut batch, &record);
-    tx.commit_with(batch).await?;
-    Ok(view)
 }
 
 /// A message a sender has claimed, and until when the claim holds.

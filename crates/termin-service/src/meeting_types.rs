@@ -95,7 +95,7 @@ pub struct Settings {
 }
 
 fn default_reminder() -> i64 {
-    crate::mail::DEFAULT_REMINDER_MINUTES
+    termin_domain::limits::DEFAULT_REMINDER_MINUTES
 }
 
 /// The longest time ahead a reminder may go out: a week.

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use termin_domain::{AppointmentId, AttendeeId, MailId, UserId};
-use termin_service::mail::{self, MailQuery, QuickMail, STATUSES};
+use termin_service::mail::{self, MailQuery, STATUSES};
+use termin_service::quick_mail::{self, QuickMail};
 use termin_service::Validator;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -96,7 +97,7 @@ async fn quick_mail(
         title: input.title,
         content: input.content,
     };
-    let view = mail::quick_mail(&state.service, &caller, &m).await?;
+    let view = quick_mail::send(&state.service, &caller, &m).await?;
     state.wake_workers();
     Ok((StatusCode::CREATED, Json(view.into())))
 }

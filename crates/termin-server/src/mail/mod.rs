@@ -106,7 +106,7 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
 
 /// A channel as people name it (the pages' words).
 fn place(channel: &str, location: Option<&str>) -> String {
-    let name = crate::pages::channel_label(channel);
+    let name = crate::labels::channel_label(channel);
     match location {
         Some(l) => format!("{name}: {l}"),
         None => name.to_owned(),

@@ -23,8 +23,8 @@ use termin_service::public::{self, Bookable, Managed};
 use termin_service::{ServiceError, ServiceResult, UserRecord, SLOT_TAKEN};
 
 use super::calendar::{self, Day, WEEKDAYS};
-use super::personal::{channel_label, duration_label};
-use super::{failure, language, message, query, Layout, Page};
+use super::view::{failure, language, message, query, Layout, Page};
+use crate::labels::{channel_label, duration_label};
 use crate::state::AppState;
 
 /// The longest free-text note an attendee may leave on the page.
@@ -772,7 +772,7 @@ pub async fn page(
     Path((user, slug)): Path<(String, String)>,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(api) = super::not_a_host_path(&user) {
+    if let Some(api) = super::view::not_a_host_path(&user) {
         return api;
     }
     let b = match public::bookable(&state.service, &user, &slug).await {
@@ -795,15 +795,15 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(api) = super::not_a_host_path(&user) {
+    if let Some(api) = super::view::not_a_host_path(&user) {
         return api;
     }
     let b = match public::bookable(&state.service, &user, &slug).await {
         Ok(b) => b,
         Err(e) => return failure(e),
     };
-    let Some(values) = super::form(&body).map(values_of) else {
-        return super::unreadable_form();
+    let Some(values) = super::view::form(&body).map(values_of) else {
+        return super::view::unreadable_form();
     };
     if values.get("website").is_some_and(|v| !v.is_empty()) {
         return message(
@@ -967,8 +967,8 @@ pub async fn reschedule(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let Some(values) = super::form(&body).map(values_of) else {
-        return super::unreadable_form();
+    let Some(values) = super::view::form(&body).map(values_of) else {
+        return super::view::unreadable_form();
     };
     let flow = Flow::Move { managed: &m, base };
     let pick = Pick::read(&values, &flow, state.service.now());

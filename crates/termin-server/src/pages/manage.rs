@@ -11,8 +11,9 @@ use termin_domain::AppointmentId;
 use termin_service::public::{self, Managed};
 use termin_service::ServiceError;
 
-use super::personal::channel_label;
-use super::{calendar, failure, Layout, Page};
+use super::calendar;
+use super::view::{failure, Layout, Page};
+use crate::labels::channel_label;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -145,8 +146,8 @@ pub async fn cancel(
     Path((id, secret)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Some(fields) = super::form(&body) else {
-        return super::unreadable_form();
+    let Some(fields) = super::view::form(&body) else {
+        return super::view::unreadable_form();
     };
     let reason = fields
         .into_iter()

@@ -5,7 +5,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use termin_service::public;
 
-use super::{failure, Layout, Page};
+use super::view::{failure, Layout, Page};
+use crate::labels::{channel_label, duration_label};
 use crate::state::AppState;
 
 pub struct TypeLink {
@@ -28,36 +29,8 @@ struct Personal {
     types: Vec<TypeLink>,
 }
 
-/// "30 min" or "1 h 30 min"
-pub fn duration_label(minutes: i64) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
-}
-
-/// A channel as people name it.
-pub fn channel_label(channel: &str) -> &str {
-    match channel {
-        "phone" => "Phone call",
-        "local" | "inPerson" => "In person",
-        "googleMeet" => "Google Meet",
-        "zoom" => "Zoom",
-        "teams" | "msTeams" => "Microsoft Teams",
-        "jitsi" => "Jitsi Meet",
-        "webex" => "Webex",
-        "connect" => "Video call",
-        "nextcloudTalk" => "Nextcloud Talk",
-        "openTalk" => "OpenTalk",
-        "alfaview" => "alfaview",
-        "kmeet" => "kMeet",
-        other => other,
-    }
-}
-
 pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    if let Some(api) = super::not_a_host_path(&slug) {
+    if let Some(api) = super::view::not_a_host_path(&slug) {
         return api;
     }
     let found = match public::host_page(&state.service, &slug).await {

@@ -1,0 +1,29 @@
+//! How the pages and the e-mails name lengths and channels.
+
+/// "30 min" or "1 h 30 min"
+pub fn duration_label(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// A channel as people name it.
+pub fn channel_label(channel: &str) -> &str {
+    match channel {
+        "phone" => "Phone call",
+        "local" | "inPerson" => "In person",
+        "googleMeet" => "Google Meet",
+        "zoom" => "Zoom",
+        "teams" | "msTeams" => "Microsoft Teams",
+        "jitsi" => "Jitsi Meet",
+        "webex" => "Webex",
+        "connect" => "Video call",
+        "nextcloudTalk" => "Nextcloud Talk",
+        "openTalk" => "OpenTalk",
+        "alfaview" => "alfaview",
+        "kmeet" => "kMeet",
+        other => other,
+    }
+}
