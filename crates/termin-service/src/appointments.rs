@@ -474,6 +474,14 @@ pub async fn book(
     // meeting type, hosts, schedules and webhook subscriptions first is the same as booking a
     // moment before a concurrent edit of them (none of those edits reads appointments).
     let mut conn = svc.db.conn().await?;
+    // A retry of a booking already made gets its first answer, whatever changed since (a
+    // question added, the slot taken by this very booking). Checked again under the lock below
+    // for a retry racing the first request.
+    if let Some(idem) = idem {
+        if let Some(stored) = idempotency::find(&mut conn, &idem.scope, idem.key).await? {
+            return replay(stored, idem);
+        }
+    }
     let (mt, own_availability) =
         super::meeting_types::get_with_availability(&mut conn, caller, req.meeting_type_id).await?;
     let duration = super::booking::allowed_duration(&mt, req.duration)

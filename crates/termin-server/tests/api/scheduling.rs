@@ -381,6 +381,15 @@ async fn idempotency_keys_return_the_first_answer(app: TestApp) {
     let second = send(booking(&mt, start, "guest@example.com")).await;
     second.assert_status(201);
     assert_eq!(first.json(), second.json());
+    // A question added since does not turn the retry of a booking already made into a 400.
+    let url = format!("/v4/meeting-type/{}", mt["id"].as_str().unwrap());
+    let question = json!({"bookingQuestions": [{"id": "why", "label": "Why", "type": "text", "required": true}]});
+    app.call(Method::PATCH, &url, &c.member.auth(), Some(question))
+        .await
+        .assert_status(200);
+    let third = send(booking(&mt, start, "guest@example.com")).await;
+    third.assert_status(201);
+    assert_eq!(first.json(), third.json());
     let different = send(booking(
         &mt,
         start + SignedDuration::from_hours(1),
