@@ -8,6 +8,7 @@
 
 mod booking;
 mod calendar;
+mod form;
 mod manage;
 mod personal;
 mod view;
