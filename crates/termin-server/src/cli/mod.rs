@@ -155,6 +155,10 @@ pub struct ServeArgs {
         default_value = "termin <termin@localhost>"
     )]
     pub mail_from: String,
+    /// A PEM certificate authority to trust for the SMTP server besides the system's (a relay
+    /// with a certificate of a private authority).
+    #[arg(long, env = "TERMIN_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// The longest one SMTP conversation may take, in seconds.
     #[arg(long, env = "TERMIN_SMTP_TIMEOUT_SECS", default_value_t = 30)]
     pub smtp_timeout_secs: u64,
@@ -344,10 +348,12 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.pages.bookings_per_email_hour = args.bookings_per_email_per_hour;
     let smtp_timeout = std::time::Duration::from_secs(args.smtp_timeout_secs.clamp(1, 300));
-    if let Some(url) = &args.smtp_url {
-        crate::mail::transport(url, smtp_timeout)
-            .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
-    }
+    let ca_pem = match &args.smtp_ca_file {
+        Some(path) => Some(
+            std::fs::read(path).with_context(|| format!("--smtp-ca-file {}", path.display()))?,
+        ),
+        None => None,
+    };
     if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
         bail!("--mail-from must be an address such as 'termin <bookings@example.com>'");
     }
@@ -359,7 +365,9 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         from: args.mail_from.clone(),
         retry_scale: args.mail_retry_scale,
         timeout: smtp_timeout,
+        ca_pem,
     };
+    crate::mail::transport(&config.mail).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
     if args.max_connections == 0 || args.max_connections_per_client == 0 {
         bail!("--max-connections and --max-connections-per-client must be at least 1");
     }

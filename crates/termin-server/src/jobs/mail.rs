@@ -28,18 +28,12 @@ fn lease(state: &AppState) -> SignedDuration {
 }
 
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mail = &state.config.mail;
-    let transport = match mail
-        .smtp_url
-        .as_deref()
-        .map(|url| crate::mail::transport(url, mail.timeout))
-    {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
+    let transport = match crate::mail::transport(&state.config.mail) {
+        Ok(t) => t,
+        Err(e) => {
             tracing::error!(error = %e, "--smtp-url is unusable; mail is kept, not sent");
             None
         }
-        None => None,
     };
     loop {
         if let Err(e) = send_due(&state, transport.as_ref()).await {

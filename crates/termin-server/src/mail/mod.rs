@@ -8,6 +8,7 @@ use askama::Template;
 use jiff::tz::TimeZone;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use termin_service::mail::{MailKind, MailPayload, Person};
 use termin_storage::mail::MailRecord;
@@ -27,6 +28,8 @@ pub struct MailConfig {
     pub retry_scale: f64,
     /// The longest one SMTP conversation may take.
     pub timeout: std::time::Duration,
+    /// A certificate authority to trust besides the system's (`--smtp-ca-file`), PEM.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl Default for MailConfig {
@@ -36,28 +39,49 @@ impl Default for MailConfig {
             from: "termin <termin@localhost>".into(),
             retry_scale: 1.0,
             timeout: std::time::Duration::from_secs(30),
+            ca_pem: None,
         }
     }
 }
 
-/// The SMTP transport of `url`.
+/// The SMTP transport `config` names, or `None` without `--smtp-url`.
 pub fn transport(
-    url: &str,
-    timeout: std::time::Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    config: &MailConfig,
+) -> Result<Option<AsyncSmtpTransport<Tokio1Executor>>, String> {
+    let Some(url) = config.smtp_url.as_deref() else {
+        return Ok(None);
+    };
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    let asked = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
     let url = match parsed.scheme() {
-        "smtp" if !parsed.query_pairs().any(|(k, _)| k == "tls") => {
+        "smtp" if asked.is_none() => {
             let joiner = if parsed.query().is_some() { '&' } else { '?' };
             format!("{url}{joiner}tls=opportunistic")
         }
         "smtp" | "smtps" => url.to_owned(),
         other => return Err(format!("the scheme must be smtp or smtps, not {other}")),
     };
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-        .map_err(|e| e.to_string())?
-        .timeout(Some(timeout))
-        .build())
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(&url).map_err(|e| e.to_string())?;
+    if let Some(pem) = &config.ca_pem {
+        // A relay with a certificate of a private authority: trust that authority too.
+        let host = parsed.host_str().ok_or("the URL names no host")?;
+        let authority = Certificate::from_pem(pem)
+            .map_err(|e| format!("--smtp-ca-file is not a PEM certificate: {e}"))?;
+        let params = TlsParameters::builder(host.to_owned())
+            .add_root_certificate(authority)
+            .build_rustls()
+            .map_err(|e| e.to_string())?;
+        builder = builder.tls(match (parsed.scheme(), asked.as_deref()) {
+            ("smtps", _) => Tls::Wrapper(params),
+            (_, Some("required")) => Tls::Required(params),
+            _ => Tls::Opportunistic(params),
+        });
+    }
+    Ok(Some(builder.timeout(Some(config.timeout)).build()))
 }
 
 /// A message as the recipient gets it.

@@ -29,9 +29,7 @@ fn with_smtp(app: TestApp, sink: &SmtpSink) -> TestApp {
 
 /// Runs this node's mail sender once, as the worker does.
 async fn send(app: &TestApp) -> usize {
-    let url = app.state.config.mail.smtp_url.clone();
-    let timeout = app.state.config.mail.timeout;
-    let transport = url.map(|u| termin_server::mail::transport(&u, timeout).unwrap());
+    let transport = termin_server::mail::transport(&app.state.config.mail).unwrap();
     termin_server::jobs::mail::send_due(&app.state, transport.as_ref())
         .await
         .unwrap()
@@ -380,4 +378,51 @@ async fn quick_mail_reaches_the_attendee_and_is_bounded(app: TestApp) {
         .await;
     r.assert_status(400);
     assert_eq!(r.error_fields(), ["title", "content"]);
+}
+
+/// STARTTLS (required) and TLS from the first byte both carry the mail; a server whose
+/// certificate nobody vouches for gets none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_goes_over_starttls_and_implicit_tls() {
+    for implicit in [false, true] {
+        let Some((sink, ca)) = SmtpSink::start_tls(implicit) else {
+            return;
+        };
+        let url = if implicit {
+            format!("smtps://127.0.0.1:{}", sink.port)
+        } else {
+            format!("smtp://127.0.0.1:{}?tls=required", sink.port)
+        };
+        let mut config = test_config();
+        config.mail.smtp_url = Some(url);
+        config.mail.timeout = Duration::from_secs(5);
+        let app = TestApp::sqlite().await.with_config(config.clone());
+        let c = app.company(Plan::Platform).await;
+        let mt = default_meeting_type(&app, &c.member).await;
+        let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+        book(
+            &app,
+            &c.member.auth(),
+            booking(&mt, start, "ada@example.com"),
+        )
+        .await;
+        // Without the authority the certificate is refused, and nothing is sent.
+        send(&app).await;
+        assert!(sink.messages().is_empty());
+        let mails = outbox(&app, &c.member.auth()).await;
+        assert!(
+            mails
+                .iter()
+                .any(|m| m["status"] == "pending" && m["lastError"].is_string()),
+            "{mails:?}"
+        );
+        // With it, the retries go through.
+        config.mail.ca_pem = Some(ca);
+        let app = app.with_config(config);
+        app.clock.advance(SignedDuration::from_hours(2));
+        send(&app).await;
+        let got = sink.wait_for(2, Duration::from_secs(20)).await;
+        assert_eq!(got.len(), 2, "implicit TLS: {implicit}");
+        assert!(got.iter().any(|m| parse(m).to == "ada@example.com"));
+    }
 }

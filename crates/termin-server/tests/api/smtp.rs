@@ -40,10 +40,96 @@ impl SmtpSink {
     }
 
     pub fn start_on(port: u16) -> Option<Self> {
-        Self::start_in(port, tempfile::tempdir().unwrap())
+        Self::start_in(port, tempfile::tempdir().unwrap(), &[])
     }
 
-    fn start_in(port: u16, dir: tempfile::TempDir) -> Option<Self> {
+    /// A server that speaks TLS with a certificate for 127.0.0.1 signed by an authority of its
+    /// own (returned as PEM): with STARTTLS, which it then requires, or (`implicit`) from the
+    /// first byte.
+    pub fn start_tls(implicit: bool) -> Option<(Self, Vec<u8>)> {
+        python()?;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=termin test authority",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            d.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let ca = std::fs::read(d.join("ca.pem")).unwrap();
+        let (cert, key) = (d.join("server.pem"), d.join("server.key"));
+        let (cert_flag, key_flag) = if implicit {
+            ("--smtpscert", "--smtpskey")
+        } else {
+            ("--tlscert", "--tlskey")
+        };
+        let tls = [
+            cert_flag.to_owned(),
+            cert.display().to_string(),
+            key_flag.to_owned(),
+            key.display().to_string(),
+        ];
+        Some((Self::start_in(free_port(), dir, &tls)?, ca))
+    }
+
+    fn start_in(port: u16, dir: tempfile::TempDir, extra: &[String]) -> Option<Self> {
         let Some(python) = python() else {
             if std::env::var("TERMIN_TEST_REQUIRE_SMTP").as_deref() == Ok("1") {
                 panic!("TERMIN_TEST_REQUIRE_SMTP=1 but python3-aiosmtpd is not installed");
@@ -53,6 +139,7 @@ impl SmtpSink {
         };
         let child = Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.path().join("box"))
             .stdout(Stdio::null())
