@@ -995,6 +995,19 @@ pub async fn reschedule(
     start: Timestamp,
     ignore_availability: bool,
 ) -> ServiceResult<(AppointmentView, Timestamp)> {
+    reschedule_as(svc, caller, id, start, ignore_availability, None).await
+}
+
+/// [`reschedule`], by one attendee (their manage link): only while they are its one active
+/// attendee, checked on the locked appointment.
+pub(crate) async fn reschedule_as(
+    svc: &Service,
+    caller: &Principal,
+    id: AppointmentId,
+    start: Timestamp,
+    ignore_availability: bool,
+    attendee: Option<AttendeeId>,
+) -> ServiceResult<(AppointmentView, Timestamp)> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
     let loaded = load_locked(&mut tx, svc, caller, id).await?;
@@ -1003,6 +1016,23 @@ pub async fn reschedule(
         return Err(ServiceError::conflict(
             "A cancelled appointment cannot be rescheduled",
         ));
+    }
+    if let Some(attendee) = attendee {
+        let active: Vec<_> = loaded
+            .attendees
+            .iter()
+            .filter(|a| a.cancelled_at.is_none())
+            .collect();
+        if !active.iter().any(|a| a.id == attendee) {
+            return Err(ServiceError::conflict(
+                "A cancelled booking cannot be rescheduled",
+            ));
+        }
+        if active.len() > 1 {
+            return Err(ServiceError::conflict(
+                "Others are booked into this meeting too: cancel your seat and book another time",
+            ));
+        }
     }
     let mt_record = meeting_types::find(&mut tx, caller.company_id, loaded.record.meeting_type_id)
         .await?

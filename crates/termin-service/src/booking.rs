@@ -457,7 +457,11 @@ pub async fn bookable_times_of(
     let start = v.check("start", q.start.resolve(&tz, false));
     let end_of_day = matches!(q.end, TimePoint::Date(_));
     let end = v.check("end", q.end.resolve(&tz, end_of_day));
-    let duration = v.check("meetingDuration", allowed_duration(mt, q.duration));
+    // Moving an appointment keeps its length, whatever lengths the meeting type offers now.
+    let duration = match (q.ignore, q.duration) {
+        (Some(_), Some(d)) => Some(d),
+        _ => v.check("meetingDuration", allowed_duration(mt, q.duration)),
+    };
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
             v.fail("end", "must be after start");

@@ -203,17 +203,21 @@ pub async fn manage(svc: &Service, id: AppointmentId, secret: &str) -> ServiceRe
         .await?
         .pop()
         .ok_or_else(invalid)?;
-    let first_host = loaded
-        .hosts
-        .first()
-        .map(|h| h.user_id)
-        .ok_or_else(invalid)?;
-    let host = users::find_present(&mut conn, company, first_host)
-        .await?
-        .ok_or_else(invalid)?;
     let mt = stored_types::find(&mut conn, company, loaded.record.meeting_type_id)
         .await?
         .ok_or_else(invalid)?;
+    // The link acts for the meeting type's owner when they host it (their meeting type, their
+    // page); otherwise for a present host of the appointment.
+    let mut candidates: Vec<_> = loaded.hosts.iter().map(|h| h.user_id).collect();
+    candidates.sort_by_key(|h| *h != mt.user_id);
+    let mut host = None;
+    for id in candidates {
+        if let Some(found) = users::find_present(&mut conn, company, id).await? {
+            host = Some(found);
+            break;
+        }
+    }
+    let host = host.ok_or_else(invalid)?;
     let cancelled_seat = loaded
         .attendees
         .iter()
@@ -271,12 +275,7 @@ pub async fn reschedule(
             "A cancelled booking cannot be rescheduled",
         ));
     }
-    if m.view.taken_spots > 1 {
-        return Err(ServiceError::conflict(
-            "Others are booked into this meeting too: cancel your seat and book another time",
-        ));
-    }
-    appointments::reschedule(svc, &visitor(&m.host), id, start, false).await?;
+    appointments::reschedule_as(svc, &visitor(&m.host), id, start, false, Some(m.attendee)).await?;
     manage(svc, id, secret).await
 }
 
@@ -290,6 +289,8 @@ pub async fn reschedule_times(
     let q = TimesQuery {
         meeting_type_id: m.meeting_type.record.id,
         host_ids: m.view.host_ids.clone(),
+        // As the move will be checked: every host free, no group to join.
+        method: termin_domain::slots::Method::Everyone,
         duration: Some(m.view.end.duration_since(m.view.start).as_mins()),
         ignore: Some(m.view.id),
         ..q.clone()

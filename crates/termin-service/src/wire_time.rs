@@ -37,11 +37,20 @@ pub fn serialize_opt<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok
     }
 }
 
-/// Reads an instant a client sent: RFC 3339 with an offset. The error says what is wrong: an
-/// instant past what termin represents (a little before the end of year 9999) is RFC 3339
-/// all the same, and is told so.
+/// The latest instant termin takes: the start of year 9999, which leaves room for a meeting's
+/// length, its buffers and a window of bookable times after any instant taken.
+pub const LATEST: Timestamp = Timestamp::constant(253_370_764_800, 0);
+
+/// Reads an instant a client sent: RFC 3339 with an offset, before [`LATEST`]. The error says
+/// what is wrong: an instant past that is RFC 3339 all the same, and is told so.
 pub fn parse(raw: &str) -> Result<Timestamp, &'static str> {
-    raw.parse::<Timestamp>().map_err(|_| {
+    const LATE: &str = "is out of range: instants must be before 9999-01-01";
+    match raw.parse::<Timestamp>() {
+        Ok(t) if t >= LATEST => return Err(LATE),
+        Ok(t) => return Ok(t),
+        Err(_) => {}
+    }
+    Err({
         // The same text with the year 2000 parses: only the year was out of range.
         let in_range = raw
             .get(4..)
@@ -51,7 +60,7 @@ pub fn parse(raw: &str) -> Result<Timestamp, &'static str> {
             })
             .is_some_and(|rest| format!("2000{rest}").parse::<Timestamp>().is_ok());
         if in_range {
-            "is out of range: instants must be before 9999-12-30"
+            LATE
         } else {
             "must be an RFC 3339 timestamp with an offset"
         }
@@ -84,7 +93,11 @@ mod tests {
         assert!(super::parse("2026-12-01T10:00:00+01:00").is_ok());
         assert_eq!(
             super::parse("9999-12-31T23:59:59Z"),
-            Err("is out of range: instants must be before 9999-12-30")
+            Err("is out of range: instants must be before 9999-01-01")
+        );
+        assert_eq!(
+            super::parse("9999-06-01T00:00:00Z"),
+            Err("is out of range: instants must be before 9999-01-01")
         );
         assert_eq!(
             super::parse("2026-12-01 10:00"),

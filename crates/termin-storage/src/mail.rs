@@ -151,8 +151,9 @@ pub enum Outcome {
     Stop(&'static str, String),
 }
 
-/// Records what became of a claimed message. Only the claim's holder records: a message whose
-/// claim ran out and was taken by another worker is left to that one.
+/// Records what became of a claimed message. Only the claim's holder records, and only while
+/// the message is pending: one whose claim ran out and was taken by another worker is left to
+/// that one, and a reminder withdrawn meanwhile stays withdrawn.
 pub async fn record(
     tx: &mut Tx,
     id: MailId,
@@ -168,7 +169,8 @@ pub async fn record(
     };
     let changed = sqlx::query(
         "UPDATE mail_outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, locked_until = NULL, \
-         last_error = $3, updated_at = $4, sent_at = $5 WHERE id = $6 AND locked_until = $7",
+         last_error = $3, updated_at = $4, sent_at = $5 WHERE id = $6 AND locked_until = $7 \
+         AND status = 'pending'",
     )
     .bind(status)
     .bind(ms(next))

@@ -51,8 +51,11 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
         return next.run(request).await;
     }
     let headers = request.headers();
-    let presents_credential =
-        headers.contains_key(header::AUTHORIZATION) || session_cookie(headers).is_some();
+    // The public pages and their assets read no credential: whatever a browser sends along (a
+    // host's dashboard cookie while they look at their own page), they draw on the network's
+    // anonymous bucket, never on its budget of failed credentials.
+    let presents_credential = api_path(request.uri().path())
+        && (headers.contains_key(header::AUTHORIZATION) || session_cookie(headers).is_some());
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -89,6 +92,13 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
             response
         }
     }
+}
+
+/// Whether `path` is the API's (where a credential is read), not a public page's.
+fn api_path(path: &str) -> bool {
+    ["/v4/", "/crm", "/webhooks", "/auth/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
 }
 
 /// Charges the bucket of the credential `caller` authenticated with; an extractor calls this

@@ -57,7 +57,9 @@ pub async fn send_due(
 ) -> ServiceResult<usize> {
     let mut total = 0;
     loop {
-        let batch = mail::claim_due(&state.service, lease(state), 16).await?;
+        // One message per claim: its lease covers its own send (bounded by the SMTP timeout),
+        // never a queue of others' behind it.
+        let batch = mail::claim_due(&state.service, lease(state), 1).await?;
         if batch.is_empty() {
             return Ok(total);
         }
@@ -74,6 +76,16 @@ pub async fn send_due(
     }
 }
 
+/// A reminder claimed once its meeting has begun (the senders were down) is not sent.
+fn reminder_too_late(c: &Claimed, now: jiff::Timestamp) -> Option<Outcome> {
+    if c.record.kind != mail::MailKind::Reminder.as_str() {
+        return None;
+    }
+    let payload: mail::MailPayload = serde_json::from_str(&c.record.payload).ok()?;
+    let meeting = payload.meeting?;
+    (meeting.start <= now).then(|| Outcome::Stop("cancelled", "the meeting had begun".into()))
+}
+
 async fn send_one(
     state: &AppState,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
@@ -83,16 +95,34 @@ async fn send_one(
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "termin.localhost".into());
+    if let Some(begun) = reminder_too_late(c, state.service.now()) {
+        return begun;
+    }
     let message = crate::mail::render(&c.record)
         .and_then(|r| crate::mail::message(&c.record, &r, &state.config.mail, &host));
     let message = match message {
         Ok(m) => m,
         Err(e) => return Outcome::Stop("failed", format!("could not be written: {e}")),
     };
-    match transport.send(message).await {
+    // lettre bounds connecting by the timeout, not a server that stalls afterwards.
+    let sent = tokio::time::timeout(state.config.mail.timeout, transport.send(message)).await;
+    let unit = RandomState::new().hash_one(Instant::now()) as f64 / u64::MAX as f64;
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(_) => {
+            return mail::after_failure(
+                c,
+                "the SMTP server did not answer in time".into(),
+                false,
+                state.config.mail.retry_scale,
+                unit,
+                state.service.now(),
+            )
+        }
+    };
+    match sent {
         Ok(_) => Outcome::Sent,
         Err(e) => {
-            let unit = RandomState::new().hash_one(Instant::now()) as f64 / u64::MAX as f64;
             tracing::info!(mail = %c.record.id, error = %e, "sending a mail failed");
             mail::after_failure(
                 c,

@@ -18,8 +18,9 @@ use self::texts::{labels, span, when, words, Lang};
 /// Where mail goes out, and as whom.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
-    /// `smtp://user:pass@host:587` (STARTTLS when the server offers it; `?tls=required` to
-    /// insist) or `smtps://user:pass@host:465` (TLS from the start). `None`: nothing is sent,
+    /// `smtp://user:pass@host:587` (STARTTLS, required when the URL holds credentials and used
+    /// when offered otherwise; `?tls=required` to insist) or `smtps://user:pass@host:465` (TLS
+    /// from the start). `None`: nothing is sent,
     /// and messages are kept as "not sent: no SMTP configured".
     pub smtp_url: Option<String>,
     /// The address messages come from, e.g. `termin <bookings@example.com>`.
@@ -56,10 +57,18 @@ pub fn transport(
         .query_pairs()
         .find(|(k, _)| k == "tls")
         .map(|(_, v)| v.into_owned());
+    // `smtp://` with a password insists on STARTTLS (a password must not cross the network in
+    // clear, even when someone strips the server's offer); without one, TLS when offered.
+    let default = if parsed.password().is_some() || !parsed.username().is_empty() {
+        "required"
+    } else {
+        "opportunistic"
+    };
+    let asked = asked.or_else(|| (parsed.scheme() == "smtp").then(|| default.to_owned()));
     let url = match parsed.scheme() {
-        "smtp" if asked.is_none() => {
+        "smtp" if !parsed.query_pairs().any(|(k, _)| k == "tls") => {
             let joiner = if parsed.query().is_some() { '&' } else { '?' };
-            format!("{url}{joiner}tls=opportunistic")
+            format!("{url}{joiner}tls={default}")
         }
         "smtp" | "smtps" => url.to_owned(),
         other => return Err(format!("the scheme must be smtp or smtps, not {other}")),

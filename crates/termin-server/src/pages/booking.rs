@@ -166,10 +166,15 @@ impl Pick {
             let tz = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
             (name, tz)
         };
+        // Only names as the time zone database spells them: they are stored on the attendee.
         let (tz_name, tz) = values
             .get("tz")
-            .filter(|t| t.len() <= 64)
-            .and_then(|t| TimeZone::get(t).ok().map(|tz| (t.clone(), tz)))
+            .and_then(|t| TimeZoneName::parse(t).ok())
+            .and_then(|t| {
+                TimeZone::get(t.as_str())
+                    .ok()
+                    .map(|tz| (t.as_str().to_owned(), tz))
+            })
             .unwrap_or_else(host_zone);
         let mt = flow.meeting_type();
         let default_duration = match flow {
@@ -194,7 +199,14 @@ impl Pick {
             .get("time")
             .or_else(|| values.get("start"))
             .and_then(|t| termin_service::wire_time::parse(t).ok());
-        let asked_month = values.get("month").and_then(|m| calendar::parse_month(m));
+        // Months, days and times more than ten years ahead are not pages anyone books from.
+        let far = today.saturating_add(jiff::Span::new().years(10));
+        let date = date.filter(|d| *d <= far);
+        let time = time.filter(|t| t.to_zoned_datetime(tz.clone()).date() <= far);
+        let asked_month = values
+            .get("month")
+            .and_then(|m| calendar::parse_month(m))
+            .filter(|m| *m <= far);
         let month = asked_month
             .or(date.map(calendar::first_of_month))
             .or(time.map(|t| t.to_zoned_datetime(tz.clone()).date().first_of_month()))
@@ -598,6 +610,11 @@ pub async fn book(
     }
     let flow = Flow::Book(&b);
     let pick = Pick::read(&values, &flow, state.service.now());
+    if let Some(token) = &pick.link {
+        if let Err(e) = public::check_link(&state.service, &b, token).await {
+            return failure(e);
+        }
+    }
     let Some(time) = pick.time else {
         return render_pick(&state, &flow, pick, Some("Please pick a time.".into())).await;
     };

@@ -37,11 +37,6 @@ struct ManageView {
     book_again: String,
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 async fn load(
     state: &AppState,
     id: &str,
@@ -59,7 +54,7 @@ async fn load(
 pub async fn page(
     State(state): State<AppState>,
     Path((id, secret)): Path<(String, String)>,
-    Query(done): Query<Done>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let (id, m) = match load(&state, &id, &secret).await {
         Ok(found) => found,
@@ -73,7 +68,12 @@ pub async fn page(
     let host_tz = TimeZone::get(&m.host.timezone).unwrap_or(TimeZone::UTC);
     let your_time = calendar::span(m.view.start, m.view.end, &your_tz);
     let host_time = calendar::span(m.view.start, m.view.end, &host_tz);
-    let (notice, notice_kind) = match done.done.as_deref() {
+    let done = query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "done")
+        .map(|(_, v)| v.as_str());
+    let (notice, notice_kind) = match done {
         Some("booked") => (
             Some("Your booking is confirmed. A confirmation is on its way to your inbox."),
             "ok",

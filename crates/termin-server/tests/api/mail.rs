@@ -426,3 +426,72 @@ async fn mail_goes_over_starttls_and_implicit_tls() {
         assert!(got.iter().any(|m| parse(m).to == "ada@example.com"));
     }
 }
+
+/// A reminder withdrawn while a sender holds it stays withdrawn whatever the send did; one
+/// claimed after its meeting began is not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawn_and_late_reminders_are_not_sent() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = with_smtp(TestApp::sqlite().await, &sink);
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let start = upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let id = book(
+        &app,
+        &c.member.auth(),
+        booking(&mt, start, "ada@example.com"),
+    )
+    .await;
+    send(&app).await;
+    sink.wait_for(2, Duration::from_secs(20)).await;
+    // The reminder is due; a sender claims it, and meanwhile the meeting is cancelled.
+    app.clock
+        .advance(start.duration_since(Timestamp::now()) - SignedDuration::from_hours(23));
+    let svc = &app.state.service;
+    let claimed = termin_service::mail::claim_due(svc, SignedDuration::from_mins(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].record.kind, "reminder");
+    app.call(
+        Method::POST,
+        &format!("/v4/appointment/{id}/cancel"),
+        &c.member.auth(),
+        Some(json!({})),
+    )
+    .await
+    .assert_status(200);
+    let retry = termin_service::mail::Outcome::Retry(app.clock.clock().now(), "busy".into());
+    assert!(!termin_service::mail::record(svc, &claimed[0], &retry)
+        .await
+        .unwrap());
+    let mails = outbox(&app, &c.member.auth()).await;
+    let reminder = mails.iter().find(|m| m["kind"] == "reminder").unwrap();
+    assert_eq!(reminder["status"], "cancelled");
+    assert_eq!(
+        send(&app).await,
+        2,
+        "the two cancellations, and no reminder"
+    );
+
+    // A second booking whose senders were down until after it began.
+    let later = upcoming_weekday("Europe/Berlin", 4, 11, 0);
+    book(
+        &app,
+        &c.member.auth(),
+        booking(&mt, later, "bob@example.com"),
+    )
+    .await;
+    app.clock
+        .advance(later.duration_since(app.clock.clock().now()) + SignedDuration::from_mins(5));
+    send(&app).await;
+    let mails = outbox(&app, &c.member.auth()).await;
+    let late = mails
+        .iter()
+        .find(|m| m["kind"] == "reminder" && m["recipient"] == "bob@example.com")
+        .unwrap();
+    assert_eq!(late["status"], "cancelled", "{late}");
+    assert_eq!(late["lastError"], "the meeting had begun");
+}

@@ -621,3 +621,66 @@ async fn a_one_time_link_books_once(app: TestApp) {
         .await
         .assert_status(404);
 }
+
+/// A signed-in host looking at their own pages spends the anonymous budget, not the network's
+/// budget of failed credentials; far-off or malformed times are pages, not failures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_anonymous_and_bounded_in_time() {
+    let mut config = crate::helpers::test_config();
+    config.auth_failure_limit = termin_server::config::RateLimitConfig {
+        per_minute: 2,
+        burst: 2,
+    };
+    let app = TestApp::sqlite().await.with_config(config);
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let path = booking_path(&c.member, &mt);
+    for _ in 0..5 {
+        let r = app
+            .send(
+                Request::builder()
+                    .uri(&path)
+                    .header(header::COOKIE, "termin_session=not-a-session")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        r.assert_status(200);
+    }
+    app.get("/v4/user/me", &c.member.auth())
+        .await
+        .assert_status(200);
+    for far in ["9998-12-31T09:00:00Z", "9999-06-01T00:00:00Z", "yesterday"] {
+        let r = post_form(
+            &app,
+            &path,
+            &[("start", far), ("name", "A"), ("email", "a@example.com")],
+        )
+        .await;
+        r.assert_status(200);
+        assert!(r.text.contains("Please pick a time"), "{far}");
+        page(
+            &app,
+            &format!("{path}?time={far}&month=9999-12&date=9999-12-01"),
+        )
+        .await
+        .assert_status(200);
+    }
+    let manage = book_on_page(
+        &app,
+        &path,
+        upcoming_weekday("Europe/Berlin", 3, 10, 0),
+        "a@example.com",
+    )
+    .await;
+    let r = post_form(
+        &app,
+        &format!("{manage}/reschedule"),
+        &[("start", "9998-12-31T09:00:00Z")],
+    )
+    .await;
+    r.assert_status(200);
+    page(&app, &format!("{manage}?done=booked&done=moved"))
+        .await
+        .assert_status(200);
+}
