@@ -90,6 +90,19 @@ impl Principal {
         }
     }
 
+    /// A GDPR export of everything the company holds about a person: a Platform API Key, or an
+    /// admin's dashboard session. Never a PAT, whatever its owner's role (the seed's rule).
+    pub fn require_data_export(&self) -> Result<(), Denied> {
+        match self.credential {
+            Credential::ApiKey { .. } => Ok(()),
+            Credential::Session { .. } => self.require_admin(),
+            Credential::Pat { .. } => Err(Denied(
+                "A GDPR export requires a Platform API Key; a personal access token cannot do this",
+            )),
+            Credential::Visitor => Err(Denied("A visitor may only book")),
+        }
+    }
+
     /// May this principal read or act on data owned by `owner`? Admins reach their whole
     /// company; members only their own.
     pub fn may_access_user(&self, owner: UserId) -> bool {

@@ -54,7 +54,7 @@ fn parse_stored(
     Ok((weekly, exceptions))
 }
 
-fn view(record: AvailabilityRecord) -> ServiceResult<AvailabilityView> {
+pub(crate) fn view(record: AvailabilityRecord) -> ServiceResult<AvailabilityView> {
     let (schedule, exceptions) = parse_stored(&record)?;
     Ok(AvailabilityView {
         id: record.id,

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod deliveries;
 pub mod error;
 pub mod events;
+pub mod gdpr;
 pub mod guard;
 pub mod mail;
 pub mod meeting_types;

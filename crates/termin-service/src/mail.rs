@@ -422,6 +422,7 @@ pub async fn list(
             involving,
             status: q.status.clone(),
             appointment: q.appointment,
+            recipient: None,
             limit: q.page_size,
             offset: q.page.saturating_mul(q.page_size),
         },
@@ -443,6 +444,22 @@ pub async fn list_all(
         ..MailFilter::default()
     };
     Ok(stored::list(&mut conn, &filter).await?.0)
+}
+
+/// Every message to `email` the company sent or holds (a data export), newest first.
+pub async fn to_address(
+    conn: &mut termin_storage::Connection,
+    company: CompanyId,
+    email: &str,
+) -> ServiceResult<Vec<MailView>> {
+    let filter = MailFilter {
+        company: Some(company),
+        recipient: Some(email.to_owned()),
+        limit: 10_000,
+        ..MailFilter::default()
+    };
+    let (rows, _) = stored::list(conn, &filter).await?;
+    Ok(rows.iter().map(MailView::from).collect())
 }
 
 /// One message by id (the operator's CLI).

@@ -786,3 +786,38 @@ pub async fn appointment_of_attendee(
             .await?;
     Ok(id.and_then(|i| i.parse().ok()))
 }
+
+/// Every appointment of the company that `user` hosts, by start (a data export).
+pub async fn hosted_by(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    user: UserId,
+) -> Result<Vec<AppointmentRecord>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM appointments a WHERE a.company_id = $1 AND a.id IN \
+         (SELECT appointment_id FROM appointment_hosts WHERE user_id = $2) ORDER BY a.start_at, a.id"
+    )))
+    .bind(company.to_string())
+    .bind(user.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every appointment of the company with an attendee of this e-mail address (any case), by
+/// start (a data export).
+pub async fn attended_by(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    email: &str,
+) -> Result<Vec<AppointmentRecord>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM appointments a WHERE a.company_id = $1 AND a.id IN \
+         (SELECT appointment_id FROM attendees WHERE LOWER(email) = LOWER($2)) ORDER BY a.start_at, a.id"
+    )))
+    .bind(company.to_string())
+    .bind(email)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

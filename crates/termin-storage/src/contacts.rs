@@ -361,3 +361,19 @@ pub async fn appointments_of(
         })
         .collect()
 }
+
+/// The company's contacts with this e-mail address, in any case (a data export).
+pub async fn with_email(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    email: &str,
+) -> Result<Vec<ContactRecord>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contacts c WHERE c.company_id = $1 AND LOWER(c.email) = LOWER($2) ORDER BY c.created_at, c.id"
+    )))
+    .bind(company.to_string())
+    .bind(email)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

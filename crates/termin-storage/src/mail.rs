@@ -193,6 +193,8 @@ pub struct MailFilter {
     pub involving: Option<UserId>,
     pub status: Option<String>,
     pub appointment: Option<AppointmentId>,
+    /// Messages to this address (any case).
+    pub recipient: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -222,6 +224,9 @@ pub async fn list(conn: &mut AnyConnection, f: &MailFilter) -> Result<(Vec<MailR
     }
     if let Some(a) = f.appointment {
         clauses.push(bind("appointment_id = ?", a.to_string(), &mut binds));
+    }
+    if let Some(r) = &f.recipient {
+        clauses.push(bind("LOWER(recipient) = LOWER(?)", r.clone(), &mut binds));
     }
     let filter = clauses.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM mail_outbox WHERE {filter}");

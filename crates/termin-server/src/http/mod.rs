@@ -15,6 +15,7 @@ pub mod cookie;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod gdpr;
 pub mod health;
 pub mod json;
 pub mod mail;
@@ -102,6 +103,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(webhooks::router())
         .merge(mail::router())
+        .merge(gdpr::router())
         .merge(one_time_links::router())
 }
 

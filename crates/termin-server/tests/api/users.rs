@@ -304,4 +304,79 @@ crate::backend_tests!(
     the_user_list_pages_and_filters,
     a_dashboard_member_edits_only_themself,
     personal_page_settings_merge_and_validate,
+    a_gdpr_export_gathers_what_the_company_holds,
 );
+
+async fn a_gdpr_export_gathers_what_the_company_holds(app: TestApp) {
+    use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    for hour in [10, 11] {
+        let start = upcoming_weekday("Europe/Berlin", 3, hour, 0);
+        book(
+            &app,
+            &c.member.auth(),
+            booking(&mt, start, "ada@example.com"),
+        )
+        .await;
+    }
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let export = |body: Value, auth: Auth| {
+        let app = &app;
+        async move {
+            app.call(Method::POST, "/v4/gdpr/export", &auth, Some(body))
+                .await
+        }
+    };
+    // A user: their profile, settings, meeting types, schedules, tokens and appointments.
+    let r = export(json!({"userId": c.member.user.id}), Auth::bearer(&key)).await;
+    r.assert_status(200);
+    let doc = r.json();
+    let user = &doc["user"];
+    assert_eq!(user["profile"]["email"], c.member.user.email.as_str());
+    assert!(!user["meetingTypes"].as_array().unwrap().is_empty());
+    assert!(!user["availabilities"].as_array().unwrap().is_empty());
+    assert_eq!(user["personalAccessTokens"].as_array().unwrap().len(), 1);
+    assert!(!r.text.contains(&c.member.pat), "never a secret");
+    assert_eq!(user["appointmentsHosted"].as_array().unwrap().len(), 2);
+    // An attendee: what they attended (their own record only), contacts and mail.
+    let r = export(json!({"email": "ADA@example.com"}), Auth::bearer(&key)).await;
+    r.assert_status(200);
+    let doc = r.json();
+    assert!(doc["user"].is_null());
+    let attended = doc["appointmentsAttended"].as_array().unwrap();
+    assert_eq!(attended.len(), 2);
+    assert!(attended
+        .iter()
+        .all(|a| a["attendees"].as_array().unwrap().len() == 1));
+    assert_eq!(doc["contacts"].as_array().unwrap().len(), 1);
+    let mail = doc["mail"].as_array().unwrap();
+    assert_eq!(
+        mail.iter().filter(|m| m["kind"] == "confirmation").count(),
+        2
+    );
+    // Who may: an API key or an admin's session; never a PAT.
+    let r = export(json!({"userId": c.member.user.id}), c.owner.auth()).await;
+    r.assert_status(403);
+    assert!(r.error_message().contains("personal access token"));
+    let admin = app.session(&c.admin.user).await;
+    export(json!({"email": "ada@example.com"}), admin)
+        .await
+        .assert_status(200);
+    let member = app.session(&c.member.user).await;
+    export(json!({"email": "ada@example.com"}), member)
+        .await
+        .assert_status(403);
+    // What is asked must be one person of this company.
+    let other = app.company(Plan::Platform).await;
+    export(json!({"userId": other.member.user.id}), Auth::bearer(&key))
+        .await
+        .assert_status(404);
+    for body in [
+        json!({}),
+        json!({"userId": c.member.user.id, "email": "a@example.com"}),
+        json!({"email": "nope"}),
+    ] {
+        export(body, Auth::bearer(&key)).await.assert_status(400);
+    }
+}
