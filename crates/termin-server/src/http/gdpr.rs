@@ -37,7 +37,8 @@ struct ExportInput {
 /// document: profile, personal page, meeting types, availabilities, tokens (never secrets) and
 /// hosted appointments of a user; attended appointments (with their own attendee record only),
 /// contacts and e-mail of the address. A Platform API Key (without `x-meetergo-api-user-id` it
-/// acts as the owner) or an admin's dashboard session; a personal access token gets 403.
+/// acts as the owner) or an admin's dashboard session; a personal access token gets 403. Give
+/// exactly one of `userId` and `email` (else 400).
 #[utoipa::path(post, path = "/v4/gdpr/export", tag = "users", request_body = ExportInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The export", body = Object),
