@@ -139,9 +139,7 @@ impl Loaded {
                 .hosts
                 .into_iter()
                 .map(|h| HostView {
-                    full_name: format!("{} {}", h.given_name, h.family_name)
-                        .trim()
-                        .to_owned(),
+                    full_name: h.full_name(),
                     id: h.user_id,
                     email: h.email,
                     given_name: h.given_name,

@@ -130,9 +130,7 @@ impl Recipient {
 /// A host as the messages name them.
 pub fn host_person(h: &HostRow) -> Person {
     Person {
-        name: format!("{} {}", h.given_name, h.family_name)
-            .trim()
-            .to_owned(),
+        name: h.full_name(),
         email: h.email.clone(),
     }
 }

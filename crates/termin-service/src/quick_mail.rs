@@ -93,9 +93,7 @@ pub async fn send(svc: &Service, caller: &Principal, m: &QuickMail) -> ServiceRe
         previous_start: None,
         reason: None,
         from: Some(Person {
-            name: format!("{} {}", sender.given_name, sender.family_name)
-                .trim()
-                .to_owned(),
+            name: sender.full_name(),
             email: sender.email.clone(),
         }),
         answers: Vec::new(),

@@ -44,9 +44,7 @@ pub struct UserView {
 
 impl From<UserRecord> for UserView {
     fn from(u: UserRecord) -> Self {
-        let full_name = format!("{} {}", u.given_name, u.family_name)
-            .trim()
-            .to_owned();
+        let full_name = u.full_name();
         Self {
             id: u.id,
             email: u.email,

@@ -430,6 +430,12 @@ pub struct HostRow {
     pub language: String,
 }
 
+impl HostRow {
+    pub fn full_name(&self) -> String {
+        crate::users::full_name(&self.given_name, &self.family_name)
+    }
+}
+
 pub async fn hosts_of(conn: &mut AnyConnection, ids: &[AppointmentId]) -> Result<Vec<HostRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -28,7 +28,16 @@ pub struct UserRecord {
     pub busy_version: i64,
 }
 
-impl UserRecord {}
+/// "Given Family", or the one that is set.
+pub fn full_name(given: &str, family: &str) -> String {
+    format!("{given} {family}").trim().to_owned()
+}
+
+impl UserRecord {
+    pub fn full_name(&self) -> String {
+        full_name(&self.given_name, &self.family_name)
+    }
+}
 
 const COLUMNS: &str = "id, company_id, email, given_name, family_name, slug, timezone, language, \
                        role, user_type, created_at, updated_at, deactivated_at, removed_at, busy_version";

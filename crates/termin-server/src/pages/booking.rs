@@ -336,9 +336,7 @@ fn view_of(flow: &Flow<'_>, pick: &Pick) -> BookingView {
         )),
         Flow::Book(_) => None,
     };
-    let host_name = format!("{} {}", host.given_name, host.family_name)
-        .trim()
-        .to_owned();
+    let host_name = host.full_name();
     BookingView {
         layout: flow.layout(format!("{} with {host_name}", info.name)),
         tz: pick.tz_name.clone(),

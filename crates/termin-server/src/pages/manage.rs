@@ -82,9 +82,7 @@ pub async fn page(
         Some("cancelled") => (Some("Your booking has been cancelled."), "ok"),
         _ => (None, "ok"),
     };
-    let host_name = format!("{} {}", m.host.given_name, m.host.family_name)
-        .trim()
-        .to_owned();
+    let host_name = m.host.full_name();
     let place = match &m.view.location {
         Some(location) => format!(
             "{}: {location}",

@@ -38,9 +38,7 @@ pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Re
         Err(e) => return failure(e),
     };
     let host = &found.host;
-    let name = format!("{} {}", host.given_name, host.family_name)
-        .trim()
-        .to_owned();
+    let name = host.full_name();
     let initials: String = [&host.given_name, &host.family_name]
         .iter()
         .filter_map(|n| n.chars().next())
