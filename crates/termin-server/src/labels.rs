@@ -9,6 +9,15 @@ pub fn duration_label(minutes: i64) -> String {
     }
 }
 
+/// Where a meeting is: its channel as people name it, with its location when it has one.
+pub fn place(channel: &str, location: Option<&str>) -> String {
+    let name = channel_label(channel);
+    match location {
+        Some(l) => format!("{name}: {l}"),
+        None => name.to_owned(),
+    }
+}
+
 /// A channel as people name it.
 pub fn channel_label(channel: &str) -> &str {
     match channel {

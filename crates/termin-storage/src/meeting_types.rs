@@ -120,22 +120,6 @@ pub async fn find_with_availability(
     Ok(Some((from_row(&row)?, availability)))
 }
 
-/// The user's meeting type at `/{userSlug}/{slug}` (not deleted).
-pub async fn find_by_slug(
-    conn: &mut AnyConnection,
-    user: UserId,
-    slug: &str,
-) -> Result<Option<MeetingTypeRecord>> {
-    let row = sqlx::query(
-        "SELECT * FROM meeting_types WHERE user_id = $1 AND slug = $2 AND deleted_at IS NULL",
-    )
-    .bind(user.to_string())
-    .bind(slug)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 pub async fn list_for_user(
     conn: &mut AnyConnection,
     user: UserId,

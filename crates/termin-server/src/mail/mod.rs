@@ -137,15 +137,6 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
-/// A channel as people name it (the pages' words).
-fn place(channel: &str, location: Option<&str>) -> String {
-    let name = crate::labels::channel_label(channel);
-    match location {
-        Some(l) => format!("{name}: {l}"),
-        None => name.to_owned(),
-    }
-}
-
 pub fn render(record: &MailRecord) -> Result<Rendered, String> {
     let p: MailPayload = serde_json::from_str(&record.payload).map_err(|e| e.to_string())?;
     let lang = Lang::of(&record.language);
@@ -215,7 +206,10 @@ pub fn render(record: &MailRecord) -> Result<Rendered, String> {
     let mut details = vec![
         (l.when.to_owned(), span(lang, m.start, m.end, &tz)),
         (l.zone.to_owned(), p.timezone.clone()),
-        (l.place.to_owned(), place(&m.channel, m.location.as_deref())),
+        (
+            l.place.to_owned(),
+            crate::labels::place(&m.channel, m.location.as_deref()),
+        ),
         (l.with.to_owned(), other.clone()),
     ];
     if let Some(reason) = p.reason.as_deref().filter(|r| !r.trim().is_empty()) {
@@ -293,7 +287,7 @@ fn calendar(m: &termin_service::mail::Meeting, method: &str) -> String {
                 "CONFIRMED"
             },
         )
-        .location(&place(&m.channel, m.location.as_deref()));
+        .location(&crate::labels::place(&m.channel, m.location.as_deref()));
     event.append_property(
         Property::new("ORGANIZER", format!("mailto:{}", m.organizer.email))
             .add_parameter("CN", &cn(&m.organizer.name))

@@ -208,7 +208,7 @@ impl Pick {
             .and_then(|m| calendar::parse_month(m))
             .filter(|m| *m <= far);
         let month = asked_month
-            .or(date.map(calendar::first_of_month))
+            .or(date.map(|d| d.first_of_month()))
             .or(time.map(|t| t.to_zoned_datetime(tz.clone()).date().first_of_month()))
             .unwrap_or(today.first_of_month())
             .max(today.first_of_month());
@@ -751,9 +751,7 @@ pub async fn reschedule_page(
     };
     let flow = Flow::Move { managed: &m, base };
     let pick = Pick::read(&values_of(raw), &flow, state.service.now());
-    let mut response = render_pick(&state, &flow, pick, None).await;
-    private(&mut response);
-    response
+    render_pick(&state, &flow, pick, None).await
 }
 
 pub async fn reschedule(
@@ -780,12 +778,4 @@ pub async fn reschedule(
         }
         Err(e) => refused(&state, &flow, &pick, time, &values, e).await,
     }
-}
-
-/// Pages behind a manage link are the attendee's own: never kept by a cache.
-fn private(response: &mut Response) {
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
 }

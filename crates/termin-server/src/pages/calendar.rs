@@ -72,10 +72,6 @@ pub fn month_key(first: Date) -> String {
     first.strftime("%Y-%m").to_string()
 }
 
-pub fn first_of_month(d: Date) -> Date {
-    d.first_of_month()
-}
-
 pub fn next_month(first: Date) -> Option<Date> {
     first.last_of_month().tomorrow().ok()
 }

@@ -13,7 +13,7 @@ use termin_service::ServiceError;
 
 use super::calendar;
 use super::view::{failure, Layout, Page};
-use crate::labels::channel_label;
+use crate::labels::place;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -83,13 +83,7 @@ pub async fn page(
         _ => (None, "ok"),
     };
     let host_name = m.host.full_name();
-    let place = match &m.view.location {
-        Some(location) => format!(
-            "{}: {location}",
-            channel_label(&m.view.meeting_info.channel)
-        ),
-        None => channel_label(&m.view.meeting_info.channel).to_owned(),
-    };
+    let place = place(&m.view.meeting_info.channel, m.view.location.as_deref());
     let view = ManageView {
         layout: Layout::new(format!("{} with {host_name}", m.view.meeting_info.name)),
         notice: notice.map(str::to_owned),
@@ -108,7 +102,7 @@ pub async fn page(
         book_again: format!("/{}/{}", m.host.slug, m.meeting_type.record.slug),
         host_name,
     };
-    Page::render(&view).private().into_response()
+    Page::render(&view).into_response()
 }
 
 /// The booking as a calendar file, for "add to calendar".
@@ -132,7 +126,6 @@ pub async fn ics(
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_static("attachment; filename=\"invite.ics\""),
             ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body,
     )

@@ -38,15 +38,20 @@ pub fn router() -> Router<AppState> {
             "/{user}/{meeting_type}",
             get(booking::page).post(booking::book),
         )
-        .route("/manage/{id}/{secret}", get(manage::page))
-        .route("/manage/{id}/{secret}/invite.ics", get(manage::ics))
-        .route(
-            "/manage/{id}/{secret}/cancel",
-            axum::routing::post(manage::cancel),
-        )
-        .route(
-            "/manage/{id}/{secret}/reschedule",
-            get(booking::reschedule_page).post(booking::reschedule),
+        .merge(
+            // Everything behind a manage link is the attendee's own: never kept by a cache.
+            Router::new()
+                .route("/manage/{id}/{secret}", get(manage::page))
+                .route("/manage/{id}/{secret}/invite.ics", get(manage::ics))
+                .route(
+                    "/manage/{id}/{secret}/cancel",
+                    axum::routing::post(manage::cancel),
+                )
+                .route(
+                    "/manage/{id}/{secret}/reschedule",
+                    get(booking::reschedule_page).post(booking::reschedule),
+                )
+                .layer(axum::middleware::map_response(view::no_store)),
         )
 }
 

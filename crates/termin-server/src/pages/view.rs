@@ -99,12 +99,11 @@ fn luminance(c: [u8; 3]) -> f64 {
 
 /// A rendered page with the headers every page carries: a content security policy that allows
 /// nothing from another host (the header image excepted) and only the inline style of this
-/// page's colours, no referrer (manage links carry a secret), and no caching of pages that are
-/// someone's own.
+/// page's colours, and no referrer (manage links carry a secret). Pages are revalidated before
+/// a cache reuses them; those behind a manage link are never kept ([`no_store`]).
 pub struct Page {
     pub status: StatusCode,
     pub html: String,
-    pub private: bool,
 }
 
 impl Page {
@@ -114,26 +113,16 @@ impl Page {
 
     pub fn with_status(status: StatusCode, template: &impl Template) -> Self {
         match template.render() {
-            Ok(html) => Self {
-                status,
-                html,
-                private: false,
-            },
+            Ok(html) => Self { status, html },
             Err(e) => {
                 tracing::error!(error = %e, "a page failed to render");
                 Self {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     html: "<!doctype html><title>Error</title><p>This page could not be shown.</p>"
                         .into(),
-                    private: true,
                 }
             }
         }
-    }
-
-    pub fn private(mut self) -> Self {
-        self.private = true;
-        self
     }
 }
 
@@ -183,10 +172,17 @@ impl IntoResponse for Page {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        let cache = if self.private { "no-store" } else { "no-cache" };
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
+}
+
+/// Marks an answer as never to be kept by a cache (the manage link's pages and file).
+pub async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 #[derive(Template)]
