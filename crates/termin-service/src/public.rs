@@ -242,7 +242,7 @@ pub async fn cancel(
     id: AppointmentId,
     secret: &str,
     reason: Option<&str>,
-) -> ServiceResult<Managed> {
+) -> ServiceResult<()> {
     let m = manage(svc, id, secret).await?;
     if m.cancelled() {
         return Err(ServiceError::conflict("This booking is already cancelled"));
@@ -258,7 +258,7 @@ pub async fn cancel(
         ("attendee", &by),
     )
     .await?;
-    manage(svc, id, secret).await
+    Ok(())
 }
 
 /// Moves the attendee's booking to `start`, under the rules of booking. A group meeting with
@@ -268,7 +268,7 @@ pub async fn reschedule(
     id: AppointmentId,
     secret: &str,
     start: Timestamp,
-) -> ServiceResult<Managed> {
+) -> ServiceResult<()> {
     let m = manage(svc, id, secret).await?;
     if m.cancelled() {
         return Err(ServiceError::conflict(
@@ -276,7 +276,7 @@ pub async fn reschedule(
         ));
     }
     appointments::reschedule_as(svc, &visitor(&m.host), id, start, false, Some(m.attendee)).await?;
-    manage(svc, id, secret).await
+    Ok(())
 }
 
 /// The times the attendee may move their booking to: the meeting type's bookable times for the

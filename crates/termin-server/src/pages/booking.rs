@@ -560,24 +560,40 @@ async fn alternatives(
     out
 }
 
+/// The meeting type at `/{user}/{slug}`, or the answer for why there is none to book: the
+/// API's 404 for a path no host can have, or a page.
+async fn bookable(state: &AppState, user: &str, slug: &str) -> Result<Bookable, Response> {
+    if let Some(api) = super::view::not_a_host_path(user) {
+        return Err(api);
+    }
+    public::bookable(&state.service, user, slug)
+        .await
+        .map_err(failure)
+}
+
+/// The page for a one-time link that may not book (unknown, or used), if the visitor came
+/// through one.
+async fn link_refused(state: &AppState, b: &Bookable, pick: &Pick) -> Option<Response> {
+    let token = pick.link.as_ref()?;
+    public::check_link(&state.service, b, token)
+        .await
+        .err()
+        .map(failure)
+}
+
 pub async fn page(
     State(state): State<AppState>,
     Path((user, slug)): Path<(String, String)>,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(api) = super::view::not_a_host_path(&user) {
-        return api;
-    }
-    let b = match public::bookable(&state.service, &user, &slug).await {
+    let b = match bookable(&state, &user, &slug).await {
         Ok(b) => b,
-        Err(e) => return failure(e),
+        Err(page) => return page,
     };
     let flow = Flow::Book(&b);
     let pick = Pick::read(&values_of(raw), &flow, state.service.now());
-    if let Some(token) = &pick.link {
-        if let Err(e) = public::check_link(&state.service, &b, token).await {
-            return failure(e);
-        }
+    if let Some(refused) = link_refused(&state, &b, &pick).await {
+        return refused;
     }
     render_pick(&state, &flow, pick, None).await
 }
@@ -588,12 +604,9 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(api) = super::view::not_a_host_path(&user) {
-        return api;
-    }
-    let b = match public::bookable(&state.service, &user, &slug).await {
+    let b = match bookable(&state, &user, &slug).await {
         Ok(b) => b,
-        Err(e) => return failure(e),
+        Err(page) => return page,
     };
     let Some(values) = super::view::form(&body).map(values_of) else {
         return super::view::unreadable_form();
@@ -608,10 +621,8 @@ pub async fn book(
     }
     let flow = Flow::Book(&b);
     let pick = Pick::read(&values, &flow, state.service.now());
-    if let Some(token) = &pick.link {
-        if let Err(e) = public::check_link(&state.service, &b, token).await {
-            return failure(e);
-        }
+    if let Some(refused) = link_refused(&state, &b, &pick).await {
+        return refused;
     }
     let Some(time) = pick.time else {
         return render_pick(&state, &flow, pick, Some("Please pick a time.".into())).await;
