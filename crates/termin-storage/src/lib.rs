@@ -182,6 +182,15 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    /// What a queue's claim appends to its inner `SELECT`: on PostgreSQL, workers skip the rows
+    /// another worker is claiming; on SQLite the single writer already serialises claims.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
 }
 
 /// When SQLite makes a commit durable (its `synchronous` setting; PostgreSQL keeps its own

@@ -123,10 +123,7 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<MailRecord>> {
     let conn: &mut AnyConnection = tx;
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = backend.skip_locked();
     let rows = sqlx::query(AssertSqlSafe(format!(
         "UPDATE mail_outbox SET locked_until = $1 WHERE id IN ( \
            SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $2 \

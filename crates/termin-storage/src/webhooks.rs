@@ -226,10 +226,7 @@ pub async fn claim_due(
 ) -> Result<Vec<ClaimedDelivery>> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = backend.skip_locked();
     let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN ( \
            SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
