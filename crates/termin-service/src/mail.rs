@@ -11,7 +11,7 @@ use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
 use termin_domain::{AppointmentId, CompanyId, MailId, UserId};
 use termin_storage::appointments::HostRow;
-use termin_storage::mail::{self as stored, MailFilter, MailRecord};
+use termin_storage::mail::{self as stored, MailFilter};
 use termin_storage::{Batch, Tx};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -492,7 +492,8 @@ pub async fn claim_due(
         .collect())
 }
 
-pub use termin_storage::mail::Outcome;
+/// What the outbox holds and what a send came to, for the doors that render and send.
+pub use termin_storage::mail::{MailRecord, Outcome};
 
 /// What happens after a failed attempt: try again on the outbox's schedule (the webhooks'),
 /// scaled by `scale`, or give up once it is spent.

@@ -10,8 +10,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
-use termin_service::mail::{MailKind, MailPayload, Person};
-use termin_storage::mail::MailRecord;
+use termin_service::mail::{MailKind, MailPayload, MailRecord, Person};
 
 use self::texts::{labels, span, when, words, Lang};
 
