@@ -16,6 +16,32 @@ pub async fn create_company(
     plan: Plan,
     owner: NewUser,
 ) -> ServiceResult<(CompanyRecord, UserRecord)> {
+    let (company, owner) = prepare(svc, name, plan, owner)?;
+    let password_hash = hash_new_password(&owner).await?;
+    let mut tx = svc.db.begin_write().await?;
+    companies::insert(&mut tx, &company).await?;
+    let kit = StarterKit::default();
+    let owner = insert_user(
+        &mut tx,
+        company.id,
+        &owner,
+        password_hash.as_deref(),
+        &kit,
+        company.created_at,
+    )
+    .await?
+    .user;
+    tx.commit().await?;
+    Ok((company, owner))
+}
+
+/// A new company's record and its owner, checked, before anything is written.
+pub(crate) fn prepare(
+    svc: &Service,
+    name: &str,
+    plan: Plan,
+    owner: NewUser,
+) -> ServiceResult<(CompanyRecord, NewUser)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServiceError::field("name", "must be 1 to 200 characters"));
@@ -33,21 +59,6 @@ pub async fn create_company(
         user_type: UserType::Standard,
         ..owner
     };
-    let password_hash = hash_new_password(&owner).await?;
-    let mut tx = svc.db.begin_write().await?;
-    companies::insert(&mut tx, &company).await?;
-    let kit = StarterKit::default();
-    let owner = insert_user(
-        &mut tx,
-        company.id,
-        &owner,
-        password_hash.as_deref(),
-        &kit,
-        at,
-    )
-    .await?
-    .user;
-    tx.commit().await?;
     Ok((company, owner))
 }
 

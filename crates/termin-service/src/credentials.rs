@@ -114,6 +114,17 @@ impl ApiKeyView {
     }
 }
 
+/// The refusal of one credential more than anyone may hold at once.
+fn too_many(what: &str) -> ServiceError {
+    ServiceError::LimitReached(
+        format!(
+            "At most {} live {what} at once; revoke one you no longer use",
+            tokens::LIST_LIMIT
+        )
+        .into(),
+    )
+}
+
 pub fn validate_name(name: &str) -> ServiceResult<String> {
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(ServiceError::field("name", "must be 1 to 100 characters"));
@@ -194,6 +205,9 @@ pub async fn create_pat_expiring(
         revoked_at: None,
     };
     let mut tx = svc.db.begin_write().await?;
+    if tokens::count_live_for_user(&mut tx, user, record.created_at).await? >= tokens::LIST_LIMIT {
+        return Err(too_many("personal access tokens"));
+    }
     tokens::insert(&mut tx, &record, plain.hash()).await?;
     tx.commit().await?;
     Ok((record, plain))
@@ -262,6 +276,11 @@ pub async fn create_api_key(
         deactivated_at: None,
         revoked_at: None,
     };
+    if api_keys::count_live_for_company(&mut tx, company, record.created_at).await?
+        >= tokens::LIST_LIMIT
+    {
+        return Err(too_many("API keys"));
+    }
     api_keys::insert(&mut tx, &record, plain.hash()).await?;
     tx.commit().await?;
     Ok((record, plain))

@@ -2,6 +2,7 @@
 //! adapters over these functions, so each business rule exists once. Nothing here knows HTTP:
 //! a use case answers a value or a [`ServiceError`] with a meaning, and each door maps that once.
 
+pub mod account_links;
 pub mod appointments;
 pub mod authenticate;
 pub mod availability;

@@ -37,6 +37,10 @@ pub enum MailKind {
     Reminder,
     /// A one-off message from a host to an attendee.
     QuickMail,
+    /// To a new member: you were added, choose a password.
+    Welcome,
+    /// To a user who asked: choose a new password.
+    PasswordReset,
 }
 
 impl MailKind {
@@ -50,6 +54,8 @@ impl MailKind {
             Self::SeatCancelled => "seat_cancelled",
             Self::Reminder => "reminder",
             Self::QuickMail => "quick_mail",
+            Self::Welcome => "welcome",
+            Self::PasswordReset => "password_reset",
         }
     }
 
@@ -103,6 +109,9 @@ pub struct MailPayload {
     pub answers: Vec<(String, String)>,
     pub title: Option<String>,
     pub content: Option<String>,
+    /// A one-time link into the account (welcome and password reset messages).
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 /// Someone a message about a meeting goes to: an attendee, with the guests they bring.
@@ -201,6 +210,7 @@ impl<'a> Outbox<'a> {
             answers: Vec::new(),
             title: None,
             content: None,
+            link: None,
         }
     }
 

@@ -99,6 +99,7 @@ pub async fn send(svc: &Service, caller: &Principal, m: &QuickMail) -> ServiceRe
         answers: Vec::new(),
         title: Some(title.to_owned()),
         content: Some(content.to_owned()),
+        link: None,
     };
     let record = MailRecord {
         id: MailId::new(),

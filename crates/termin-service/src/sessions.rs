@@ -163,6 +163,17 @@ pub async fn logout(svc: &Service, caller: &Principal) -> ServiceResult<()> {
     Ok(())
 }
 
+/// Ends every dashboard session of the caller, on every device ("log out everywhere").
+pub async fn logout_everywhere(svc: &Service, caller: &Principal) -> ServiceResult<()> {
+    let Credential::Session { .. } = caller.credential else {
+        return Err(ServiceError::forbidden("Not a dashboard session"));
+    };
+    let mut tx = svc.db.begin_write().await?;
+    sessions::delete_for_user(&mut tx, caller.user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

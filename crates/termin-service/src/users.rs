@@ -40,6 +40,9 @@ pub struct UserView {
     pub created_at: jiff::Timestamp,
     #[serde(serialize_with = "crate::wire_time::serialize")]
     pub updated_at: jiff::Timestamp,
+    /// Not part of the API's user (nor of webhook events); the dashboard shows it.
+    #[serde(skip)]
+    pub deactivated: bool,
 }
 
 impl From<UserRecord> for UserView {
@@ -60,6 +63,7 @@ impl From<UserRecord> for UserView {
             company_id: u.company_id,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            deactivated: u.deactivated_at.is_some(),
         }
     }
 }
@@ -445,4 +449,78 @@ pub async fn set_deactivated(
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// What removing a member ends, shown before it happens.
+#[derive(Debug, Clone)]
+pub struct Consequence {
+    pub user: UserRecord,
+    /// Their tokens that work today and stop with the removal.
+    pub live_tokens: i64,
+}
+
+/// What removing `id` would end (owners and admins).
+pub async fn removal_consequence(
+    svc: &Service,
+    caller: &Principal,
+    id: UserId,
+) -> ServiceResult<Consequence> {
+    caller.require_user_lifecycle()?;
+    let mut conn = svc.db.conn().await?;
+    let user = users::find_present(&mut conn, caller.company_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    let live_tokens =
+        termin_storage::tokens::count_live_for_user(&mut conn, id, svc.now()).await?;
+    Ok(Consequence { user, live_tokens })
+}
+
+/// Makes a member an admin or an admin a member (owners and admins). The owner's role does not
+/// change, nobody becomes owner this way, and no one changes their own role.
+pub async fn set_role(
+    svc: &Service,
+    caller: &Principal,
+    id: UserId,
+    role: Role,
+) -> ServiceResult<UserRecord> {
+    caller.require_user_lifecycle()?;
+    if role == Role::Owner {
+        return Err(ServiceError::field("role", "must be member or admin"));
+    }
+    if id == caller.user_id {
+        return Err(ServiceError::forbidden("You cannot change your own role"));
+    }
+    let mut tx = svc.db.begin_write().await?;
+    let user = users::find_present(&mut tx, caller.company_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    if user.role == Role::Owner {
+        return Err(ServiceError::forbidden(
+            "The company owner's role cannot be changed",
+        ));
+    }
+    let at = svc.now();
+    users::set_role(&mut tx, id, role, at).await?;
+    tx.commit().await?;
+    Ok(UserRecord {
+        role,
+        updated_at: at,
+        ..user
+    })
+}
+
+/// Deactivates or reactivates a member of the caller's company (owners and admins; not
+/// themself). A deactivated member's credentials stop working and their sessions end.
+pub async fn set_active(
+    svc: &Service,
+    caller: &Principal,
+    id: UserId,
+    active: bool,
+) -> ServiceResult<UserRecord> {
+    caller.require_user_lifecycle()?;
+    if id == caller.user_id {
+        return Err(ServiceError::forbidden("You cannot deactivate yourself"));
+    }
+    get_user(svc, caller.company_id, id).await?;
+    set_deactivated(svc, id, !active).await
 }

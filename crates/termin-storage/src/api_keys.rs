@@ -110,12 +110,16 @@ pub async fn touch(tx: &mut Tx, id: ApiKeyId, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
+/// A company's keys, those not revoked first, then newest first; at most
+/// [`crate::tokens::LIST_LIMIT`].
 pub async fn list_for_company(
     conn: &mut AnyConnection,
     company: CompanyId,
 ) -> Result<Vec<ApiKeyRecord>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM api_keys k WHERE k.company_id = $1 ORDER BY k.created_at DESC, k.id"
+        "SELECT {COLUMNS} FROM api_keys k WHERE k.company_id = $1 \
+         ORDER BY CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.created_at DESC, k.id \
+         LIMIT {}", crate::tokens::LIST_LIMIT
     )))
     .bind(company.to_string())
     .fetch_all(conn)
@@ -161,4 +165,20 @@ pub async fn revoke(tx: &mut Tx, id: ApiKeyId, now: Timestamp) -> Result<bool> {
             .execute(conn)
             .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// How many of a company's keys are neither revoked nor expired at `now`.
+pub async fn count_live_for_company(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    now: Timestamp,
+) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_keys WHERE company_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(company.to_string())
+    .bind(ms(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
 }

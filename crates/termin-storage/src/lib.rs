@@ -5,6 +5,7 @@
 //! accept. Where the dialects really differ (write locking, migrations) the difference is named
 //! by [`Backend`] and kept in this file.
 
+pub mod account_links;
 pub mod api_keys;
 pub mod appointments;
 pub mod availabilities;

@@ -63,6 +63,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "one-time links",
         include_str!("../migrations/sqlite/0011_one_time_links.sql"),
     ),
+    (
+        12,
+        "account links",
+        include_str!("../migrations/sqlite/0012_account_links.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -120,6 +125,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         11,
         "one-time links",
         include_str!("../migrations/postgres/0011_one_time_links.sql"),
+    ),
+    (
+        12,
+        "account links",
+        include_str!("../migrations/postgres/0012_account_links.sql"),
     ),
 ];
 

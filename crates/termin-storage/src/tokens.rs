@@ -123,9 +123,11 @@ pub async fn touch(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
+/// A user's tokens, those not revoked first, then newest first; at most `LIST_LIMIT`.
 pub async fn list_for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id"
+        "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 \
+         ORDER BY CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.created_at DESC, t.id LIMIT {LIST_LIMIT}"
     )))
     .bind(user.to_string())
     .fetch_all(conn)
@@ -155,4 +157,20 @@ pub async fn revoke(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<bool> {
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// How many credentials a list shows at most; no one may hold more live ones than this.
+pub const LIST_LIMIT: i64 = 100;
+
+/// How many of a user's tokens are neither revoked nor expired at `now`.
+pub async fn count_live_for_user(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1 AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(user.to_string())
+    .bind(ms(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
 }

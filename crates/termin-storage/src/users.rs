@@ -358,3 +358,33 @@ pub async fn lock(tx: &mut crate::Tx, id: UserId) -> Result<()> {
     }
     Ok(())
 }
+
+/// Sets a present user's password (already hashed).
+pub async fn set_password_hash(tx: &mut Tx, id: UserId, hash: &str, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND removed_at IS NULL",
+    )
+    .bind(hash)
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Changes a present user's role.
+pub async fn set_role(tx: &mut Tx, id: UserId, role: Role, now: Timestamp) -> Result<bool> {
+    // Only a write transaction may write (see `Db::begin_write`).
+    let conn: &mut AnyConnection = tx;
+    let done = sqlx::query(
+        "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND removed_at IS NULL",
+    )
+    .bind(role.as_str())
+    .bind(ms(now))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -113,7 +113,9 @@ pub async fn seed_and_print(svc: &Service, smtp: bool) -> anyhow::Result<()> {
         "\nDemo workspace created (company {company}, plan platform). Secrets are shown only now:\n\n{}\n\n  \
          Platform API Key (90 days): {}\n\nTry it:\n  curl -H 'Authorization: Bearer {}' {public_url}/v4/user\n  \
          curl -H 'Authorization: Bearer {}' -H 'x-meetergo-api-user-id: {member}' {public_url}/v4/user/me\n  \
-         API reference: {public_url}/docs\n\nBook a meeting as a visitor would: {public_url}/{}/30min\n  {mail}\n",
+         API reference: {public_url}/docs\n\nBook a meeting as a visitor would: {public_url}/{}/30min\n  {mail}\n\n\
+         Dashboard: {public_url}/login\n  Log in with one of the e-mail addresses and passwords above, then open\n  \
+         Integrations → API to create a token of your own.\n",
         lines.join("\n"),
         key.expose(),
         admin_pat,

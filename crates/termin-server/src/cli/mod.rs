@@ -389,6 +389,12 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         let smtp = app.state().config.mail.smtp_url.is_some();
         crate::cli::demo::seed_and_print(&app.state().service, smtp).await?;
+    } else if let Some(url) =
+        termin_service::account_links::issue_setup_link(&app.state().service).await?
+    {
+        // An empty database: the one way in is this link (see docs/dashboard.md).
+        println!("No workspace yet. Set one up in the browser (the link works once, for 24 hours):\n  {url}");
+        tracing::info!("first-run setup link printed on stdout");
     }
     // Printed on stdout so scripts (and tests) can find the port when listening on port 0.
     println!("termin listening on http://{addr} ({backend})");

@@ -172,6 +172,35 @@ pub fn render(record: &MailRecord) -> Result<Rendered, String> {
             reply_to: Some(sender),
         });
     }
+    if let Some(url) = p.link.as_deref() {
+        let inviter = p.from.as_ref().map(|f| one_line(&f.name)).unwrap_or_default();
+        let pairs = [("name", name.as_str()), ("other", inviter.as_str())];
+        let w = words(lang, p.kind);
+        let subject = fill(w.subject, &pairs);
+        let heading = fill(w.heading, &pairs);
+        let intro = fill(w.intro, &pairs);
+        let action = (texts::account_action(lang).to_owned(), url.to_owned());
+        let footer = l.account_footer.to_owned();
+        let html = MailHtml {
+            lang: lang.code(),
+            subject: &subject,
+            heading: &heading,
+            paragraphs: std::slice::from_ref(&intro),
+            details: &[],
+            action: Some(action.clone()),
+            footer: &footer,
+        }
+        .render()
+        .map_err(|e| e.to_string())?;
+        return Ok(Rendered {
+            text: format!("{heading}\n\n{intro}\n\n{}:\n{url}\n\n-- \n{footer}\n", action.0),
+            html,
+            subject,
+            calendar: None,
+            from_name: "termin".into(),
+            reply_to: None,
+        });
+    }
     let m = p.meeting.as_ref().ok_or("a message without its meeting")?;
     let to_host = matches!(p.kind, MailKind::HostBooked | MailKind::SeatCancelled)
         || (m.organizer.email == p.to.email);

@@ -160,6 +160,26 @@ pub fn words(lang: Lang, kind: MailKind) -> Words {
             "Hallo {name}, wir erinnern Sie an den Termin „{title}“ mit {other}.",
         ),
         (_, QuickMail) => ("{title}", "{title}", ""),
+        (Lang::En, Welcome) => (
+            "{other} added you to termin",
+            "Welcome to termin",
+            "Hello {name}, {other} added you to their team's scheduling on termin. Choose a password to log in; the link works for 7 days and only once.",
+        ),
+        (Lang::De, Welcome) => (
+            "{other} hat Sie zu termin hinzugefügt",
+            "Willkommen bei termin",
+            "Hallo {name}, {other} hat Sie zur Terminplanung des Teams auf termin hinzugefügt. Legen Sie ein Passwort fest, um sich anzumelden; der Link gilt 7 Tage und nur einmal.",
+        ),
+        (Lang::En, PasswordReset) => (
+            "Choose a new termin password",
+            "Choose a new password",
+            "Hello {name}, someone asked to reset the password of your termin account. If it was you, choose a new one; the link works for an hour and only once. If it was not you, ignore this message: your password stays as it is.",
+        ),
+        (Lang::De, PasswordReset) => (
+            "Neues Passwort für termin festlegen",
+            "Neues Passwort festlegen",
+            "Hallo {name}, jemand hat angefordert, das Passwort Ihres termin-Kontos zurückzusetzen. Wenn Sie es waren, legen Sie ein neues fest; der Link gilt eine Stunde und nur einmal. Wenn nicht, ignorieren Sie diese Nachricht: Ihr Passwort bleibt unverändert.",
+        ),
     };
     Words {
         subject,
@@ -178,6 +198,7 @@ pub struct Labels {
     pub manage: &'static str,
     pub footer: &'static str,
     pub quick_footer: &'static str,
+    pub account_footer: &'static str,
 }
 
 pub fn labels(lang: Lang) -> Labels {
@@ -191,6 +212,7 @@ pub fn labels(lang: Lang) -> Labels {
             manage: "See, move or cancel your booking",
             footer: "Sent by termin on behalf of {organizer}.",
             quick_footer: "Sent by {organizer} through termin. Reply to this message to answer them.",
+            account_footer: "Sent by termin. Never share this link: it lets whoever has it into your account.",
         },
         Lang::De => Labels {
             when: "Wann",
@@ -201,6 +223,15 @@ pub fn labels(lang: Lang) -> Labels {
             manage: "Buchung ansehen, verschieben oder absagen",
             footer: "Gesendet von termin im Auftrag von {organizer}.",
             quick_footer: "Gesendet von {organizer} über termin. Antworten Sie auf diese Nachricht, um zu antworten.",
+            account_footer: "Gesendet von termin. Geben Sie diesen Link nie weiter: Wer ihn hat, gelangt in Ihr Konto.",
         },
+    }
+}
+
+/// The button of a message that carries a link into the account.
+pub fn account_action(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Choose your password",
+        Lang::De => "Passwort festlegen",
     }
 }

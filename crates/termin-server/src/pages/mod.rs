@@ -8,6 +8,7 @@
 
 mod booking;
 mod calendar;
+mod dashboard;
 mod form;
 mod manage;
 mod personal;
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use self::view::{CSS, JS};
+use self::view::{CSS, DASHBOARD_JS, JS};
 use crate::state::AppState;
 
 /// The pages' routes. `/{userSlug}` and `/{userSlug}/{meetingTypeSlug}` sit beside the API's
@@ -33,6 +34,11 @@ pub fn router() -> Router<AppState> {
             "/assets/booking.js",
             get(|| async { asset(JS, "text/javascript") }),
         )
+        .route(
+            "/assets/dashboard.js",
+            get(|| async { asset(DASHBOARD_JS, "text/javascript") }),
+        )
+        .merge(dashboard::router())
         .route("/{user}", get(personal::page))
         .route(
             "/{user}/{meeting_type}",

@@ -11,12 +11,13 @@ use termin_service::ServiceError;
 
 pub const CSS: &str = include_str!("../../assets/termin.css");
 pub const JS: &str = include_str!("../../assets/booking.js");
+pub const DASHBOARD_JS: &str = include_str!("../../assets/dashboard.js");
 
 /// A short hash of the assets, so their URLs change when they do and browsers may keep them.
 fn asset_version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| {
-        let digest = Sha256::digest(format!("{CSS}{JS}"));
+        let digest = Sha256::digest(format!("{CSS}{JS}{DASHBOARD_JS}"));
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()
     })
 }
@@ -29,6 +30,8 @@ pub struct Layout {
     /// CSS custom properties for the host's own colours (`useCustomColors`).
     pub colors: Option<String>,
     pub script: bool,
+    /// A dashboard page: `dashboard.js` (copy buttons) instead of the booking script.
+    pub dashboard: bool,
 }
 
 impl Layout {
@@ -39,7 +42,14 @@ impl Layout {
             version: asset_version(),
             colors: None,
             script: false,
+            dashboard: false,
         }
+    }
+
+    /// A dashboard page's layout.
+    pub fn dashboard(mut self) -> Self {
+        self.dashboard = true;
+        self
     }
 
     /// The host's colours, when they chose their own. Text on the primary colour is white or

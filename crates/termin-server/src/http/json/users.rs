@@ -78,6 +78,7 @@ mod tests {
             company_id: CompanyId::new(),
             created_at: "2030-01-01T00:00:00Z".parse().unwrap(),
             updated_at: "2030-01-02T03:04:05.06Z".parse().unwrap(),
+            deactivated: false,
         };
         let service = serde_json::to_value(&view).unwrap();
         assert_eq!(serde_json::to_value(UserView::from(view)).unwrap(), service);

@@ -1,0 +1,28 @@
+// termin's dashboard: copy buttons for secrets and links. Every page works without this
+// script; it only saves selecting and copying by hand.
+"use strict";
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source) return;
+  var text = source.textContent.trim();
+  var done = function () {
+    var label = button.textContent;
+    button.textContent = "Copied";
+    setTimeout(function () { button.textContent = label; }, 2000);
+  };
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    navigator.clipboard.writeText(text).then(done, function () { select(source); });
+  } else {
+    select(source);
+  }
+});
+function select(node) {
+  var range = document.createRange();
+  range.selectNodeContents(node);
+  var selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
+document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });

@@ -1,0 +1,106 @@
+//! GDPR export (owners and admins): everything the company holds about a member or an e-mail
+//! address, as a JSON file, through the same use case as `POST /v4/gdpr/export`.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use termin_domain::validate::Email;
+use termin_service::gdpr::{self, Subject};
+use termin_service::ServiceError;
+
+use super::{field, outcome, posted, viewer, Nav, Outcome, Section, Viewer};
+use crate::pages::view::{failure, message, Layout, Page};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "dash_export.html")]
+struct ExportView {
+    layout: Layout,
+    nav: Nav,
+    subject: String,
+    error: Option<String>,
+}
+
+fn require_admin(v: &Viewer) -> Result<(), Response> {
+    if v.is_admin() {
+        return Ok(());
+    }
+    Err(message(
+        StatusCode::FORBIDDEN,
+        "Not allowed",
+        "Only the company's owner and admins export personal data.",
+        Some(("/dashboard".into(), "Back to the dashboard".into())),
+    ))
+}
+
+fn render(v: &Viewer, status: StatusCode, subject: String, error: Option<String>) -> Response {
+    Page::with_status(
+        status,
+        &ExportView {
+            layout: Layout::new("GDPR export · termin").dashboard(),
+            nav: v.nav(Section::Export),
+            subject,
+            error,
+        },
+    )
+    .into_response()
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let v = match viewer(&state, &headers, &uri).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    if let Err(page) = require_admin(&v) {
+        return page;
+    }
+    render(&v, StatusCode::OK, String::new(), None)
+}
+
+pub async fn download(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    if let Err(page) = require_admin(&v) {
+        return page;
+    }
+    let typed = field(&fields, "subject").unwrap_or_default().trim().to_owned();
+    let subject = if let Ok(id) = typed.parse() {
+        Ok(Subject::User(id))
+    } else {
+        Email::parse(&typed)
+            .map(Subject::Email)
+            .map_err(|_| ServiceError::field("subject", "must be a member's id or an e-mail address"))
+    };
+    let result = match subject {
+        Ok(s) => gdpr::export(&state.service, &v.caller, &s).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(data) => {
+            let body = match serde_json::to_vec_pretty(&data) {
+                Ok(b) => b,
+                Err(e) => return failure(ServiceError::internal(e)),
+            };
+            let mut response = (StatusCode::OK, body).into_response();
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"termin-gdpr-export.json\""),
+            );
+            response
+        }
+        Err(ServiceError::NotFound(m)) => render(&v, StatusCode::NOT_FOUND, typed, Some(m.into_owned())),
+        Err(e) => match outcome(e) {
+            Outcome::Page(page) => page,
+            Outcome::Fields(errors) => {
+                let text = errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+                render(&v, StatusCode::BAD_REQUEST, typed, Some(text))
+            }
+        },
+    }
+}

@@ -1,0 +1,360 @@
+//! The dashboard: where owners, admins and members run termin from a browser. Server-rendered
+//! like the booking pages, from the same layout, style sheet and service layer; every action is
+//! a form post that works without script (`dashboard.js` only adds copy buttons).
+//!
+//! A page's caller is the logged-in user of the session cookie. Every form carries the
+//! session's CSRF token in a hidden field, checked by the same rule as the API's
+//! `x-csrf-token` header; a form without it is refused. Every answer is `no-store`.
+
+mod account;
+mod availability;
+mod credentials;
+mod export;
+mod members;
+
+use askama::Template;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use termin_domain::credential::PlainSessionSecret;
+use termin_domain::principal::Principal;
+use termin_domain::tenancy::Plan;
+use termin_service::authenticate::{authenticate, ActingUserRule, Presented, SessionLimits};
+use termin_service::{ServiceError, UserRecord};
+
+use super::view::{self, message, Layout, Page};
+use crate::http::cookie::{session_cookie, SESSION_COOKIE};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", axum::routing::post(account::logout))
+        .route(
+            "/logout/everywhere",
+            axum::routing::post(account::logout_everywhere),
+        )
+        .route("/reset", get(account::reset_page).post(account::reset))
+        .route(
+            "/password/{token}",
+            get(account::password_page).post(account::set_password),
+        )
+        .route(
+            "/setup/{token}",
+            get(account::setup_page).post(account::setup),
+        )
+        .route("/dashboard", get(account::home))
+        .route(
+            "/dashboard/api",
+            get(credentials::tokens_page).post(credentials::create_token),
+        )
+        .route(
+            "/dashboard/api/tokens/{id}/revoke",
+            get(credentials::revoke_token_page).post(credentials::revoke_token),
+        )
+        .route(
+            "/dashboard/settings/api-keys",
+            get(credentials::keys_page).post(credentials::create_key),
+        )
+        .route(
+            "/dashboard/settings/api-keys/{id}/{action}",
+            get(credentials::change_key_page).post(credentials::change_key),
+        )
+        .route(
+            "/dashboard/members",
+            get(members::list_page).post(members::invite),
+        )
+        .route("/dashboard/members/{id}", get(members::detail_page))
+        .route(
+            "/dashboard/members/{id}/{action}",
+            get(members::confirm_page).post(members::change),
+        )
+        .route(
+            "/dashboard/availability",
+            get(availability::page).post(availability::save),
+        )
+        .route(
+            "/dashboard/export",
+            get(export::page).post(export::download),
+        );
+    pages.layer(axum::middleware::map_response(view::no_store))
+}
+
+/// The dashboard's sections, for the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Api,
+    ApiKeys,
+    Members,
+    Availability,
+    Export,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every dashboard page shows around its content.
+pub struct Nav {
+    pub name: String,
+    pub email: String,
+    pub csrf: String,
+    pub links: Vec<NavLink>,
+}
+
+/// The logged-in user a dashboard page is for.
+pub struct Viewer {
+    pub caller: Principal,
+    pub user: UserRecord,
+    pub plan: Plan,
+    pub csrf: String,
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.caller.is_admin()
+    }
+
+    /// Whether the company's plan has Platform API Keys and this user may manage them.
+    pub fn manages_api_keys(&self) -> bool {
+        self.is_admin() && self.plan.allows_api_keys()
+    }
+
+    pub fn nav(&self, current: Section) -> Nav {
+        let mut links = vec![
+            (Section::Home, "/dashboard", "Overview"),
+            (Section::Availability, "/dashboard/availability", "Availability"),
+            (Section::Api, "/dashboard/api", "Integrations → API"),
+        ];
+        if self.manages_api_keys() {
+            links.push((
+                Section::ApiKeys,
+                "/dashboard/settings/api-keys",
+                "Settings → API keys",
+            ));
+        }
+        if self.is_admin() {
+            links.push((Section::Members, "/dashboard/members", "Members"));
+            links.push((Section::Export, "/dashboard/export", "GDPR export"));
+        }
+        Nav {
+            name: self.user.full_name(),
+            email: self.user.email.clone(),
+            csrf: self.csrf.clone(),
+            links: links
+                .into_iter()
+                .map(|(s, href, label)| NavLink {
+                    href,
+                    label,
+                    current: s == current,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn zone(&self) -> TimeZone {
+        TimeZone::get(&self.user.timezone).unwrap_or(TimeZone::UTC)
+    }
+
+    /// A moment as this user reads it: "3 Dec 2026, 10:00".
+    pub fn time(&self, t: Timestamp) -> String {
+        t.to_zoned_datetime(self.zone())
+            .strftime("%-d %b %Y, %H:%M")
+            .to_string()
+    }
+
+    pub fn time_opt(&self, t: Option<Timestamp>, none: &str) -> String {
+        t.map(|t| self.time(t)).unwrap_or_else(|| none.to_owned())
+    }
+}
+
+/// The page a request without a working session gets: the login form, then back here.
+fn to_login(uri: &Uri) -> Response {
+    let next = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/dashboard");
+    Redirect::to(&format!("/login?{}", view::query(&[("next", next)]))).into_response()
+}
+
+/// The viewer of a page (a `GET`), or the way to the login form.
+pub async fn viewer(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Viewer, Response> {
+    identify(state, headers, uri, None).await
+}
+
+/// The viewer of a posted form and its fields. The form must carry the session's CSRF token in
+/// `csrf`; without it the post is refused (403) and nothing happens.
+pub async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<(Viewer, Vec<(String, String)>), Response> {
+    let Some(fields) = view::form(body) else {
+        return Err(view::unreadable_form());
+    };
+    let csrf = field(&fields, "csrf").unwrap_or_default().to_owned();
+    let viewer = identify(state, headers, uri, Some(&csrf)).await?;
+    Ok((viewer, fields))
+}
+
+async fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    csrf: Option<&str>,
+) -> Result<Viewer, Response> {
+    let Some(cookie) = session_cookie(headers) else {
+        return Err(to_login(uri));
+    };
+    let limits = session_limits(state);
+    let presented = Presented::Session {
+        cookie,
+        csrf,
+        unsafe_method: csrf.is_some(),
+    };
+    let principal = match authenticate(
+        &state.service,
+        presented,
+        None,
+        ActingUserRule {
+            owner_fallback: false,
+        },
+        limits,
+    )
+    .await
+    {
+        Ok(a) => a.principal,
+        Err(ServiceError::Unauthenticated(_)) => return Err(to_login(uri)),
+        Err(ServiceError::Forbidden(_)) => {
+            return Err(view::message(
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "The form was sent without the security code of your session, so nothing was changed. Go back, reload the page and send it again.",
+                Some(("/dashboard".into(), "Back to the dashboard".into())),
+            ))
+        }
+        Err(e) => return Err(view::failure(e)),
+    };
+    let user = termin_service::users::get_user(&state.service, principal.company_id, principal.user_id)
+        .await
+        .map_err(view::failure)?;
+    let company = termin_service::companies::get_company(&state.service, principal.company_id)
+        .await
+        .map_err(view::failure)?;
+    let csrf = PlainSessionSecret::from_cookie(cookie)
+        .map(|s| s.csrf_token())
+        .unwrap_or_default();
+    Ok(Viewer {
+        caller: principal,
+        user,
+        plan: company.plan,
+        csrf,
+    })
+}
+
+pub fn session_limits(state: &AppState) -> SessionLimits {
+    SessionLimits {
+        idle: state.config.session_idle_timeout,
+        absolute: state.config.session_absolute_timeout,
+    }
+}
+
+/// The session cookie: set to `value` for `max_age_secs`, or cleared with an empty value and 0.
+pub fn session_cookie_header(state: &AppState, value: &str, max_age_secs: u64) -> (header::HeaderName, String) {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    (
+        header::SET_COOKIE,
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"),
+    )
+}
+
+/// The first value of a form field.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Every value of a repeated form field (checkboxes).
+pub fn all<'a>(fields: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// A use case's answer on a dashboard form: invalid input goes back to the form, with the
+/// message by each field; any other refusal is a page of its own.
+pub enum Outcome {
+    Fields(Vec<(String, String)>),
+    Page(Response),
+}
+
+pub fn outcome(e: ServiceError) -> Outcome {
+    match e {
+        ServiceError::Invalid { message, fields } => {
+            let mut errors: Vec<(String, String)> = fields
+                .into_iter()
+                .map(|f| (f.field, f.message))
+                .collect();
+            if errors.is_empty() {
+                errors.push((String::new(), message.to_string()));
+            }
+            Outcome::Fields(errors)
+        }
+        other => Outcome::Page(view::failure(other)),
+    }
+}
+
+/// The message for `name` among a form's errors.
+pub fn error_for(errors: &[(String, String)], name: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// A confirmation step before something that cannot be undone (it works without script).
+#[derive(Template)]
+#[template(path = "dash_confirm.html")]
+pub struct Confirm {
+    pub layout: Layout,
+    pub nav: Nav,
+    pub heading: String,
+    pub text: String,
+    pub action: String,
+    pub button: String,
+    pub danger: bool,
+    pub back: String,
+}
+
+impl Confirm {
+    pub fn page(self) -> Response {
+        Page::render(&self).into_response()
+    }
+}
+
+/// A path's id, or a "not found" page.
+pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Response> {
+    raw.parse().map_err(|_| {
+        message(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            &format!("There is no such {what}."),
+            Some(("/dashboard".into(), "Back to the dashboard".into())),
+        )
+    })
+}
