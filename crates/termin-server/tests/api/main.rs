@@ -15,6 +15,7 @@ mod connections;
 mod contacts;
 mod corrections;
 mod credentials;
+mod dashboard;
 mod errors;
 mod mail;
 mod matrix;

@@ -46,7 +46,7 @@ pub fn booking(mt: &Value, start: Timestamp, email: &str) -> Value {
     json!({"meetingTypeId": mt["id"], "start": start.to_string(), "attendee": {"email": email, "firstname": "Ada", "lastname": "Guest"}})
 }
 
-fn starts(body: &Value) -> Vec<String> {
+pub fn starts(body: &Value) -> Vec<String> {
     body["dates"]
         .as_array()
         .unwrap()

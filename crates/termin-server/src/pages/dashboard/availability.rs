@@ -262,13 +262,14 @@ async fn preview(
         let z = t.to_zoned_datetime(tz.clone());
         let day = z.strftime("%A, %-d %B").to_string();
         let time = z.strftime("%H:%M").to_string();
+        let shown = days.len();
         match days.last_mut() {
             Some((d, times)) if *d == day => {
                 if times.len() < PREVIEW_TIMES_A_DAY {
                     times.push(time);
                 }
             }
-            _ if days.len() == PREVIEW_DAYS_SHOWN => break,
+            _ if shown == PREVIEW_DAYS_SHOWN => break,
             _ => days.push((day, vec![time])),
         }
     }
