@@ -26,3 +26,11 @@ function select(node) {
   selection.addRange(range);
 }
 document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
+// A new workspace starts in the browser's own time zone, when the list has it.
+document.querySelectorAll("select[data-detect-zone]").forEach(function (select) {
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  for (var i = 0; i < select.options.length; i++) {
+    if (select.options[i].text === zone) { select.selectedIndex = i; return; }
+  }
+});

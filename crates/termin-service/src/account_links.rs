@@ -38,7 +38,12 @@ fn password_url(svc: &Service, token: &str) -> String {
     format!("{}/password/{token}", svc.public_url)
 }
 
-fn new_link(purpose: Purpose, user: Option<UserId>, at: Timestamp, life: SignedDuration) -> AccountLinkRecord {
+fn new_link(
+    purpose: Purpose,
+    user: Option<UserId>,
+    at: Timestamp,
+    life: SignedDuration,
+) -> AccountLinkRecord {
     AccountLinkRecord {
         id: uuid::Uuid::now_v7(),
         purpose,
@@ -151,9 +156,16 @@ pub async fn invite(svc: &Service, caller: &Principal, mut new: NewUser) -> Serv
     let inviter = users::find_present(&mut tx, caller.company_id, caller.user_id)
         .await?
         .ok_or_else(|| ServiceError::unauthorized("The acting user no longer exists"))?;
-    let user = insert_user(&mut tx, caller.company_id, &new, None, &StarterKit::default(), at)
-        .await?
-        .user;
+    let user = insert_user(
+        &mut tx,
+        caller.company_id,
+        &new,
+        None,
+        &StarterKit::default(),
+        at,
+    )
+    .await?
+    .user;
     let link = new_link(
         Purpose::Invitation,
         Some(user.id),
@@ -183,8 +195,13 @@ pub async fn request_reset(svc: &Service, email: &str) -> ServiceResult<()> {
         return Ok(());
     };
     if user.deactivated_at.is_some()
-        || stored::count_since(&mut tx, user.id, Purpose::Reset, at - SignedDuration::from_hours(1))
-            .await?
+        || stored::count_since(
+            &mut tx,
+            user.id,
+            Purpose::Reset,
+            at - SignedDuration::from_hours(1),
+        )
+        .await?
             >= RESETS_PER_HOUR as i64
     {
         return Ok(());
@@ -200,7 +217,13 @@ pub async fn request_reset(svc: &Service, email: &str) -> ServiceResult<()> {
     let mut batch = Batch::new();
     termin_storage::mail::insert(
         &mut batch,
-        &account_mail(MailKind::PasswordReset, &user, None, &password_url(svc, &token), at)?,
+        &account_mail(
+            MailKind::PasswordReset,
+            &user,
+            None,
+            &password_url(svc, &token),
+            at,
+        )?,
     );
     tx.commit_with(batch).await?;
     Ok(())
@@ -209,11 +232,21 @@ pub async fn request_reset(svc: &Service, email: &str) -> ServiceResult<()> {
 /// Whose password a link sets, for the page that asks for it.
 pub async fn password_link_user(svc: &Service, token: &str) -> ServiceResult<UserRecord> {
     let mut conn = svc.db.conn().await?;
-    let link = usable(&mut conn, token, &[Purpose::Invitation, Purpose::Reset], svc.now()).await?;
-    let user = users::find_any(&mut conn, link.user_id.ok_or_else(|| ServiceError::not_found(LINK_INVALID))?)
-        .await?
-        .filter(|u| u.removed_at.is_none() && u.deactivated_at.is_none())
-        .ok_or_else(|| ServiceError::not_found(LINK_INVALID))?;
+    let link = usable(
+        &mut conn,
+        token,
+        &[Purpose::Invitation, Purpose::Reset],
+        svc.now(),
+    )
+    .await?;
+    let user = users::find_any(
+        &mut conn,
+        link.user_id
+            .ok_or_else(|| ServiceError::not_found(LINK_INVALID))?,
+    )
+    .await?
+    .filter(|u| u.removed_at.is_none() && u.deactivated_at.is_none())
+    .ok_or_else(|| ServiceError::not_found(LINK_INVALID))?;
     Ok(user)
 }
 

@@ -470,8 +470,7 @@ pub async fn removal_consequence(
     let user = users::find_present(&mut conn, caller.company_id, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
-    let live_tokens =
-        termin_storage::tokens::count_live_for_user(&mut conn, id, svc.now()).await?;
+    let live_tokens = termin_storage::tokens::count_live_for_user(&mut conn, id, svc.now()).await?;
     Ok(Consequence { user, live_tokens })
 }
 

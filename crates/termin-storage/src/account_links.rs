@@ -90,7 +90,10 @@ pub async fn insert(tx: &mut Tx, link: &AccountLinkRecord, token: SecretHash) ->
 }
 
 /// The link with this token, if any (used or not).
-pub async fn find(conn: &mut AnyConnection, token: SecretHash) -> Result<Option<AccountLinkRecord>> {
+pub async fn find(
+    conn: &mut AnyConnection,
+    token: SecretHash,
+) -> Result<Option<AccountLinkRecord>> {
     let row = sqlx::query("SELECT * FROM account_links WHERE token_hash = $1")
         .bind(token.to_hex())
         .fetch_optional(conn)
@@ -101,11 +104,12 @@ pub async fn find(conn: &mut AnyConnection, token: SecretHash) -> Result<Option<
 /// Marks a link used; `false` when it was used already (a second request racing the first).
 pub async fn use_once(tx: &mut Tx, id: uuid::Uuid, at: Timestamp) -> Result<bool> {
     let conn: &mut AnyConnection = tx;
-    let done = sqlx::query("UPDATE account_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(ms(at))
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE account_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(ms(at))
+            .bind(id.to_string())
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -119,7 +119,8 @@ pub async fn list_for_company(
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM api_keys k WHERE k.company_id = $1 \
          ORDER BY CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.created_at DESC, k.id \
-         LIMIT {}", crate::tokens::LIST_LIMIT
+         LIMIT {}",
+        crate::tokens::LIST_LIMIT
     )))
     .bind(company.to_string())
     .fetch_all(conn)

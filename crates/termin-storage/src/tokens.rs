@@ -163,7 +163,11 @@ pub async fn revoke(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<bool> {
 pub const LIST_LIMIT: i64 = 100;
 
 /// How many of a user's tokens are neither revoked nor expired at `now`.
-pub async fn count_live_for_user(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<i64> {
+pub async fn count_live_for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+    now: Timestamp,
+) -> Result<i64> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)",

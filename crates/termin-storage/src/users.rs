@@ -360,7 +360,12 @@ pub async fn lock(tx: &mut crate::Tx, id: UserId) -> Result<()> {
 }
 
 /// Sets a present user's password (already hashed).
-pub async fn set_password_hash(tx: &mut Tx, id: UserId, hash: &str, now: Timestamp) -> Result<bool> {
+pub async fn set_password_hash(
+    tx: &mut Tx,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<bool> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;
     let done = sqlx::query(

@@ -173,7 +173,11 @@ pub fn render(record: &MailRecord) -> Result<Rendered, String> {
         });
     }
     if let Some(url) = p.link.as_deref() {
-        let inviter = p.from.as_ref().map(|f| one_line(&f.name)).unwrap_or_default();
+        let inviter = p
+            .from
+            .as_ref()
+            .map(|f| one_line(&f.name))
+            .unwrap_or_default();
         let pairs = [("name", name.as_str()), ("other", inviter.as_str())];
         let w = words(lang, p.kind);
         let subject = fill(w.subject, &pairs);
@@ -193,7 +197,10 @@ pub fn render(record: &MailRecord) -> Result<Rendered, String> {
         .render()
         .map_err(|e| e.to_string())?;
         return Ok(Rendered {
-            text: format!("{heading}\n\n{intro}\n\n{}:\n{url}\n\n-- \n{footer}\n", action.0),
+            text: format!(
+                "{heading}\n\n{intro}\n\n{}:\n{url}\n\n-- \n{footer}\n",
+                action.0
+            ),
             html,
             subject,
             calendar: None,

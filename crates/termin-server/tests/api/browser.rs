@@ -26,18 +26,18 @@ use crate::smtp::free_port;
 /// The visitor's zone: the browser runs in it (the host is in Europe/Berlin).
 const VISITOR_ZONE: &str = "America/Los_Angeles";
 
-fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var("TERMIN_TEST_REQUIRE_BROWSER").as_deref() == Ok("1")
 }
 
 /// A ChromeDriver process on a free port, with the browser in [`VISITOR_ZONE`].
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let present = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
             .iter()
             .all(|p| std::path::Path::new(p).exists());
@@ -67,7 +67,7 @@ impl Driver {
         Some(Self { child, port })
     }
 
-    async fn browser(&self, script: bool) -> Client {
+    pub(crate) async fn browser(&self, script: bool) -> Client {
         let mut options = json!({
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -158,7 +158,7 @@ impl Site {
 }
 
 /// axe-core's source, or `None` (with a note) where it is not installed.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("TERMIN_AXE_CORE")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -180,7 +180,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// The page's WCAG 2.1 AA violations, as axe-core reports them.
-async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
     let script = format!(
         "const done = arguments[arguments.length - 1];\n{axe}\n\
          axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\
@@ -196,7 +196,7 @@ async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
 }
 
 /// Checks the page with axe-core (when installed) and saves its screenshots (when asked).
-async fn look_at(client: &Client, axe: Option<&str>, name: &str) {
+pub(crate) async fn look_at(client: &Client, axe: Option<&str>, name: &str) {
     if let Some(axe) = axe {
         let violations = axe_violations(client, axe).await;
         assert!(violations.is_empty(), "{name}: {violations:#?}");
@@ -215,7 +215,7 @@ async fn look_at(client: &Client, axe: Option<&str>, name: &str) {
 }
 
 /// Waits until `css` matches an element, and returns it.
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -225,7 +225,7 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 /// The text of `css`, once it is there (a page being replaced is read again).
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(text) = wait_for(client, css).await.text().await {
@@ -238,7 +238,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 
 /// Clicks what loads a new page (a link or a form's button) and waits until the browser is on
 /// it.
-async fn navigate(client: &Client, css: &str) {
+pub(crate) async fn navigate(client: &Client, css: &str) {
     let before = client.current_url().await.unwrap();
     wait_for(client, css).await.click().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -249,7 +249,7 @@ async fn navigate(client: &Client, css: &str) {
     wait_for(client, "footer").await;
 }
 
-async fn href(client: &Client, css: &str) -> Vec<String> {
+pub(crate) async fn href(client: &Client, css: &str) -> Vec<String> {
     let mut out = Vec::new();
     for e in client.find_all(Locator::Css(css)).await.unwrap() {
         out.extend(e.attr("href").await.unwrap());
@@ -310,7 +310,7 @@ async fn pick_a_time(client: &Client, script: bool) -> String {
     times[0].clone()
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let e = wait_for(client, css).await;
     e.clear().await.unwrap();
     e.send_keys(text).await.unwrap();

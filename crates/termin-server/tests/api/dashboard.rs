@@ -25,7 +25,12 @@ pub async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> TestRespon
     app.send(req.body(Body::empty()).unwrap()).await
 }
 
-pub async fn form(app: &TestApp, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> TestResponse {
+pub async fn form(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+) -> TestResponse {
     let mut body = form_urlencoded::Serializer::new(String::new());
     for (k, v) in fields {
         body.append_pair(k, v);
@@ -54,7 +59,11 @@ pub fn text_by_id(html: &str, id: &str) -> Option<String> {
     let rest = &html[start..];
     let open = rest.find('>')? + 1;
     let close = rest[open..].find('<')?;
-    Some(rest[open..open + close].replace("&#38;", "&").replace("&amp;", "&"))
+    Some(
+        rest[open..open + close]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
 }
 
 async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing(app: TestApp) {
@@ -62,20 +71,48 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing(app: TestA
     let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
     let before = app.state.service.clone();
     let count = |svc: termin_service::Service| async move {
-        termin_service::credentials::list_pats(&svc, c.member.user.id).await.unwrap().len()
+        termin_service::credentials::list_pats(&svc, c.member.user.id)
+            .await
+            .unwrap()
+            .len()
     };
     let n = count(before.clone()).await;
-    let refused = form(&app, "/dashboard/api", Some(&cookie), &[("name", "sneaky"), ("expiresInDays", "30")]).await;
+    let refused = form(
+        &app,
+        "/dashboard/api",
+        Some(&cookie),
+        &[("name", "sneaky"), ("expiresInDays", "30")],
+    )
+    .await;
     refused.assert_status(403);
-    assert!(refused.text.contains("This form has expired"), "{}", refused.text);
-    let wrong = form(&app, "/dashboard/api", Some(&cookie), &[("csrf", "0000"), ("name", "sneaky")]).await;
+    assert!(
+        refused.text.contains("This form has expired"),
+        "{}",
+        refused.text
+    );
+    let wrong = form(
+        &app,
+        "/dashboard/api",
+        Some(&cookie),
+        &[("csrf", "0000"), ("name", "sneaky")],
+    )
+    .await;
     wrong.assert_status(403);
-    assert_eq!(count(before.clone()).await, n, "a refused form wrote nothing");
+    assert_eq!(
+        count(before.clone()).await,
+        n,
+        "a refused form wrote nothing"
+    );
     let made = form(
         &app,
         "/dashboard/api",
         Some(&cookie),
-        &[("csrf", &csrf), ("name", "my script"), ("expiresInDays", "30"), ("scopes", "contacts")],
+        &[
+            ("csrf", &csrf),
+            ("name", "my script"),
+            ("expiresInDays", "30"),
+            ("scopes", "contacts"),
+        ],
     )
     .await;
     made.assert_status(201);
@@ -95,30 +132,60 @@ async fn without_a_session_a_page_leads_to_the_login_and_back(app: TestApp) {
     let c = app.company(Plan::Platform).await;
     let r = page(&app, "/dashboard/members?page=2", None).await;
     r.assert_status(303);
-    assert_eq!(location(&r), "/login?next=%2Fdashboard%2Fmembers%3Fpage%3D2");
+    assert_eq!(
+        location(&r),
+        "/login?next=%2Fdashboard%2Fmembers%3Fpage%3D2"
+    );
     let login = page(&app, &location(&r), None).await;
     login.assert_status(200);
-    assert!(login.text.contains("name=\"next\" value=\"/dashboard/members?page=2\""));
-    let bad = form(&app, "/login", None, &[("email", &c.member.user.email), ("password", "wrong password")]).await;
+    assert!(login
+        .text
+        .contains("name=\"next\" value=\"/dashboard/members?page=2\""));
+    let bad = form(
+        &app,
+        "/login",
+        None,
+        &[
+            ("email", &c.member.user.email),
+            ("password", "wrong password"),
+        ],
+    )
+    .await;
     bad.assert_status(401);
     assert!(bad.text.contains("do not match"));
     let ok = form(
         &app,
         "/login",
         None,
-        &[("email", &c.admin.user.email), ("password", "correct horse battery"), ("next", "/dashboard/members?page=2")],
+        &[
+            ("email", &c.admin.user.email),
+            ("password", "correct horse battery"),
+            ("next", "/dashboard/members?page=2"),
+        ],
     )
     .await;
     ok.assert_status(303);
     assert_eq!(location(&ok), "/dashboard/members?page=2");
-    let set = ok.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let set = ok
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     // Only paths of this site: never another host.
     let away = form(
         &app,
         "/login",
         None,
-        &[("email", &c.admin.user.email), ("password", "correct horse battery"), ("next", "//evil.example/")],
+        &[
+            ("email", &c.admin.user.email),
+            ("password", "correct horse battery"),
+            ("next", "//evil.example/"),
+        ],
     )
     .await;
     assert_eq!(location(&away), "/dashboard");
@@ -131,16 +198,27 @@ async fn members_see_neither_api_keys_nor_members(app: TestApp) {
     home.assert_status(200);
     assert!(!home.text.contains("/dashboard/settings/api-keys"));
     assert!(!home.text.contains("/dashboard/members"));
-    for path in ["/dashboard/settings/api-keys", "/dashboard/members", "/dashboard/export"] {
+    for path in [
+        "/dashboard/settings/api-keys",
+        "/dashboard/members",
+        "/dashboard/export",
+    ] {
         page(&app, path, Some(&cookie)).await.assert_status(403);
     }
-    form(&app, "/dashboard/settings/api-keys", Some(&cookie), &[("csrf", &csrf), ("name", "x"), ("expiresInDays", "30")])
-        .await
-        .assert_status(403);
+    form(
+        &app,
+        "/dashboard/settings/api-keys",
+        Some(&cookie),
+        &[("csrf", &csrf), ("name", "x"), ("expiresInDays", "30")],
+    )
+    .await
+    .assert_status(403);
     let (admin, _) = cookie_of(&app.session(&c.admin.user).await);
     let home = page(&app, "/dashboard", Some(&admin)).await;
     assert!(home.text.contains("/dashboard/settings/api-keys"));
-    page(&app, "/dashboard/settings/api-keys", Some(&admin)).await.assert_status(200);
+    page(&app, "/dashboard/settings/api-keys", Some(&admin))
+        .await
+        .assert_status(200);
 }
 
 async fn removing_a_member_says_what_ends_and_ends_it(app: TestApp) {
@@ -148,57 +226,115 @@ async fn removing_a_member_says_what_ends_and_ends_it(app: TestApp) {
     let (admin, csrf) = cookie_of(&app.session(&c.admin.user).await);
     let (member_cookie, _) = cookie_of(&app.session(&c.member.user).await);
     let id = c.member.user.id.to_string();
-    let confirm = page(&app, &format!("/dashboard/members/{id}/remove"), Some(&admin)).await;
+    let confirm = page(
+        &app,
+        &format!("/dashboard/members/{id}/remove"),
+        Some(&admin),
+    )
+    .await;
     confirm.assert_status(200);
-    assert!(confirm.text.contains("Their 1 token stops working now."), "{}", confirm.text);
-    app.get("/v4/user/me", &c.member.auth()).await.assert_status(200);
-    let done = form(&app, &format!("/dashboard/members/{id}/remove"), Some(&admin), &[("csrf", &csrf)]).await;
+    assert!(
+        confirm.text.contains("Their 1 token stops working now."),
+        "{}",
+        confirm.text
+    );
+    app.get("/v4/user/me", &c.member.auth())
+        .await
+        .assert_status(200);
+    let done = form(
+        &app,
+        &format!("/dashboard/members/{id}/remove"),
+        Some(&admin),
+        &[("csrf", &csrf)],
+    )
+    .await;
     done.assert_status(303);
-    app.get("/v4/user/me", &c.member.auth()).await.assert_status(401);
+    app.get("/v4/user/me", &c.member.auth())
+        .await
+        .assert_status(401);
     let gone = page(&app, "/dashboard", Some(&member_cookie)).await;
     gone.assert_status(303);
     assert!(location(&gone).starts_with("/login"));
     // The owner cannot be removed, nor their role changed.
     let owner = c.owner.user.id.to_string();
-    form(&app, &format!("/dashboard/members/{owner}/remove"), Some(&admin), &[("csrf", &csrf)])
-        .await
-        .assert_status(403);
-    form(&app, &format!("/dashboard/members/{owner}/role"), Some(&admin), &[("csrf", &csrf), ("role", "member")])
-        .await
-        .assert_status(403);
+    form(
+        &app,
+        &format!("/dashboard/members/{owner}/remove"),
+        Some(&admin),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(403);
+    form(
+        &app,
+        &format!("/dashboard/members/{owner}/role"),
+        Some(&admin),
+        &[("csrf", &csrf), ("role", "member")],
+    )
+    .await
+    .assert_status(403);
 }
 
 async fn an_admin_changes_a_role_and_deactivates_and_reactivates_a_member(app: TestApp) {
     let c = app.company(Plan::Platform).await;
     let (admin, csrf) = cookie_of(&app.session(&c.admin.user).await);
     let id = c.member.user.id.to_string();
-    form(&app, &format!("/dashboard/members/{id}/role"), Some(&admin), &[("csrf", &csrf), ("role", "admin")])
+    form(
+        &app,
+        &format!("/dashboard/members/{id}/role"),
+        Some(&admin),
+        &[("csrf", &csrf), ("role", "admin")],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(
+        app.get("/v4/user/me", &c.member.auth()).await.json()["role"],
+        "admin"
+    );
+    form(
+        &app,
+        &format!("/dashboard/members/{id}/deactivate"),
+        Some(&admin),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    app.get("/v4/user/me", &c.member.auth())
         .await
-        .assert_status(303);
-    assert_eq!(app.get("/v4/user/me", &c.member.auth()).await.json()["role"], "admin");
-    form(&app, &format!("/dashboard/members/{id}/deactivate"), Some(&admin), &[("csrf", &csrf)])
-        .await
-        .assert_status(303);
-    app.get("/v4/user/me", &c.member.auth()).await.assert_status(401);
+        .assert_status(401);
     let detail = page(&app, &format!("/dashboard/members/{id}"), Some(&admin)).await;
     assert!(detail.text.contains("Deactivated"));
-    form(&app, &format!("/dashboard/members/{id}/reactivate"), Some(&admin), &[("csrf", &csrf)])
+    form(
+        &app,
+        &format!("/dashboard/members/{id}/reactivate"),
+        Some(&admin),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    app.get("/v4/user/me", &c.member.auth())
         .await
-        .assert_status(303);
-    app.get("/v4/user/me", &c.member.auth()).await.assert_status(200);
+        .assert_status(200);
     // Nobody changes their own role.
     let me = c.admin.user.id.to_string();
-    form(&app, &format!("/dashboard/members/{me}/role"), Some(&admin), &[("csrf", &csrf), ("role", "member")])
-        .await
-        .assert_status(403);
+    form(
+        &app,
+        &format!("/dashboard/members/{me}/role"),
+        Some(&admin),
+        &[("csrf", &csrf), ("role", "member")],
+    )
+    .await
+    .assert_status(403);
 }
 
 async fn last_mail(app: &TestApp, kind: &str, to: &str) -> Value {
-    let mails = termin_service::mail::list_all(&app.state.service, None, 100).await.unwrap();
+    let mails = termin_service::mail::list_all(&app.state.service, None, 100)
+        .await
+        .unwrap();
     let m = mails
         .iter()
-        .filter(|m| m.kind == kind && m.recipient == to)
-        .last()
+        .rev()
+        .find(|m| m.kind == kind && m.recipient == to)
         .unwrap_or_else(|| panic!("no {kind} mail to {to}"));
     serde_json::from_str(&m.payload).unwrap()
 }
@@ -220,21 +356,67 @@ async fn a_password_reset_link_sets_a_new_password_once_and_ends_every_session(a
     let mail = last_mail(&app, "password_reset", &c.member.user.email).await;
     let link = path_of(mail["link"].as_str().unwrap());
     page(&app, &link, None).await.assert_status(200);
-    let mismatch = form(&app, &link, None, &[("password", "a new long password"), ("confirm", "another one")]).await;
+    let mismatch = form(
+        &app,
+        &link,
+        None,
+        &[
+            ("password", "a new long password"),
+            ("confirm", "another one"),
+        ],
+    )
+    .await;
     mismatch.assert_status(400);
-    let short = form(&app, &link, None, &[("password", "short"), ("confirm", "short")]).await;
+    let short = form(
+        &app,
+        &link,
+        None,
+        &[("password", "short"), ("confirm", "short")],
+    )
+    .await;
     short.assert_status(400);
-    let set = form(&app, &link, None, &[("password", "a new long password"), ("confirm", "a new long password")]).await;
+    let set = form(
+        &app,
+        &link,
+        None,
+        &[
+            ("password", "a new long password"),
+            ("confirm", "a new long password"),
+        ],
+    )
+    .await;
     set.assert_status(303);
     assert_eq!(location(&set), "/login?done=password");
     page(&app, &link, None).await.assert_status(410);
-    page(&app, "/dashboard", Some(&old_session)).await.assert_status(303);
-    let login = form(&app, "/login", None, &[("email", &c.member.user.email), ("password", "a new long password")]).await;
+    page(&app, "/dashboard", Some(&old_session))
+        .await
+        .assert_status(303);
+    let login = form(
+        &app,
+        "/login",
+        None,
+        &[
+            ("email", &c.member.user.email),
+            ("password", "a new long password"),
+        ],
+    )
+    .await;
     login.assert_status(303);
-    let old = form(&app, "/login", None, &[("email", &c.member.user.email), ("password", "correct horse battery")]).await;
+    let old = form(
+        &app,
+        "/login",
+        None,
+        &[
+            ("email", &c.member.user.email),
+            ("password", "correct horse battery"),
+        ],
+    )
+    .await;
     old.assert_status(401);
     // The mail reads as a person expects, with the link as its button.
-    let stored = termin_service::mail::list_all(&app.state.service, None, 100).await.unwrap();
+    let stored = termin_service::mail::list_all(&app.state.service, None, 100)
+        .await
+        .unwrap();
     let record = stored.iter().find(|m| m.kind == "password_reset").unwrap();
     let rendered = termin_server::mail::render(record).unwrap();
     assert_eq!(rendered.subject, "Choose a new termin password");
@@ -248,62 +430,150 @@ async fn an_invited_member_chooses_a_password_and_logs_in(app: TestApp) {
         &app,
         "/dashboard/members",
         Some(&admin),
-        &[("csrf", &csrf), ("email", "new.person@example.com"), ("givenName", "Nora"), ("familyName", "New"),
-          ("timezone", "Europe/Vienna"), ("role", "member")],
+        &[
+            ("csrf", &csrf),
+            ("email", "new.person@example.com"),
+            ("givenName", "Nora"),
+            ("familyName", "New"),
+            ("timezone", "Europe/Vienna"),
+            ("role", "member"),
+        ],
     )
     .await;
     invited.assert_status(201);
     let shown = text_by_id(&invited.text, "invite-link").expect("the link is shown");
     let mail = last_mail(&app, "welcome", "new.person@example.com").await;
     assert_eq!(mail["link"].as_str().unwrap(), shown);
-    assert!(mail["from"]["name"].as_str().unwrap().contains(&c.admin.user.given_name));
+    assert!(mail["from"]["name"]
+        .as_str()
+        .unwrap()
+        .contains(&c.admin.user.given_name));
     // The same address again is refused by the form, with the reason by the field.
     let again = form(
         &app,
         "/dashboard/members",
         Some(&admin),
-        &[("csrf", &csrf), ("email", "new.person@example.com"), ("givenName", "Nora"), ("timezone", "Europe/Vienna")],
+        &[
+            ("csrf", &csrf),
+            ("email", "new.person@example.com"),
+            ("givenName", "Nora"),
+            ("timezone", "Europe/Vienna"),
+        ],
     )
     .await;
     assert_eq!(again.status.as_u16(), 409, "{}", again.text);
-    let bad = form(&app, "/dashboard/members", Some(&admin), &[("csrf", &csrf), ("email", "nope"), ("givenName", ""), ("timezone", "Mars/Base")]).await;
+    let bad = form(
+        &app,
+        "/dashboard/members",
+        Some(&admin),
+        &[
+            ("csrf", &csrf),
+            ("email", "nope"),
+            ("givenName", ""),
+            ("timezone", "Mars/Base"),
+        ],
+    )
+    .await;
     bad.assert_status(400);
     assert!(bad.text.contains("id=\"email-error\"") && bad.text.contains("id=\"timezone-error\""));
     let link = path_of(&shown);
-    form(&app, &link, None, &[("password", "nora's own password"), ("confirm", "nora's own password")])
-        .await
-        .assert_status(303);
-    form(&app, "/login", None, &[("email", "new.person@example.com"), ("password", "nora's own password")])
-        .await
-        .assert_status(303);
+    form(
+        &app,
+        &link,
+        None,
+        &[
+            ("password", "nora's own password"),
+            ("confirm", "nora's own password"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    form(
+        &app,
+        "/login",
+        None,
+        &[
+            ("email", "new.person@example.com"),
+            ("password", "nora's own password"),
+        ],
+    )
+    .await
+    .assert_status(303);
 }
 
 async fn the_setup_link_creates_the_first_workspace_once(app: TestApp) {
     let svc = &app.state.service;
-    let url = termin_service::account_links::issue_setup_link(svc).await.unwrap().expect("an empty database");
-    let newer = termin_service::account_links::issue_setup_link(svc).await.unwrap().unwrap();
+    let url = termin_service::account_links::issue_setup_link(svc)
+        .await
+        .unwrap()
+        .expect("an empty database");
+    let newer = termin_service::account_links::issue_setup_link(svc)
+        .await
+        .unwrap()
+        .unwrap();
     // Only the newest link works.
     page(&app, &path_of(&url), None).await.assert_status(410);
     let link = path_of(&newer);
     page(&app, &link, None).await.assert_status(200);
-    let invalid = form(&app, &link, None, &[("company", ""), ("givenName", "Ada"), ("email", "ada@example.com"), ("timezone", "Europe/Berlin"), ("password", "short")]).await;
+    let invalid = form(
+        &app,
+        &link,
+        None,
+        &[
+            ("company", ""),
+            ("givenName", "Ada"),
+            ("email", "ada@example.com"),
+            ("timezone", "Europe/Berlin"),
+            ("password", "short"),
+        ],
+    )
+    .await;
     invalid.assert_status(400);
     assert!(invalid.text.contains("id=\"company-error\""));
     let done = form(
         &app,
         &link,
         None,
-        &[("company", "Ada's Agency"), ("givenName", "Ada"), ("familyName", "Lovelace"), ("email", "ada@example.com"),
-          ("timezone", "Europe/London"), ("password", "ada's long password")],
+        &[
+            ("company", "Ada's Agency"),
+            ("givenName", "Ada"),
+            ("familyName", "Lovelace"),
+            ("email", "ada@example.com"),
+            ("timezone", "Europe/London"),
+            ("password", "ada's long password"),
+        ],
     )
     .await;
     done.assert_status(303);
     page(&app, &link, None).await.assert_status(410);
-    form(&app, &link, None, &[("company", "Again"), ("givenName", "Eve"), ("email", "eve@example.com"), ("timezone", "UTC"), ("password", "eve's long password")])
+    form(
+        &app,
+        &link,
+        None,
+        &[
+            ("company", "Again"),
+            ("givenName", "Eve"),
+            ("email", "eve@example.com"),
+            ("timezone", "UTC"),
+            ("password", "eve's long password"),
+        ],
+    )
+    .await
+    .assert_status(410);
+    assert!(termin_service::account_links::issue_setup_link(svc)
         .await
-        .assert_status(410);
-    assert!(termin_service::account_links::issue_setup_link(svc).await.unwrap().is_none());
-    let login = form(&app, "/login", None, &[("email", "ada@example.com"), ("password", "ada's long password")]).await;
+        .unwrap()
+        .is_none());
+    let login = form(
+        &app,
+        "/login",
+        None,
+        &[
+            ("email", "ada@example.com"),
+            ("password", "ada's long password"),
+        ],
+    )
+    .await;
     login.assert_status(303);
 }
 
@@ -313,18 +583,47 @@ async fn editing_availability_changes_the_bookable_times(app: TestApp) {
     let editor = page(&app, "/dashboard/availability", Some(&cookie)).await;
     editor.assert_status(200);
     assert!(editor.text.contains("Next bookable times"));
-    let action = editor.text.split("action=\"").nth(2).unwrap().split('"').next().unwrap();
-    assert!(action.starts_with("/dashboard/availability?id="), "{action}");
+    let action = editor
+        .text
+        .split("action=\"")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(
+        action.starts_with("/dashboard/availability?id="),
+        "{action}"
+    );
     let id = crate::pages::param(action, "id").unwrap();
     let path = format!("/dashboard/availability?id={id}");
-    let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("name", "Focus hours"), ("timezone", "Europe/Berlin"),
-        ("wednesday", "on"), ("wednesday.start", "10:00"), ("wednesday.end", "11:00"),
-        ("wednesday.start", "15:00"), ("wednesday.end", "15:30"), ("wednesday.start", ""), ("wednesday.end", "")];
-    let bad: Vec<(&str, &str)> = vec![("csrf", &csrf), ("name", "Focus hours"), ("timezone", "Europe/Berlin"),
-        ("monday", "on"), ("monday.start", "17:00"), ("monday.end", "09:00")];
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("name", "Focus hours"),
+        ("timezone", "Europe/Berlin"),
+        ("wednesday", "on"),
+        ("wednesday.start", "10:00"),
+        ("wednesday.end", "11:00"),
+        ("wednesday.start", "15:00"),
+        ("wednesday.end", "15:30"),
+        ("wednesday.start", ""),
+        ("wednesday.end", ""),
+    ];
+    let bad: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("name", "Focus hours"),
+        ("timezone", "Europe/Berlin"),
+        ("monday", "on"),
+        ("monday.start", "17:00"),
+        ("monday.end", "09:00"),
+    ];
     let refused = form(&app, &path, Some(&cookie), &bad).await;
     refused.assert_status(400);
-    assert!(refused.text.contains("Nothing was saved") && refused.text.contains("Monday"), "{}", refused.text);
+    assert!(
+        refused.text.contains("Nothing was saved") && refused.text.contains("Monday"),
+        "{}",
+        refused.text
+    );
     fields.push(("exDate", ""));
     let saved = form(&app, &path, Some(&cookie), &fields).await;
     saved.assert_status(303);
@@ -332,10 +631,21 @@ async fn editing_availability_changes_the_bookable_times(app: TestApp) {
     assert!(after.text.contains("Saved."));
     // The API, and so the booking page, now offers Wednesdays 10:00-11:00 and 15:00-15:30 only.
     let mt = crate::scheduling::default_meeting_type(&app, &c.member).await;
-    let from = app.clock.clock().now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).date();
+    let from = app
+        .clock
+        .clock()
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap())
+        .date();
     let to = from + jiff::ToSpan::days(14);
     let times = app
-        .get(&format!("/v4/booking-availability?meetingTypeId={}&start={from}&end={to}", mt["id"].as_str().unwrap()), &c.member.auth())
+        .get(
+            &format!(
+                "/v4/booking-availability?meetingTypeId={}&start={from}&end={to}",
+                mt["id"].as_str().unwrap()
+            ),
+            &c.member.auth(),
+        )
         .await
         .json();
     let starts = crate::scheduling::starts(&times);

@@ -16,6 +16,7 @@ mod contacts;
 mod corrections;
 mod credentials;
 mod dashboard;
+mod dashboard_browser;
 mod errors;
 mod mail;
 mod matrix;

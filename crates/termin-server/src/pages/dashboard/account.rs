@@ -11,12 +11,13 @@ use bytes::Bytes;
 use serde::Deserialize;
 use termin_domain::tenancy::{Role, UserType};
 use termin_domain::validate::{Email, Language, PersonName, TimeZoneName};
+use termin_service::passwords::MIN_PASSWORD_CHARS;
 use termin_service::users::NewUser;
 use termin_service::{account_links, sessions, ServiceError, Validator};
 
 use super::{
-    error_for, field, outcome, posted, session_cookie_header, session_limits, viewer, Nav,
-    Outcome, Section,
+    error_for, field, outcome, posted, session_cookie_header, session_limits, viewer, Nav, Outcome,
+    Section,
 };
 use crate::http::rate_limit::ClientIp;
 use crate::pages::view::{self, failure, message, Layout, Page};
@@ -124,7 +125,13 @@ pub async fn login(
 }
 
 /// Logs out this session, or with `everywhere` every session of the user.
-async fn end(state: AppState, headers: HeaderMap, uri: Uri, body: Bytes, everywhere: bool) -> Response {
+async fn end(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+    everywhere: bool,
+) -> Response {
     let (v, _) = match posted(&state, &headers, &uri, &body).await {
         Ok(p) => p,
         Err(page) => return page,
@@ -137,7 +144,11 @@ async fn end(state: AppState, headers: HeaderMap, uri: Uri, body: Bytes, everywh
     if let Err(e) = done {
         return failure(e);
     }
-    let to = if everywhere { "everywhere" } else { "logged-out" };
+    let to = if everywhere {
+        "everywhere"
+    } else {
+        "logged-out"
+    };
     (
         [session_cookie_header(&state, "", 0)],
         Redirect::to(&format!("/login?done={to}")),
@@ -145,7 +156,12 @@ async fn end(state: AppState, headers: HeaderMap, uri: Uri, body: Bytes, everywh
         .into_response()
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
     end(state, headers, uri, body, false).await
 }
 
@@ -194,6 +210,7 @@ pub async fn reset(State(state): State<AppState>, body: Bytes) -> Response {
 #[template(path = "password.html")]
 struct PasswordView {
     layout: Layout,
+    min_password: usize,
     name: String,
     email: String,
     action: String,
@@ -203,6 +220,7 @@ struct PasswordView {
 pub async fn password_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match account_links::password_link_user(&state.service, &token).await {
         Ok(user) => Page::render(&PasswordView {
+            min_password: MIN_PASSWORD_CHARS,
             layout: Layout::new("Choose a password · termin"),
             name: user.full_name(),
             email: user.email,
@@ -248,20 +266,23 @@ pub async fn set_password(
         Err(e @ (ServiceError::NotFound(_) | ServiceError::Conflict(_))) => link_failure(e),
         Err(e) => match outcome(e) {
             Outcome::Page(page) => page,
-            Outcome::Fields(errors) => match account_links::password_link_user(&state.service, &token).await {
-                Ok(user) => Page::with_status(
-                    StatusCode::BAD_REQUEST,
-                    &PasswordView {
-                        layout: Layout::new("Choose a password · termin"),
-                        name: user.full_name(),
-                        email: user.email,
-                        action: format!("/password/{token}"),
-                        errors,
-                    },
-                )
-                .into_response(),
-                Err(e) => link_failure(e),
-            },
+            Outcome::Fields(errors) => {
+                match account_links::password_link_user(&state.service, &token).await {
+                    Ok(user) => Page::with_status(
+                        StatusCode::BAD_REQUEST,
+                        &PasswordView {
+                            min_password: MIN_PASSWORD_CHARS,
+                            layout: Layout::new("Choose a password · termin"),
+                            name: user.full_name(),
+                            email: user.email,
+                            action: format!("/password/{token}"),
+                            errors,
+                        },
+                    )
+                    .into_response(),
+                    Err(e) => link_failure(e),
+                }
+            }
         },
     }
 }
@@ -270,6 +291,8 @@ pub async fn set_password(
 #[template(path = "setup.html")]
 struct SetupView {
     layout: Layout,
+    min_password: usize,
+    zones: &'static [&'static str],
     action: String,
     values: Vec<(String, String)>,
     errors: Vec<(String, String)>,
@@ -290,7 +313,9 @@ pub async fn setup_page(State(state): State<AppState>, Path(token): Path<String>
         return link_failure(e);
     }
     Page::render(&SetupView {
-        layout: Layout::new("Set up termin"),
+        min_password: MIN_PASSWORD_CHARS,
+        zones: crate::pages::calendar::zones(),
+        layout: Layout::new("Set up termin").dashboard(),
         action: format!("/setup/{token}"),
         values: vec![("timezone".into(), "Europe/Berlin".into())],
         errors: Vec::new(),
@@ -299,7 +324,11 @@ pub async fn setup_page(State(state): State<AppState>, Path(token): Path<String>
 }
 
 /// The new user a form describes (given name, family name, e-mail, zone), or what is wrong.
-pub fn person_of(fields: &[(String, String)], role: Role, password: Option<String>) -> Result<NewUser, ServiceError> {
+pub fn person_of(
+    fields: &[(String, String)],
+    role: Role,
+    password: Option<String>,
+) -> Result<NewUser, ServiceError> {
     let mut v = Validator::new();
     let text = |name| field(fields, name).unwrap_or_default().trim();
     let email = v.check("email", Email::parse(text("email")));
@@ -311,8 +340,12 @@ pub fn person_of(fields: &[(String, String)], role: Role, password: Option<Strin
     };
     let timezone = v.check("timezone", TimeZoneName::parse(text("timezone")));
     v.finish()?;
-    let (Some(email), Some(given_name), Some(family_name), Some(timezone)) = (email, given, family, timezone) else {
-        return Err(ServiceError::internal("validator passed with a missing field"));
+    let (Some(email), Some(given_name), Some(family_name), Some(timezone)) =
+        (email, given, family, timezone)
+    else {
+        return Err(ServiceError::internal(
+            "validator passed with a missing field",
+        ));
     };
     Ok(NewUser {
         email,
@@ -354,11 +387,16 @@ pub async fn setup(
                         *k = "company".into();
                     }
                 }
-                let values = fields.into_iter().filter(|(k, _)| k != "password").collect();
+                let values = fields
+                    .into_iter()
+                    .filter(|(k, _)| k != "password")
+                    .collect();
                 Page::with_status(
                     StatusCode::BAD_REQUEST,
                     &SetupView {
-                        layout: Layout::new("Set up termin"),
+                        min_password: MIN_PASSWORD_CHARS,
+                        zones: crate::pages::calendar::zones(),
+                        layout: Layout::new("Set up termin").dashboard(),
                         action: format!("/setup/{token}"),
                         values,
                         errors,

@@ -107,7 +107,7 @@ fn rows_of(a: &AvailabilityView) -> (Vec<DayRow>, Vec<ExceptionRow>) {
         .iter()
         .map(|(day, key, label)| {
             let d = a.schedule.day(*day);
-            let mut ranges: Vec<Range> = d.hours.iter().map(|h| split(h)).collect();
+            let mut ranges: Vec<Range> = d.hours.iter().map(split).collect();
             ranges.push(blank());
             DayRow {
                 key,
@@ -198,7 +198,10 @@ fn input_of(fields: &[(String, String)]) -> AvailabilityInput {
             start: s.to_owned(),
             end: e.to_owned(),
         });
-        match exceptions.iter_mut().find(|x| x.date == date && x.kind == kind) {
+        match exceptions
+            .iter_mut()
+            .find(|x| x.date == date && x.kind == kind)
+        {
             Some(x) => x.hours.extend(range),
             None => exceptions.push(RawDateException {
                 date: date.to_owned(),
@@ -217,7 +220,9 @@ fn input_of(fields: &[(String, String)]) -> AvailabilityInput {
 
 /// "schedule.monday.hours[0].start: must be ..." as a person reads it.
 fn readable(field: &str, message: &str) -> String {
-    let mut out = field.replace("schedule.", "").replace("exceptions", "Exception");
+    let mut out = field
+        .replace("schedule.", "")
+        .replace("exceptions", "Exception");
     for (_, key, label) in DAYS {
         out = out.replace(key, label);
     }
@@ -276,12 +281,15 @@ async fn preview(
     Ok((Some(mt.meeting_info.name.clone()), days))
 }
 
+/// A refused form: what was typed, and what is wrong with it.
+type Edited<'a> = (&'a [(String, String)], Vec<String>);
+
 async fn render(
     state: &AppState,
     v: &Viewer,
     which: Option<&str>,
     status: StatusCode,
-    edited: Option<(&[(String, String)], Vec<String>)>,
+    edited: Option<Edited<'_>>,
     saved: bool,
 ) -> Response {
     let list = match availability::list(&state.service, &v.caller).await {
@@ -293,7 +301,9 @@ async fn render(
         .and_then(|id| list.iter().position(|a| a.id == id))
         .unwrap_or(0);
     let Some(a) = list.get(index) else {
-        return failure(ServiceError::not_found("You have no availability schedule yet"));
+        return failure(ServiceError::not_found(
+            "You have no availability schedule yet",
+        ));
     };
     let (mut days, mut exceptions) = rows_of(a);
     let (mut name, mut timezone) = (a.name.clone(), a.timezone.clone());
@@ -322,8 +332,16 @@ async fn render(
             .map(|(i, d)| ExceptionRow {
                 date: (*d).to_owned(),
                 blocked: all(fields, "exKind").get(i).copied() != Some("available"),
-                start: all(fields, "exStart").get(i).copied().unwrap_or_default().to_owned(),
-                end: all(fields, "exEnd").get(i).copied().unwrap_or_default().to_owned(),
+                start: all(fields, "exStart")
+                    .get(i)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                end: all(fields, "exEnd")
+                    .get(i)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect();
         errors = errs;
@@ -336,7 +354,10 @@ async fn render(
         .iter()
         .enumerate()
         .map(|(i, s)| Choice {
-            href: format!("/dashboard/availability?{}", query(&[("id", &s.id.to_string())])),
+            href: format!(
+                "/dashboard/availability?{}",
+                query(&[("id", &s.id.to_string())])
+            ),
             name: s.name.clone(),
             current: i == index,
         })
@@ -346,7 +367,10 @@ async fn render(
         &EditorView {
             layout: Layout::new("Availability · termin").dashboard(),
             nav: v.nav(Section::Availability),
-            action: format!("/dashboard/availability?{}", query(&[("id", &a.id.to_string())])),
+            action: format!(
+                "/dashboard/availability?{}",
+                query(&[("id", &a.id.to_string())])
+            ),
             schedules,
             name,
             timezone,
@@ -369,7 +393,17 @@ pub async fn page(
     Query(which): Query<Which>,
 ) -> Response {
     match viewer(&state, &headers, &uri).await {
-        Ok(v) => render(&state, &v, which.id.as_deref(), StatusCode::OK, None, which.saved.is_some()).await,
+        Ok(v) => {
+            render(
+                &state,
+                &v,
+                which.id.as_deref(),
+                StatusCode::OK,
+                None,
+                which.saved.is_some(),
+            )
+            .await
+        }
         Err(page) => page,
     }
 }
@@ -385,7 +419,11 @@ pub async fn save(
         Ok(p) => p,
         Err(page) => return page,
     };
-    let Some(id) = which.id.as_deref().and_then(|i| i.parse::<AvailabilityId>().ok()) else {
+    let Some(id) = which
+        .id
+        .as_deref()
+        .and_then(|i| i.parse::<AvailabilityId>().ok())
+    else {
         return failure(ServiceError::not_found("Availability not found"));
     };
     match availability::update(&state.service, &v.caller, id, &input_of(&fields)).await {
@@ -398,7 +436,15 @@ pub async fn save(
             Outcome::Page(page) => page,
             Outcome::Fields(errors) => {
                 let errors = errors.iter().map(|(f, m)| readable(f, m)).collect();
-                render(&state, &v, Some(&id.to_string()), StatusCode::BAD_REQUEST, Some((&fields, errors)), false).await
+                render(
+                    &state,
+                    &v,
+                    Some(&id.to_string()),
+                    StatusCode::BAD_REQUEST,
+                    Some((&fields, errors)),
+                    false,
+                )
+                .await
             }
         },
     }

@@ -13,7 +13,8 @@ use termin_service::credentials::{self, ApiKeyView, CredentialState, KeyAction, 
 use termin_service::ServiceError;
 
 use super::{
-    all, error_for, field, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Section, Viewer,
+    all, error_for, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome,
+    Section, Viewer,
 };
 use crate::pages::view::{failure, message, Layout, Page};
 use crate::state::AppState;
@@ -42,7 +43,7 @@ fn state_label(s: CredentialState) -> &'static str {
 fn token_row(v: &Viewer, t: TokenView) -> TokenRow {
     TokenRow {
         id: t.id.to_string(),
-        hint: format!("{}…", t.prefix),
+        hint: t.prefix,
         scopes: if t.scopes.is_empty() {
             "Everything you may do".into()
         } else {
@@ -98,7 +99,9 @@ fn scope_choices(checked: &[&str]) -> Vec<ScopeChoice> {
         .map(|g| ScopeChoice {
             value: g.as_str(),
             label: match g {
-                ScopeGroup::Scheduling => "Scheduling: meeting types, availability, bookings, appointments",
+                ScopeGroup::Scheduling => {
+                    "Scheduling: meeting types, availability, bookings, appointments"
+                }
                 ScopeGroup::Contacts => "Contacts",
                 ScopeGroup::Account => "Account: your profile",
             },
@@ -139,7 +142,15 @@ async fn render_tokens(
 pub async fn tokens_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     match viewer(&state, &headers, &uri).await {
         Ok(v) => {
-            render_tokens(&state, &v, StatusCode::OK, (String::new(), "90".into(), vec![]), None, vec![]).await
+            render_tokens(
+                &state,
+                &v,
+                StatusCode::OK,
+                (String::new(), "90".into(), vec![]),
+                None,
+                vec![],
+            )
+            .await
         }
         Err(page) => page,
     }
@@ -156,8 +167,13 @@ pub async fn create_token(
         Err(page) => return page,
     };
     let name = field(&fields, "name").unwrap_or_default().to_owned();
-    let expiry = field(&fields, "expiresInDays").unwrap_or("never").to_owned();
-    let scopes: Vec<String> = all(&fields, "scopes").into_iter().map(str::to_owned).collect();
+    let expiry = field(&fields, "expiresInDays")
+        .unwrap_or("never")
+        .to_owned();
+    let scopes: Vec<String> = all(&fields, "scopes")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let days = match expiry.as_str() {
         "never" => Ok(None),
         d => d
@@ -166,7 +182,9 @@ pub async fn create_token(
             .map_err(|_| ServiceError::field("expiresInDays", "must be a number of days")),
     };
     let result = match days {
-        Ok(days) => credentials::create_my_token(&state.service, &v.caller, &name, days, &scopes).await,
+        Ok(days) => {
+            credentials::create_my_token(&state.service, &v.caller, &name, days, &scopes).await
+        }
         Err(e) => Err(e),
     };
     let checked: Vec<&str> = scopes.iter().map(String::as_str).collect();
@@ -176,12 +194,28 @@ pub async fn create_token(
                 name: token.name,
                 secret: plain.expose().to_owned(),
             };
-            render_tokens(&state, &v, StatusCode::CREATED, (String::new(), "90".into(), vec![]), Some(shown), vec![]).await
+            render_tokens(
+                &state,
+                &v,
+                StatusCode::CREATED,
+                (String::new(), "90".into(), vec![]),
+                Some(shown),
+                vec![],
+            )
+            .await
         }
         Err(e) => match outcome(e) {
             Outcome::Page(page) => page,
             Outcome::Fields(errors) => {
-                render_tokens(&state, &v, StatusCode::BAD_REQUEST, (name, expiry, checked), None, errors).await
+                render_tokens(
+                    &state,
+                    &v,
+                    StatusCode::BAD_REQUEST,
+                    (name, expiry, checked),
+                    None,
+                    errors,
+                )
+                .await
             }
         },
     }
@@ -197,9 +231,8 @@ pub async fn revoke_token_page(
         Ok(v) => v,
         Err(page) => return page,
     };
-    let id: TokenId = match parse_id(&id, "token") {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = parse_id::<TokenId>(&id) else {
+        return missing("token");
     };
     let tokens = match credentials::my_tokens(&state.service, &v.caller).await {
         Ok(t) => t,
@@ -232,9 +265,8 @@ pub async fn revoke_token(
         Ok(p) => p,
         Err(page) => return page,
     };
-    let id: TokenId = match parse_id(&id, "token") {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = parse_id::<TokenId>(&id) else {
+        return missing("token");
     };
     match credentials::revoke_my_token(&state.service, &v.caller, id).await {
         Ok(_) => Redirect::to("/dashboard/api").into_response(),
@@ -258,13 +290,16 @@ pub struct KeyRow {
 fn key_row(v: &Viewer, k: ApiKeyView) -> KeyRow {
     KeyRow {
         id: k.id.to_string(),
-        hint: format!("{}…", k.prefix),
+        hint: k.prefix,
         created: v.time(k.created_at),
         expires: v.time(k.expires_at),
         last_used: v.time_opt(k.last_used_at, "Never"),
         can_deactivate: k.state == CredentialState::Active,
         can_reactivate: k.state == CredentialState::Deactivated,
-        can_revoke: matches!(k.state, CredentialState::Active | CredentialState::Deactivated),
+        can_revoke: matches!(
+            k.state,
+            CredentialState::Active | CredentialState::Deactivated
+        ),
         state: state_label(k.state),
         name: k.name,
     }
@@ -288,18 +323,13 @@ impl KeysView {
     }
 }
 
-/// Members never see this section; its URLs answer 403.
-fn require_keys(v: &Viewer) -> Result<(), Response> {
-    if !v.is_admin() {
-        return Err(message(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "Only the company's owner and admins manage Platform API Keys.",
-            Some(("/dashboard".into(), "Back to the dashboard".into())),
-        ));
+/// Members never see this section; its URLs answer 403 (as on a plan without API keys).
+fn keys_refused(v: &Viewer) -> Option<Response> {
+    if let Some(page) = v.admin_only("manage Platform API Keys") {
+        return Some(page);
     }
-    if !v.plan.allows_api_keys() {
-        return Err(message(
+    (!v.plan.allows_api_keys()).then(|| {
+        message(
             StatusCode::FORBIDDEN,
             "Not on this plan",
             &format!(
@@ -307,9 +337,8 @@ fn require_keys(v: &Viewer) -> Result<(), Response> {
                 v.plan
             ),
             Some(("/dashboard".into(), "Back to the dashboard".into())),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 async fn render_keys(
@@ -344,10 +373,18 @@ pub async fn keys_page(State(state): State<AppState>, headers: HeaderMap, uri: U
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_keys(&v) {
+    if let Some(page) = keys_refused(&v) {
         return page;
     }
-    render_keys(&state, &v, StatusCode::OK, (String::new(), "30".into()), None, vec![]).await
+    render_keys(
+        &state,
+        &v,
+        StatusCode::OK,
+        (String::new(), "30".into()),
+        None,
+        vec![],
+    )
+    .await
 }
 
 pub async fn create_key(
@@ -360,14 +397,22 @@ pub async fn create_key(
         Ok(p) => p,
         Err(page) => return page,
     };
-    if let Err(page) = require_keys(&v) {
+    if let Some(page) = keys_refused(&v) {
         return page;
     }
     let name = field(&fields, "name").unwrap_or_default().to_owned();
-    let days = field(&fields, "expiresInDays").unwrap_or_default().trim().to_owned();
+    let days = field(&fields, "expiresInDays")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let result = match days.parse::<i64>() {
-        Ok(d) => credentials::create_company_api_key(&state.service, &v.caller, &name, Some(d)).await,
-        Err(_) => Err(ServiceError::field("expiresInDays", "must be a number of days from 1 to 90")),
+        Ok(d) => {
+            credentials::create_company_api_key(&state.service, &v.caller, &name, Some(d)).await
+        }
+        Err(_) => Err(ServiceError::field(
+            "expiresInDays",
+            "must be a number of days from 1 to 90",
+        )),
     };
     match result {
         Ok((key, plain)) => {
@@ -375,12 +420,28 @@ pub async fn create_key(
                 name: key.name,
                 secret: plain.expose().to_owned(),
             };
-            render_keys(&state, &v, StatusCode::CREATED, (String::new(), "30".into()), Some(shown), vec![]).await
+            render_keys(
+                &state,
+                &v,
+                StatusCode::CREATED,
+                (String::new(), "30".into()),
+                Some(shown),
+                vec![],
+            )
+            .await
         }
         Err(e) => match outcome(e) {
             Outcome::Page(page) => page,
             Outcome::Fields(errors) => {
-                render_keys(&state, &v, StatusCode::BAD_REQUEST, (name, days), None, errors).await
+                render_keys(
+                    &state,
+                    &v,
+                    StatusCode::BAD_REQUEST,
+                    (name, days),
+                    None,
+                    errors,
+                )
+                .await
             }
         },
     }
@@ -417,10 +478,11 @@ pub async fn change_key_page(
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_keys(&v) {
+    if let Some(page) = keys_refused(&v) {
         return page;
     }
-    let (Ok(id), Some((_, verb, consequence))) = (parse_id::<ApiKeyId>(&id, "key"), key_action(&action)) else {
+    let (Some(id), Some((_, verb, consequence))) = (parse_id::<ApiKeyId>(&id), key_action(&action))
+    else {
         return failure(ServiceError::not_found("API key not found"));
     };
     let keys = match credentials::company_api_keys(&state.service, &v.caller).await {
@@ -454,10 +516,10 @@ pub async fn change_key(
         Ok(p) => p,
         Err(page) => return page,
     };
-    if let Err(page) = require_keys(&v) {
+    if let Some(page) = keys_refused(&v) {
         return page;
     }
-    let (Ok(id), Some((action, _, _))) = (parse_id::<ApiKeyId>(&id, "key"), key_action(&action)) else {
+    let (Some(id), Some((action, _, _))) = (parse_id::<ApiKeyId>(&id), key_action(&action)) else {
         return failure(ServiceError::not_found("API key not found"));
     };
     match credentials::change_company_api_key(&state.service, &v.caller, id, action).await {

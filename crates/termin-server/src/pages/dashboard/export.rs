@@ -11,7 +11,7 @@ use termin_service::gdpr::{self, Subject};
 use termin_service::ServiceError;
 
 use super::{field, outcome, posted, viewer, Nav, Outcome, Section, Viewer};
-use crate::pages::view::{failure, message, Layout, Page};
+use crate::pages::view::{failure, Layout, Page};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -21,18 +21,6 @@ struct ExportView {
     nav: Nav,
     subject: String,
     error: Option<String>,
-}
-
-fn require_admin(v: &Viewer) -> Result<(), Response> {
-    if v.is_admin() {
-        return Ok(());
-    }
-    Err(message(
-        StatusCode::FORBIDDEN,
-        "Not allowed",
-        "Only the company's owner and admins export personal data.",
-        Some(("/dashboard".into(), "Back to the dashboard".into())),
-    ))
 }
 
 fn render(v: &Viewer, status: StatusCode, subject: String, error: Option<String>) -> Response {
@@ -53,27 +41,35 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("export personal data") {
         return page;
     }
     render(&v, StatusCode::OK, String::new(), None)
 }
 
-pub async fn download(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
     let (v, fields) = match posted(&state, &headers, &uri, &body).await {
         Ok(p) => p,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("export personal data") {
         return page;
     }
-    let typed = field(&fields, "subject").unwrap_or_default().trim().to_owned();
+    let typed = field(&fields, "subject")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let subject = if let Ok(id) = typed.parse() {
         Ok(Subject::User(id))
     } else {
-        Email::parse(&typed)
-            .map(Subject::Email)
-            .map_err(|_| ServiceError::field("subject", "must be a member's id or an e-mail address"))
+        Email::parse(&typed).map(Subject::Email).map_err(|_| {
+            ServiceError::field("subject", "must be a member's id or an e-mail address")
+        })
     };
     let result = match subject {
         Ok(s) => gdpr::export(&state.service, &v.caller, &s).await,
@@ -87,18 +83,27 @@ pub async fn download(State(state): State<AppState>, headers: HeaderMap, uri: Ur
             };
             let mut response = (StatusCode::OK, body).into_response();
             let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             h.insert(
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_static("attachment; filename=\"termin-gdpr-export.json\""),
             );
             response
         }
-        Err(ServiceError::NotFound(m)) => render(&v, StatusCode::NOT_FOUND, typed, Some(m.into_owned())),
+        Err(ServiceError::NotFound(m)) => {
+            render(&v, StatusCode::NOT_FOUND, typed, Some(m.into_owned()))
+        }
         Err(e) => match outcome(e) {
             Outcome::Page(page) => page,
             Outcome::Fields(errors) => {
-                let text = errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+                let text = errors
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 render(&v, StatusCode::BAD_REQUEST, typed, Some(text))
             }
         },

@@ -15,9 +15,10 @@ use termin_service::{account_links, ServiceError};
 
 use super::account::person_of;
 use super::{
-    error_for, field, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Section, Viewer,
+    error_for, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Section,
+    Viewer,
 };
-use crate::pages::view::{failure, message, Layout, Page};
+use crate::pages::view::{failure, Layout, Page};
 use crate::state::AppState;
 
 const PER_PAGE: i64 = 25;
@@ -34,6 +35,7 @@ pub struct MemberRow {
 #[template(path = "dash_members.html")]
 struct MembersView {
     layout: Layout,
+    zones: &'static [&'static str],
     nav: Nav,
     members: Vec<MemberRow>,
     page: i64,
@@ -58,18 +60,6 @@ impl MembersView {
     }
 }
 
-fn require_admin(v: &Viewer) -> Result<(), Response> {
-    if v.is_admin() {
-        return Ok(());
-    }
-    Err(message(
-        StatusCode::FORBIDDEN,
-        "Not allowed",
-        "Only the company's owner and admins manage members.",
-        Some(("/dashboard".into(), "Back to the dashboard".into())),
-    ))
-}
-
 fn role_label(role: Role) -> &'static str {
     match role {
         Role::Owner => "Owner",
@@ -92,11 +82,18 @@ struct Form {
 
 async fn render_list(state: &AppState, v: &Viewer, page: i64, form: Form) -> Response {
     let page = page.max(1);
-    let (members, total) =
-        match users::list(&state.service, &v.caller, None, PER_PAGE, (page - 1) * PER_PAGE).await {
-            Ok(found) => found,
-            Err(e) => return failure(e),
-        };
+    let (members, total) = match users::list(
+        &state.service,
+        &v.caller,
+        None,
+        PER_PAGE,
+        (page - 1) * PER_PAGE,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return failure(e),
+    };
     let rows = members
         .into_iter()
         .map(|m: UserView| MemberRow {
@@ -104,12 +101,17 @@ async fn render_list(state: &AppState, v: &Viewer, page: i64, form: Form) -> Res
             name: m.full_name,
             email: m.email,
             role: role_label(m.role),
-            state: if m.deactivated { "Deactivated" } else { "Active" },
+            state: if m.deactivated {
+                "Deactivated"
+            } else {
+                "Active"
+            },
         })
         .collect();
     Page::with_status(
         form.status,
         &MembersView {
+            zones: crate::pages::calendar::zones(),
             layout: Layout::new("Members · termin").dashboard(),
             nav: v.nav(Section::Members),
             members: rows,
@@ -134,14 +136,21 @@ pub async fn list_page(
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("manage members") {
         return page;
     }
-    let page = q.page.and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
+    let page = q
+        .page
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     let form = Form {
         status: StatusCode::OK,
         invited: None,
-        values: vec![("role".into(), "member".into()), ("timezone".into(), v.user.timezone.clone())],
+        values: vec![
+            ("role".into(), "member".into()),
+            ("timezone".into(), v.user.timezone.clone()),
+        ],
         errors: vec![],
     };
     render_list(&state, &v, page, form).await
@@ -155,27 +164,34 @@ fn parse_role(raw: Option<&str>) -> Result<Role, ServiceError> {
     }
 }
 
-pub async fn invite(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+pub async fn invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
     let (v, fields) = match posted(&state, &headers, &uri, &body).await {
         Ok(p) => p,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("manage members") {
         return page;
     }
-    let result = match parse_role(field(&fields, "role"))
-        .and_then(|role| person_of(&fields, role, None))
-    {
-        Ok(new) => account_links::invite(&state.service, &v.caller, new).await,
-        Err(e) => Err(e),
-    };
+    let result =
+        match parse_role(field(&fields, "role")).and_then(|role| person_of(&fields, role, None)) {
+            Ok(new) => account_links::invite(&state.service, &v.caller, new).await,
+            Err(e) => Err(e),
+        };
     match result {
         Ok(invited) => {
             state.wake_workers();
             let form = Form {
                 status: StatusCode::CREATED,
                 invited: Some((invited.user.email, invited.url)),
-                values: vec![("role".into(), "member".into()), ("timezone".into(), v.user.timezone.clone())],
+                values: vec![
+                    ("role".into(), "member".into()),
+                    ("timezone".into(), v.user.timezone.clone()),
+                ],
                 errors: vec![],
             };
             render_list(&state, &v, 1, form).await
@@ -231,12 +247,11 @@ pub async fn detail_page(
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("manage members") {
         return page;
     }
-    let id: UserId = match parse_id(&id, "member") {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = parse_id::<UserId>(&id) else {
+        return missing("member");
     };
     let m = match users::get_user(&state.service, v.caller.company_id, id).await {
         Ok(m) => m,
@@ -269,12 +284,11 @@ pub async fn confirm_page(
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("manage members") {
         return page;
     }
-    let id: UserId = match parse_id(&id, "member") {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = parse_id::<UserId>(&id) else {
+        return missing("member");
     };
     let c = match users::removal_consequence(&state.service, &v.caller, id).await {
         Ok(c) => c,
@@ -328,20 +342,25 @@ pub async fn change(
         Ok(p) => p,
         Err(page) => return page,
     };
-    if let Err(page) = require_admin(&v) {
+    if let Some(page) = v.admin_only("manage members") {
         return page;
     }
-    let id: UserId = match parse_id(&id, "member") {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = parse_id::<UserId>(&id) else {
+        return missing("member");
     };
     let done = match action.as_str() {
         "role" => match parse_role(field(&fields, "role")) {
-            Ok(role) => users::set_role(&state.service, &v.caller, id, role).await.map(|_| ()),
+            Ok(role) => users::set_role(&state.service, &v.caller, id, role)
+                .await
+                .map(|_| ()),
             Err(e) => Err(e),
         },
-        "deactivate" => users::set_active(&state.service, &v.caller, id, false).await.map(|_| ()),
-        "reactivate" => users::set_active(&state.service, &v.caller, id, true).await.map(|_| ()),
+        "deactivate" => users::set_active(&state.service, &v.caller, id, false)
+            .await
+            .map(|_| ()),
+        "reactivate" => users::set_active(&state.service, &v.caller, id, true)
+            .await
+            .map(|_| ()),
         "remove" => users::remove(&state.service, &v.caller, id).await,
         _ => Err(ServiceError::not_found("Page not found")),
     };

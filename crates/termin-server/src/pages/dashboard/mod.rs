@@ -129,7 +129,11 @@ impl Viewer {
     pub fn nav(&self, current: Section) -> Nav {
         let mut links = vec![
             (Section::Home, "/dashboard", "Overview"),
-            (Section::Availability, "/dashboard/availability", "Availability"),
+            (
+                Section::Availability,
+                "/dashboard/availability",
+                "Availability",
+            ),
             (Section::Api, "/dashboard/api", "Integrations → API"),
         ];
         if self.manages_api_keys() {
@@ -163,6 +167,18 @@ impl Viewer {
     }
 
     /// A moment as this user reads it: "3 Dec 2026, 10:00".
+    /// The refusal of a page for owners and admins, when this user is a member.
+    pub fn admin_only(&self, what: &str) -> Option<Response> {
+        (!self.is_admin()).then(|| {
+            message(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                &format!("Only the company's owner and admins {what}."),
+                Some(("/dashboard".into(), "Back to the dashboard".into())),
+            )
+        })
+    }
+
     pub fn time(&self, t: Timestamp) -> String {
         t.to_zoned_datetime(self.zone())
             .strftime("%-d %b %Y, %H:%M")
@@ -242,9 +258,10 @@ async fn identify(
         }
         Err(e) => return Err(view::failure(e)),
     };
-    let user = termin_service::users::get_user(&state.service, principal.company_id, principal.user_id)
-        .await
-        .map_err(view::failure)?;
+    let user =
+        termin_service::users::get_user(&state.service, principal.company_id, principal.user_id)
+            .await
+            .map_err(view::failure)?;
     let company = termin_service::companies::get_company(&state.service, principal.company_id)
         .await
         .map_err(view::failure)?;
@@ -267,7 +284,11 @@ pub fn session_limits(state: &AppState) -> SessionLimits {
 }
 
 /// The session cookie: set to `value` for `max_age_secs`, or cleared with an empty value and 0.
-pub fn session_cookie_header(state: &AppState, value: &str, max_age_secs: u64) -> (header::HeaderName, String) {
+pub fn session_cookie_header(
+    state: &AppState,
+    value: &str,
+    max_age_secs: u64,
+) -> (header::HeaderName, String) {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -306,10 +327,8 @@ pub enum Outcome {
 pub fn outcome(e: ServiceError) -> Outcome {
     match e {
         ServiceError::Invalid { message, fields } => {
-            let mut errors: Vec<(String, String)> = fields
-                .into_iter()
-                .map(|f| (f.field, f.message))
-                .collect();
+            let mut errors: Vec<(String, String)> =
+                fields.into_iter().map(|f| (f.field, f.message)).collect();
             if errors.is_empty() {
                 errors.push((String::new(), message.to_string()));
             }
@@ -347,14 +366,17 @@ impl Confirm {
     }
 }
 
-/// A path's id, or a "not found" page.
-pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Response> {
-    raw.parse().map_err(|_| {
-        message(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            &format!("There is no such {what}."),
-            Some(("/dashboard".into(), "Back to the dashboard".into())),
-        )
-    })
+/// A path's id, if it is one.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Option<T> {
+    raw.parse().ok()
+}
+
+/// The page for an id in a path that names nothing.
+pub fn missing(what: &str) -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        &format!("There is no such {what}."),
+        Some(("/dashboard".into(), "Back to the dashboard".into())),
+    )
 }
