@@ -34,3 +34,13 @@ document.querySelectorAll("select[data-detect-zone]").forEach(function (select) 
     if (select.options[i].text === zone) { select.selectedIndex = i; return; }
   }
 });
+// A CSV file chosen on the import page is read into its text box (nothing is uploaded).
+document.querySelectorAll("[data-file-field]").forEach(function (f) { f.hidden = false; });
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file][data-into]") || !input.files[0]) return;
+  var target = document.getElementById(input.getAttribute("data-into"));
+  var reader = new FileReader();
+  reader.onload = function () { target.value = reader.result; };
+  reader.readAsText(input.files[0]);
+});

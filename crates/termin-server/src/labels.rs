@@ -22,8 +22,15 @@ pub fn place(channel: &str, location: Option<&str>) -> String {
 pub fn channel_label(channel: &str) -> &str {
     match channel {
         "phone" => "Phone call",
+        "phone-incoming" => "Phone call (the attendee calls)",
         "local" | "inPerson" => "In person",
-        "googleMeet" => "Google Meet",
+        "local-attendee" => "In person, at the attendee's place",
+        "google" | "googleMeet" => "Google Meet",
+        "whatsapp" => "WhatsApp",
+        "teamsForBusiness2" | "teams2ForExchange" => "Microsoft Teams",
+        "whereby" => "Whereby",
+        "custom" => "Custom link",
+        "resource" => "Room or resource",
         "zoom" => "Zoom",
         "teams" | "msTeams" => "Microsoft Teams",
         "jitsi" => "Jitsi Meet",

@@ -660,6 +660,496 @@ async fn editing_availability_changes_the_bookable_times(app: TestApp) {
     assert!(after.text.contains("Wednesday"));
 }
 
+async fn meeting_types_are_created_and_edited_in_every_field(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
+    let made = form(
+        &app,
+        "/dashboard/meeting-types",
+        Some(&cookie),
+        &[("csrf", &csrf), ("name", "Deep dive"), ("duration", "60")],
+    )
+    .await;
+    made.assert_status(303);
+    let edit = location(&made);
+    let id = edit.rsplit('/').next().unwrap().to_owned();
+    let editor = page(&app, &edit, Some(&cookie)).await;
+    editor.assert_status(200);
+    assert!(
+        editor.text.contains("/deep-dive"),
+        "the link name comes from the name"
+    );
+    let fields: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("enabled", "on"),
+        ("name", "Deep dive"),
+        ("slug", "deep-dive"),
+        ("description", "An hour on your setup."),
+        ("duration", "45"),
+        ("channel", "zoom"),
+        ("color", "#123456"),
+        ("allowedDurations", "30, 60"),
+        ("interval", "15"),
+        ("bufferBefore", "5"),
+        ("bufferAfter", "10"),
+        ("notice", "120"),
+        ("horizon", "30"),
+        ("spots", "3"),
+        ("reminder", "60"),
+        ("availability", ""),
+        ("guests", "on"),
+        ("q.id", ""),
+        ("q.label", "Your company"),
+        ("q.kind", "text"),
+        ("q.required", "yes"),
+        ("q.options", ""),
+        ("q.id", ""),
+        ("q.label", "Topic"),
+        ("q.kind", "choice"),
+        ("q.required", "no"),
+        ("q.options", "Sales, Support"),
+        ("q.id", ""),
+        ("q.label", ""),
+        ("q.kind", "text"),
+        ("q.required", "no"),
+        ("q.options", ""),
+    ];
+    form(&app, &edit, Some(&cookie), &fields)
+        .await
+        .assert_status(303);
+    let m = app
+        .get(&format!("/v4/meeting-type/{id}"), &c.member.auth())
+        .await
+        .json();
+    assert_eq!(m["meetingInfo"]["duration"], 45);
+    assert_eq!(m["meetingInfo"]["channel"], "zoom");
+    assert_eq!(m["meetingInfo"]["bufferBefore"], 5);
+    assert_eq!(m["meetingInfo"]["bufferAfter"], 10);
+    assert_eq!(m["meetingInfo"]["color"], "#123456");
+    assert_eq!(
+        m["meetingOptions"]["allowedDurations"],
+        serde_json::json!([30, 60])
+    );
+    assert_eq!(m["meetingOptions"]["allowAddingGuests"], true);
+    assert_eq!(m["timeslotInterval"], 15);
+    assert_eq!(m["bookingMinimum"], 120);
+    assert_eq!(m["daysIntoFuture"]["bookingLimit"], 30);
+    assert_eq!(m["spots"], 3);
+    assert_eq!(m["reminderMinutesBefore"], 60);
+    assert_eq!(m["bookingQuestions"][0]["id"], "your-company");
+    assert_eq!(m["bookingQuestions"][0]["required"], true);
+    assert_eq!(
+        m["bookingQuestions"][1]["options"],
+        serde_json::json!(["Sales", "Support"])
+    );
+    assert_eq!(
+        m["bookingQuestions"].as_array().unwrap().len(),
+        2,
+        "the empty row adds nothing"
+    );
+    // What the use case refuses comes back on the form, and nothing is saved.
+    let mut bad = fields.clone();
+    for f in bad.iter_mut() {
+        if f.0 == "duration" {
+            f.1 = "1000";
+        }
+        if f.0 == "bufferBefore" {
+            f.1 = "lots";
+        }
+    }
+    let refused = form(&app, &edit, Some(&cookie), &bad).await;
+    refused.assert_status(400);
+    assert!(
+        refused
+            .text
+            .contains("Buffer before: must be a whole number"),
+        "{}",
+        refused.text
+    );
+    let refused = form(
+        &app,
+        &edit,
+        Some(&cookie),
+        &bad.iter()
+            .map(|(k, v)| (*k, if *k == "bufferBefore" { "5" } else { *v }))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    refused.assert_status(400);
+    assert!(refused.text.contains("Length:"), "{}", refused.text);
+    assert_eq!(
+        app.get(&format!("/v4/meeting-type/{id}"), &c.member.auth())
+            .await
+            .json()["meetingInfo"]["duration"],
+        45
+    );
+    // Disable from the list; the booking page answers 410.
+    form(
+        &app,
+        &format!("/dashboard/meeting-types/{id}/disable"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(
+        app.get(&format!("/v4/meeting-type/{id}"), &c.member.auth())
+            .await
+            .json()["enabled"],
+        false
+    );
+    let public = page(&app, &format!("/{}/deep-dive", c.member.user.slug), None).await;
+    public.assert_status(410);
+    // The personal page settings.
+    form(
+        &app,
+        "/dashboard/personal-page",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("description", "Hello there"),
+            ("city", "Berlin"),
+            ("useCustomColors", "on"),
+            ("primaryColor", "#aa0000"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    let pp = app
+        .get("/v4/personal-page/me", &c.member.auth())
+        .await
+        .json();
+    assert_eq!(pp["description"], "Hello there");
+    assert_eq!(pp["onlineProfiles"]["city"], "Berlin");
+    assert_eq!(pp["primaryColor"], "#aa0000");
+    let bad = form(
+        &app,
+        "/dashboard/personal-page",
+        Some(&cookie),
+        &[("csrf", &csrf), ("primaryColor", "red")],
+    )
+    .await;
+    bad.assert_status(400);
+}
+
+async fn appointments_are_found_read_moved_and_cancelled(app: TestApp) {
+    use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let start = upcoming_weekday("Europe/Berlin", 2, 10, 0);
+    let mut body = booking(&mt, start, "grace@example.com");
+    body["attendee"]["firstname"] = "Grace".into();
+    body["attendee"]["lastname"] = "Hopper".into();
+    body["attendee"]["bringalongEmails"] = serde_json::json!(["friend@example.com"]);
+    let id = book(&app, &c.member.auth(), body).await;
+    book(
+        &app,
+        &c.member.auth(),
+        booking(
+            &mt,
+            upcoming_weekday("Europe/Berlin", 2, 14, 0),
+            "other@example.com",
+        ),
+    )
+    .await;
+    app.call(Method::PATCH, &format!("/v4/appointment/{id}/transcription"), &c.member.auth(),
+        Some(serde_json::json!({"transcription": "Grace: hello\nHost: hi", "summary": "Said hello."})))
+        .await
+        .assert_status(200);
+    let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
+    let list = page(&app, "/dashboard/appointments", Some(&cookie)).await;
+    list.assert_status(200);
+    assert!(
+        list.text.contains("Grace Hopper") && list.text.contains("Ada Guest"),
+        "{}",
+        list.text
+    );
+    let found = page(
+        &app,
+        "/dashboard/appointments?when=upcoming&q=grace",
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        found.text.contains("Grace Hopper") && !found.text.contains("Ada Guest"),
+        "{}",
+        found.text
+    );
+    let detail = page(
+        &app,
+        &format!("/dashboard/appointments/{id}"),
+        Some(&cookie),
+    )
+    .await;
+    detail.assert_status(200);
+    for shown in [
+        "grace@example.com",
+        "friend@example.com",
+        "Said hello.",
+        "Grace: hello",
+        "Move appointment",
+    ] {
+        assert!(detail.text.contains(shown), "{shown} missing");
+    }
+    // Move to the first free time offered.
+    let option = detail
+        .text
+        .split("<option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let to: jiff::Timestamp = option.parse().unwrap();
+    form(
+        &app,
+        &format!("/dashboard/appointments/{id}/move"),
+        Some(&cookie),
+        &[("csrf", &csrf), ("start", &option)],
+    )
+    .await
+    .assert_status(303);
+    let a = app
+        .get(&format!("/v4/appointment/{id}"), &c.member.auth())
+        .await
+        .json();
+    assert_eq!(
+        a["start"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        to
+    );
+    // A time that is not free is refused on the page, and nothing moves.
+    let taken = form(
+        &app,
+        &format!("/dashboard/appointments/{id}/move"),
+        Some(&cookie),
+        &[("csrf", &csrf), ("start", "2001-01-01T00:00:00Z")],
+    )
+    .await;
+    assert!(taken.status.is_client_error(), "{}", taken.status);
+    form(
+        &app,
+        &format!("/dashboard/appointments/{id}/cancel"),
+        Some(&cookie),
+        &[("csrf", &csrf), ("reason", "Ill")],
+    )
+    .await
+    .assert_status(303);
+    let a = app
+        .get(&format!("/v4/appointment/{id}"), &c.member.auth())
+        .await
+        .json();
+    assert_eq!(a["isCancelled"], true);
+    assert_eq!(a["cancel"]["reason"], "Ill");
+    let cancelled = page(
+        &app,
+        "/dashboard/appointments?when=cancelled",
+        Some(&cookie),
+    )
+    .await;
+    assert!(cancelled.text.contains("Grace Hopper"));
+    // An admin of the company sees it too.
+    let (owner_cookie, _) = cookie_of(&app.session(&c.owner.user).await);
+    page(
+        &app,
+        &format!("/dashboard/appointments/{id}"),
+        Some(&owner_cookie),
+    )
+    .await
+    .assert_status(200);
+}
+
+async fn contacts_are_searched_edited_imported_and_deleted(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
+    let csv = "firstName,lastName,email,tags,Company\nAda,Lovelace,ada@example.com,vip;early,Analytical\nGrace,Hopper,grace@example.com,,Navy\nAgain,Ada,ada@example.com,,\n,,,,\n";
+    let imported = form(
+        &app,
+        "/dashboard/contacts/import",
+        Some(&cookie),
+        &[("csrf", &csrf), ("csv", csv)],
+    )
+    .await;
+    imported.assert_status(200);
+    assert!(
+        imported.text.contains("2 of 4 rows imported"),
+        "{}",
+        imported.text
+    );
+    assert!(
+        imported.text.contains("Line 4 (ada@example.com)"),
+        "{}",
+        imported.text
+    );
+    assert!(imported.text.contains("Line 5"), "{}", imported.text);
+    let unreadable = form(
+        &app,
+        "/dashboard/contacts/import",
+        Some(&cookie),
+        &[("csrf", &csrf), ("csv", "name\nx")],
+    )
+    .await;
+    unreadable.assert_status(400);
+    let list = page(&app, "/dashboard/contacts?q=lovelace", Some(&cookie)).await;
+    assert!(
+        list.text.contains("Ada Lovelace") && !list.text.contains("Grace"),
+        "{}",
+        list.text
+    );
+    let href = crate::pages::links(&list.text, "/dashboard/contacts/0")[0].clone();
+    let detail = page(&app, &href, Some(&cookie)).await;
+    assert!(detail.text.contains("vip, early"));
+    form(
+        &app,
+        &href,
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("firstName", "Augusta Ada"),
+            ("lastName", "King"),
+            ("email", "ada@example.com"),
+            ("tags", "vip"),
+            ("notes", "Met at the fair"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    let id = href.rsplit('/').next().unwrap();
+    let api = app
+        .get(&format!("/crm/details?contactId={id}"), &c.member.auth())
+        .await;
+    let body = api.json();
+    let item = if body.get("item").is_some() {
+        body["item"].clone()
+    } else {
+        body
+    };
+    assert_eq!(item["firstName"], "Augusta Ada");
+    assert_eq!(item["tags"], serde_json::json!(["vip"]));
+    let dup = form(
+        &app,
+        &href,
+        Some(&cookie),
+        &[("csrf", &csrf), ("email", "grace@example.com")],
+    )
+    .await;
+    assert!(dup.status.is_client_error());
+    form(
+        &app,
+        &format!("{href}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    page(&app, &href, Some(&cookie)).await.assert_status(404);
+}
+
+async fn webhooks_are_created_rotated_and_their_deliveries_retried(app: TestApp) {
+    use crate::scheduling::{book, booking, default_meeting_type, upcoming_weekday};
+    let c = app.company(Plan::Platform).await;
+    let (cookie, csrf) = cookie_of(&app.session(&c.admin.user).await);
+    let (member, _) = cookie_of(&app.session(&c.member.user).await);
+    page(&app, "/dashboard/webhooks", Some(&member))
+        .await
+        .assert_status(403);
+    let bad = form(
+        &app,
+        "/dashboard/webhooks",
+        Some(&cookie),
+        &[("csrf", &csrf), ("endpoint", "not a url")],
+    )
+    .await;
+    bad.assert_status(400);
+    assert!(
+        bad.text.contains("Endpoint:") && bad.text.contains("Events:"),
+        "{}",
+        bad.text
+    );
+    let made = form(
+        &app,
+        "/dashboard/webhooks",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("endpoint", "https://receiver.test/hook"),
+            ("events", "booking_created"),
+        ],
+    )
+    .await;
+    made.assert_status(201);
+    let secret = text_by_id(&made.text, "new-secret").unwrap();
+    assert!(!secret.is_empty());
+    let href = crate::pages::links(&made.text, "/dashboard/webhooks/0")[0].clone();
+    let mt = default_meeting_type(&app, &c.member).await;
+    book(
+        &app,
+        &c.member.auth(),
+        booking(
+            &mt,
+            upcoming_weekday("Europe/Berlin", 2, 11, 0),
+            "x@example.com",
+        ),
+    )
+    .await;
+    let detail = page(&app, &href, Some(&cookie)).await;
+    detail.assert_status(200);
+    assert!(detail.text.contains("booking_created"));
+    let retry = detail
+        .text
+        .split("action=\"")
+        .find(|s| s.contains("/retry"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    form(&app, &retry, Some(&cookie), &[("csrf", &csrf)])
+        .await
+        .assert_status(303);
+    let rotated = form(
+        &app,
+        &format!("{href}/rotate"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    rotated.assert_status(200);
+    let new_secret = text_by_id(&rotated.text, "new-secret").unwrap();
+    assert_ne!(new_secret, secret);
+    form(
+        &app,
+        &format!("{href}/disable"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    assert!(page(&app, &href, Some(&cookie))
+        .await
+        .text
+        .contains("Disabled"));
+    form(
+        &app,
+        &format!("{href}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    assert!(app
+        .get("/webhooks", &c.admin.auth())
+        .await
+        .json()
+        .as_array()
+        .map(|a| a.is_empty())
+        .unwrap_or(true));
+}
+
 crate::backend_tests!(
     a_form_without_its_csrf_token_is_refused_and_changes_nothing,
     without_a_session_a_page_leads_to_the_login_and_back,
@@ -670,4 +1160,8 @@ crate::backend_tests!(
     an_invited_member_chooses_a_password_and_logs_in,
     the_setup_link_creates_the_first_workspace_once,
     editing_availability_changes_the_bookable_times,
+    meeting_types_are_created_and_edited_in_every_field,
+    appointments_are_found_read_moved_and_cancelled,
+    contacts_are_searched_edited_imported_and_deleted,
+    webhooks_are_created_rotated_and_their_deliveries_retried,
 );

@@ -18,7 +18,7 @@ use termin_service::availability::{self, AvailabilityInput, AvailabilityView};
 use termin_service::booking::{self, TimePoint, TimesQuery};
 use termin_service::{meeting_types, ServiceError};
 
-use super::{all, field, outcome, posted, viewer, Nav, Outcome, Section, Viewer};
+use super::{all, field, outcome, posted, viewer, Nav, Outcome, Refused, Section, Viewer};
 use crate::pages::view::{failure, query, Layout, Page};
 use crate::state::AppState;
 
@@ -281,15 +281,12 @@ async fn preview(
     Ok((Some(mt.meeting_info.name.clone()), days))
 }
 
-/// A refused form: what was typed, and what is wrong with it.
-type Edited<'a> = (&'a [(String, String)], Vec<String>);
-
 async fn render(
     state: &AppState,
     v: &Viewer,
     which: Option<&str>,
     status: StatusCode,
-    edited: Option<Edited<'_>>,
+    edited: Option<Refused<'_>>,
     saved: bool,
 ) -> Response {
     let list = match availability::list(&state.service, &v.caller).await {

@@ -7,10 +7,14 @@
 //! `x-csrf-token` header; a form without it is refused. Every answer is `no-store`.
 
 mod account;
+mod appointments;
 mod availability;
+mod contacts;
 mod credentials;
 mod export;
+mod meeting_types;
 mod members;
+mod webhooks;
 
 use askama::Template;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -77,6 +81,61 @@ pub fn router() -> Router<AppState> {
             get(availability::page).post(availability::save),
         )
         .route(
+            "/dashboard/meeting-types",
+            get(meeting_types::list_page).post(meeting_types::create),
+        )
+        .route(
+            "/dashboard/meeting-types/{id}",
+            get(meeting_types::edit_page).post(meeting_types::save),
+        )
+        .route(
+            "/dashboard/meeting-types/{id}/delete",
+            get(meeting_types::delete_page).post(meeting_types::change),
+        )
+        .route(
+            "/dashboard/meeting-types/{id}/{action}",
+            axum::routing::post(meeting_types::change),
+        )
+        .route("/dashboard/appointments", get(appointments::list_page))
+        .route(
+            "/dashboard/appointments/{id}",
+            get(appointments::detail_page),
+        )
+        .route(
+            "/dashboard/appointments/{id}/{action}",
+            axum::routing::post(appointments::change),
+        )
+        .route("/dashboard/contacts", get(contacts::list_page))
+        .route(
+            "/dashboard/contacts/import",
+            get(contacts::import_page).post(contacts::import),
+        )
+        .route(
+            "/dashboard/contacts/{id}",
+            get(contacts::detail_page).post(contacts::save),
+        )
+        .route(
+            "/dashboard/contacts/{id}/delete",
+            get(contacts::delete_page).post(contacts::delete),
+        )
+        .route(
+            "/dashboard/webhooks",
+            get(webhooks::list_page).post(webhooks::create),
+        )
+        .route("/dashboard/webhooks/{id}", get(webhooks::detail_page))
+        .route(
+            "/dashboard/webhooks/{id}/{action}",
+            get(webhooks::confirm_page).post(webhooks::change),
+        )
+        .route(
+            "/dashboard/webhooks/{id}/deliveries/{delivery}/retry",
+            axum::routing::post(webhooks::retry),
+        )
+        .route(
+            "/dashboard/personal-page",
+            get(meeting_types::personal_page).post(meeting_types::save_personal),
+        )
+        .route(
             "/dashboard/export",
             get(export::page).post(export::download),
         );
@@ -91,6 +150,10 @@ pub enum Section {
     ApiKeys,
     Members,
     Availability,
+    MeetingTypes,
+    Appointments,
+    Contacts,
+    Webhooks,
     Export,
 }
 
@@ -130,10 +193,21 @@ impl Viewer {
         let mut links = vec![
             (Section::Home, "/dashboard", "Overview"),
             (
+                Section::Appointments,
+                "/dashboard/appointments",
+                "Appointments",
+            ),
+            (
+                Section::MeetingTypes,
+                "/dashboard/meeting-types",
+                "Meeting types",
+            ),
+            (
                 Section::Availability,
                 "/dashboard/availability",
                 "Availability",
             ),
+            (Section::Contacts, "/dashboard/contacts", "Contacts"),
             (Section::Api, "/dashboard/api", "Integrations → API"),
         ];
         if self.manages_api_keys() {
@@ -145,6 +219,7 @@ impl Viewer {
         }
         if self.is_admin() {
             links.push((Section::Members, "/dashboard/members", "Members"));
+            links.push((Section::Webhooks, "/dashboard/webhooks", "Webhooks"));
             links.push((Section::Export, "/dashboard/export", "GDPR export"));
         }
         Nav {
@@ -316,6 +391,9 @@ pub fn all<'a>(fields: &'a [(String, String)], name: &str) -> Vec<&'a str> {
         .map(|(_, v)| v.as_str())
         .collect()
 }
+
+/// A refused form: what was typed, and what is wrong with it as a person reads it.
+pub type Refused<'a> = (&'a [(String, String)], Vec<String>);
 
 /// A use case's answer on a dashboard form: invalid input goes back to the form, with the
 /// message by each field; any other refusal is a page of its own.
