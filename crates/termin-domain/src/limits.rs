@@ -31,3 +31,9 @@ pub const MAX_LOCATION_BYTES: usize = 2048;
 
 /// How long before a meeting its reminder goes out, unless the meeting type says otherwise.
 pub const DEFAULT_REMINDER_MINUTES: i64 = 24 * 60;
+
+/// The most meeting types one user may have (lists of them are never paged).
+pub const MAX_MEETING_TYPES_PER_USER: i64 = 100;
+
+/// The most availability schedules one user may have.
+pub const MAX_AVAILABILITIES_PER_USER: i64 = 50;

@@ -173,6 +173,13 @@ pub async fn create(
     let user = users::find_present(&mut tx, caller.company_id, caller.user_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("User not found"))?;
+    let most = termin_domain::limits::MAX_AVAILABILITIES_PER_USER;
+    if availabilities::count_for_user(&mut tx, caller.user_id).await? >= most {
+        return Err(ServiceError::LimitReached(
+            format!("At most {most} availability schedules per user; delete one you no longer use")
+                .into(),
+        ));
+    }
     let record = insert(
         &mut tx,
         caller.company_id,

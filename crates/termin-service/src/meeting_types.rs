@@ -19,7 +19,7 @@ use crate::error::{ServiceError, ServiceResult, Validator};
 use crate::Service;
 use termin_domain::limits::{
     DEFAULT_DURATION_MINUTES, MAX_ALLOWED_DURATIONS, MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES,
-    MAX_SPOTS, MIN_DURATION_MINUTES,
+    MAX_MEETING_TYPES_PER_USER, MAX_SPOTS, MIN_DURATION_MINUTES,
 };
 
 pub const CHANNELS: &[&str] = &[
@@ -525,6 +525,11 @@ pub async fn create(
 ) -> ServiceResult<MeetingTypeView> {
     caller.require_scope(ScopeGroup::Scheduling)?;
     let mut tx = svc.db.begin_write().await?;
+    if meeting_types::count_for_user(&mut tx, caller.user_id).await? >= MAX_MEETING_TYPES_PER_USER {
+        return Err(ServiceError::LimitReached(
+            format!("At most {MAX_MEETING_TYPES_PER_USER} meeting types per user; delete one you no longer use").into(),
+        ));
+    }
     let mt = insert(&mut tx, caller.company_id, caller.user_id, input, svc.now()).await?;
     let view = view_of(svc, &mut tx, mt).await?;
     tx.commit().await?;

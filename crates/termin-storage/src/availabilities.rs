@@ -155,3 +155,12 @@ pub async fn delete(tx: &mut Tx, id: AvailabilityId) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// How many the user has.
+pub async fn count_for_user(conn: &mut AnyConnection, user: UserId) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM availabilities WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}

@@ -195,3 +195,14 @@ pub async fn find_public(
     };
     Ok(Some((user, meeting_type, row.try_get("page_settings")?)))
 }
+
+/// How many the user has.
+pub async fn count_for_user(conn: &mut AnyConnection, user: UserId) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM meeting_types WHERE user_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(user.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

@@ -38,7 +38,8 @@ async fn list_availabilities(
 /// Creates an availability for the acting user (default: Mon-Fri 09:00-17:00 in their zone).
 #[utoipa::path(post, path = "/v4/availability", tag = "availability", request_body = AvailabilityInput,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = AvailabilityView), (status = 400, body = crate::http::error::ErrorBody)))]
+    responses((status = 201, body = AvailabilityView), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 406, description = "The user has the most schedules allowed (50)", body = crate::http::error::ErrorBody)))]
 async fn create_availability(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -39,6 +39,7 @@ async fn list_meeting_types(
 #[utoipa::path(post, path = "/v4/meeting-type", tag = "meeting types", request_body = crate::http::json::meeting_types::MeetingTypeCreateInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = MeetingTypeView), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 406, description = "The user has the most meeting types allowed (100)", body = crate::http::error::ErrorBody),
               (status = 409, body = crate::http::error::ErrorBody)))]
 async fn create_meeting_type(
     State(state): State<AppState>,

@@ -1150,6 +1150,75 @@ async fn webhooks_are_created_rotated_and_their_deliveries_retried(app: TestApp)
         .unwrap_or(true));
 }
 
+/// No dashboard list loads unbounded rows: what is not paged is capped where it is made.
+async fn what_the_dashboard_lists_without_pages_is_capped(app: TestApp) {
+    use serde_json::json;
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    // The member starts with one meeting type and one schedule.
+    for n in 1..100 {
+        let r = app
+            .call(Method::POST, "/v4/meeting-type", &auth, Some(json!({"meetingInfo": {"name": format!("Type {n}"), "duration": 30}, "slug": format!("type-{n}")})))
+            .await;
+        r.assert_status(201);
+    }
+    let r = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &auth,
+            Some(json!({"meetingInfo": {"name": "One more", "duration": 30}, "slug": "one-more"})),
+        )
+        .await;
+    r.assert_status(406);
+    for _ in 1..50 {
+        app.call(
+            Method::POST,
+            "/v4/availability",
+            &auth,
+            Some(json!({"name": "More"})),
+        )
+        .await
+        .assert_status(201);
+    }
+    app.call(
+        Method::POST,
+        "/v4/availability",
+        &auth,
+        Some(json!({"name": "Too many"})),
+    )
+    .await
+    .assert_status(406);
+    let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
+    // The fixture's token is live; 99 more reach the cap.
+    for n in 1..100 {
+        let name = format!("t{n}");
+        form(
+            &app,
+            "/dashboard/api",
+            Some(&cookie),
+            &[("csrf", &csrf), ("name", &name), ("expiresInDays", "30")],
+        )
+        .await
+        .assert_status(201);
+    }
+    let refused = form(
+        &app,
+        "/dashboard/api",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("name", "one more"),
+            ("expiresInDays", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 409, "{}", refused.text);
+    assert!(refused
+        .text
+        .contains("At most 100 live personal access tokens"));
+}
+
 crate::backend_tests!(
     a_form_without_its_csrf_token_is_refused_and_changes_nothing,
     without_a_session_a_page_leads_to_the_login_and_back,
@@ -1164,4 +1233,5 @@ crate::backend_tests!(
     appointments_are_found_read_moved_and_cancelled,
     contacts_are_searched_edited_imported_and_deleted,
     webhooks_are_created_rotated_and_their_deliveries_retried,
+    what_the_dashboard_lists_without_pages_is_capped,
 );
