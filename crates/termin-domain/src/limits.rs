@@ -36,4 +36,4 @@ pub const DEFAULT_REMINDER_MINUTES: i64 = 24 * 60;
 pub const MAX_MEETING_TYPES_PER_USER: i64 = 100;
 
 /// The most availability schedules one user may have.
-pub const MAX_AVAILABILITIES_PER_USER: i64 = 50;
+pub const MAX_AVAILABILITIES_PER_USER: i64 = 100;

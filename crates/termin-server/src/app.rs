@@ -39,7 +39,10 @@ pub fn router(state: AppState) -> Router {
         ));
     // The documentation is static and not rate limited.
     let routed = Router::new()
-        .merge(http::docs::router(Arc::new(openapi)))
+        .merge(http::docs::router(
+            Arc::new(openapi),
+            &state.config.public_url,
+        ))
         // Also here for `/health/`, which only path normalisation turns into `/health`.
         .merge(health.clone())
         .merge(limited)

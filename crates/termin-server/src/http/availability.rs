@@ -39,7 +39,7 @@ async fn list_availabilities(
 #[utoipa::path(post, path = "/v4/availability", tag = "availability", request_body = AvailabilityInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = AvailabilityView), (status = 400, body = crate::http::error::ErrorBody),
-              (status = 406, description = "The user has the most schedules allowed (50)", body = crate::http::error::ErrorBody)))]
+              (status = 406, description = "The user has the most schedules allowed (100)", body = crate::http::error::ErrorBody)))]
 async fn create_availability(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -37,7 +37,7 @@ struct OneTimeLinkView {
 
 /// Creates a link to the meeting type's booking page that books once. The meeting type's rules
 /// apply as on its public page (a disabled one takes no bookings through a link either).
-#[utoipa::path(post, path = "/v4/one-time-booking-link/create/{meetingTypeId}", tag = "meeting-types",
+#[utoipa::path(post, path = "/v4/one-time-booking-link/create/{meetingTypeId}", tag = "meeting types",
     params(("meetingTypeId" = String, Path, format = Uuid)),
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = OneTimeLinkView), (status = 404, body = crate::http::error::ErrorBody)))]

@@ -12,6 +12,7 @@ mod dashboard;
 mod form;
 mod manage;
 mod personal;
+pub mod reference;
 mod view;
 
 use axum::http::{header, HeaderValue};
@@ -19,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use self::view::{CSS, DASHBOARD_JS, JS};
+use self::view::{CSS, DASHBOARD_JS, JS, REFERENCE_JS};
 use crate::state::AppState;
 
 /// The pages' routes. `/{userSlug}` and `/{userSlug}/{meetingTypeSlug}` sit beside the API's
@@ -37,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/assets/dashboard.js",
             get(|| async { asset(DASHBOARD_JS, "text/javascript") }),
+        )
+        .route(
+            "/assets/reference.js",
+            get(|| async { asset(REFERENCE_JS, "text/javascript") }),
         )
         .merge(dashboard::router())
         .route("/{user}", get(personal::page))

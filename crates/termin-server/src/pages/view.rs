@@ -12,12 +12,13 @@ use termin_service::ServiceError;
 pub const CSS: &str = include_str!("../../assets/termin.css");
 pub const JS: &str = include_str!("../../assets/booking.js");
 pub const DASHBOARD_JS: &str = include_str!("../../assets/dashboard.js");
+pub const REFERENCE_JS: &str = include_str!("../../assets/reference.js");
 
 /// A short hash of the assets, so their URLs change when they do and browsers may keep them.
 fn asset_version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| {
-        let digest = Sha256::digest(format!("{CSS}{JS}{DASHBOARD_JS}"));
+        let digest = Sha256::digest(format!("{CSS}{JS}{DASHBOARD_JS}{REFERENCE_JS}"));
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()
     })
 }
@@ -32,6 +33,8 @@ pub struct Layout {
     pub script: bool,
     /// A dashboard page: `dashboard.js` (copy buttons) instead of the booking script.
     pub dashboard: bool,
+    /// The API reference: `reference.js` (search as you type, "try it").
+    pub reference: bool,
 }
 
 impl Layout {
@@ -43,6 +46,7 @@ impl Layout {
             colors: None,
             script: false,
             dashboard: false,
+            reference: false,
         }
     }
 

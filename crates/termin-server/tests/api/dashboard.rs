@@ -1171,7 +1171,7 @@ async fn what_the_dashboard_lists_without_pages_is_capped(app: TestApp) {
         )
         .await;
     r.assert_status(406);
-    for _ in 1..50 {
+    for _ in 1..100 {
         app.call(
             Method::POST,
             "/v4/availability",
@@ -1235,3 +1235,69 @@ crate::backend_tests!(
     webhooks_are_created_rotated_and_their_deliveries_retried,
     what_the_dashboard_lists_without_pages_is_capped,
 );
+
+/// The API reference at `/docs`: grouped in a newcomer's order, markdown rendered, an example
+/// request and response for every operation, and a search that works without script.
+#[tokio::test]
+async fn the_reference_is_grouped_rendered_exemplified_and_searchable() {
+    let app = TestApp::sqlite().await;
+    let r = page(&app, "/docs", None).await;
+    r.assert_status(200);
+    let csp = r
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let html = &r.text;
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("<h2>Your account and users</h2>") < at("<h2>Meeting types</h2>"));
+    assert!(at("<h2>Booking</h2>") < at("<h2>Appointments</h2>"));
+    assert!(
+        at("<h2>Appointments</h2>") < at("<h2>Dashboard session</h2>"),
+        "the session-only routes come late"
+    );
+    // Markdown is rendered: no backticks are left in the text.
+    assert!(html.contains("<code>x-meetergo-api-user-id</code>"));
+    assert!(!html.contains("`Authorization"));
+    // Every operation has its example request, and the ones with a JSON answer an example of it.
+    let doc: Value = serde_json::from_str(&page(&app, "/openapi.json", None).await.text).unwrap();
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            ["get", "post", "put", "patch", "delete"]
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .count()
+        })
+        .sum();
+    assert_eq!(html.matches("<h4>Example request</h4>").count(), operations);
+    assert_eq!(html.matches("class=\"card panel op\"").count(), operations);
+    assert!(
+        html.contains("curl -X POST &#39;http://")
+            || html.contains("curl -X POST 'http://")
+            || html.contains("curl -X POST &#x27;"),
+        "curl examples"
+    );
+    assert!(
+        html.contains("&quot;meetingTypeId&quot;") || html.contains("\"meetingTypeId\""),
+        "a body example"
+    );
+    // Search without script: only matching operations are sent.
+    let found = page(&app, "/docs?q=webhooks+retry", None).await;
+    assert_eq!(
+        found.text.matches("class=\"card panel op\"").count(),
+        1,
+        "{}",
+        found.text.len()
+    );
+    assert!(found.text.contains("1 operation matches"));
+    let none = page(&app, "/docs?q=nothing-like-this", None).await;
+    assert!(none.text.contains("0 operations match"));
+}

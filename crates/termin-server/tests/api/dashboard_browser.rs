@@ -118,6 +118,39 @@ async fn members_and_admins_manage_credentials_and_people_in_a_browser() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["id"], member_id.as_str(), "the token acts as the member");
 
+    // The API reference: search as you type, and "try it" with the token pasted into the page.
+    member.goto(&server.url("/docs")).await.unwrap();
+    wait_for(&member, "#try-token").await;
+    look_at(&member, axe, "reference").await;
+    fill(&member, "#docs-search", "user me").await;
+    let me_op = wait_for(&member, "article.op[id='op-get_me']").await;
+    assert!(me_op.is_displayed().await.unwrap());
+    let other = member
+        .find(Locator::Css("article.op[id='op-create_booking']"))
+        .await
+        .unwrap();
+    assert!(
+        !other.is_displayed().await.unwrap(),
+        "search hides what does not match"
+    );
+    fill(&member, "#try-token", &secret).await;
+    member
+        .find(Locator::Css(
+            "article#op-get_me form[data-try] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let answer = text_of(&member, "article#op-get_me .try-result pre").await;
+    assert!(answer.contains(&c.member.user.email), "{answer}");
+    assert!(text_of(&member, "article#op-get_me .status-line")
+        .await
+        .starts_with("200"));
+    look_at(&member, axe, "reference-try-it").await;
+    member.goto(&server.url("/dashboard/api")).await.unwrap();
+
     // The member revokes it (after confirming), and the next request with it is 401.
     let revoke = member
         .find(Locator::XPath(
