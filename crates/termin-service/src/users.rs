@@ -334,6 +334,11 @@ pub async fn update(
 /// Removes a user of the caller's company (see [`remove_user`]).
 pub async fn remove(svc: &Service, caller: &Principal, id: UserId) -> ServiceResult<()> {
     caller.require_user_lifecycle()?;
+    if id == caller.user_id && matches!(caller.credential, Credential::Session { .. }) {
+        return Err(ServiceError::forbidden(
+            "You cannot remove yourself; ask another admin",
+        ));
+    }
     remove_user(svc, caller.company_id, id).await
 }
 

@@ -325,6 +325,20 @@ async fn an_admin_changes_a_role_and_deactivates_and_reactivates_a_member(app: T
     )
     .await
     .assert_status(403);
+    // Nor deactivates or removes themself.
+    for action in ["deactivate", "remove"] {
+        form(
+            &app,
+            &format!("/dashboard/members/{me}/{action}"),
+            Some(&admin),
+            &[("csrf", &csrf)],
+        )
+        .await
+        .assert_status(403);
+    }
+    app.get("/v4/user/me", &c.admin.auth())
+        .await
+        .assert_status(200);
 }
 
 async fn last_mail(app: &TestApp, kind: &str, to: &str) -> Value {

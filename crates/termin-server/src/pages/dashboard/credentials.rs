@@ -290,7 +290,12 @@ pub struct KeyRow {
 fn key_row(v: &Viewer, k: ApiKeyView) -> KeyRow {
     KeyRow {
         id: k.id.to_string(),
-        hint: k.prefix,
+        // "ak_live:<id>:…abcd" is too long for a column: the kind and the last characters
+        // tell keys apart well enough (the id is in the key's row already).
+        hint: match k.prefix.rsplit_once('…') {
+            Some((_, tail)) => format!("ak_live:…{tail}"),
+            None => k.prefix,
+        },
         created: v.time(k.created_at),
         expires: v.time(k.expires_at),
         last_used: v.time_opt(k.last_used_at, "Never"),
