@@ -41,23 +41,28 @@ async fn api(server: &Server, path: &str, token: &str, acting: Option<&str>) -> 
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Clicks a form's button and waits for the answer page, even when it has the same URL (a
-/// form that answers with the page it was on): the old document is marked, and the wait is
-/// for a document without the mark.
+/// Clicks a form's button and waits for its answer, even when it has the same URL (a form that
+/// answers with the page it was on). With script the dashboard swaps its content in place, so
+/// the mark is on the dashboard's content (or the document, elsewhere), and the wait is for
+/// content without it.
 async fn submit(client: &Client, css: &str) {
+    const MARKED: &str = "(document.querySelector('.dash') || document.documentElement)";
     client
-        .execute("document.documentElement.dataset.old = '1'", vec![])
+        .execute(&format!("{MARKED}.dataset.old = '1'"), vec![])
         .await
         .unwrap();
     wait_for(client, css).await.click().await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let old = client
-            .execute("return document.readyState === 'complete' && !document.documentElement.dataset.old", vec![])
+        let fresh = client
+            .execute(
+                &format!("return document.readyState === 'complete' && !{MARKED}.dataset.old"),
+                vec![],
+            )
             .await
             .map(|v| v == Value::Bool(true))
             .unwrap_or(false);
-        if old {
+        if fresh {
             break;
         }
         assert!(
@@ -105,8 +110,21 @@ async fn members_and_admins_manage_credentials_and_people_in_a_browser() {
     look_at(&member, axe, "dashboard-home").await;
     navigate(&member, ".dash-nav a[href='/dashboard/api']").await;
     fill(&member, "#name", "My script").await;
+    // With script the answer replaces the page's content: the document stays.
+    member
+        .execute("window.sameDocument = true", vec![])
+        .await
+        .unwrap();
     submit(&member, "form[action='/dashboard/api'] button[type=submit]").await;
     let secret = text_of(&member, "#new-secret").await;
+    assert_eq!(
+        member
+            .execute("return window.sameDocument === true", vec![])
+            .await
+            .unwrap(),
+        Value::Bool(true),
+        "no full reload"
+    );
     // Script shows the copy button, and it copies (or selects) the secret.
     let copy = wait_for(&member, "button[data-copy='new-secret']").await;
     assert!(

@@ -1,6 +1,7 @@
 //! The dashboard: where owners, admins and members run termin from a browser. Server-rendered
 //! like the booking pages, from the same layout, style sheet and service layer; every action is
-//! a form post that works without script (`dashboard.js` only adds copy buttons).
+//! a link or a form post that works without script. `dashboard.js` adds copy buttons and loads
+//! answers without a full reload (it swaps the page's `.dash` content).
 //!
 //! A page's caller is the logged-in user of the session cookie. Every form carries the
 //! session's CSRF token in a hidden field, checked by the same rule as the API's
