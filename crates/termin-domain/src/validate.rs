@@ -178,6 +178,7 @@ impl Slug {
             "members",
             "oauth",
             "openapi",
+            "password",
             "register",
             "reset",
             "settings",

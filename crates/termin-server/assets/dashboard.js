@@ -72,14 +72,33 @@
     });
   }
 
+  // A request's answer that is not a page (a refusal before the dashboard saw it, such as a
+  // body too large or too many requests), or no answer at all, said in the page. What was sent
+  // is never sent again by itself: the server may have acted on it.
+  function problem(text) {
+    var main = document.querySelector(".dash-main") || document.body;
+    var note = document.createElement("div");
+    note.className = "notice warn";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    main.insertBefore(note, main.firstChild);
+    window.scrollTo(0, 0);
+  }
+
   function load(url, init, fallback) {
     if (!window.fetch || !window.DOMParser) { fallback(); return; }
     init.credentials = "same-origin";
     fetch(url, init).then(function (response) {
       var type = response.headers.get("content-type") || "";
-      if (type.indexOf("text/html") !== 0) { fallback(); return; }
-      return show(response);
-    }).catch(fallback);
+      if (type.indexOf("text/html") === 0) return show(response);
+      return response.text().then(function (body) {
+        var said = body;
+        try { said = JSON.parse(body).message || body; } catch (e) { /* plain text */ }
+        problem("The server answered " + response.status + ": " + said);
+      });
+    }).catch(function () {
+      problem("The request could not be completed. Check your connection, reload the page and see whether it took effect before trying again.");
+    });
   }
 
   document.addEventListener("submit", function (event) {
@@ -96,7 +115,7 @@
         method: "POST",
         body: data,
         headers: { "Content-Type": "application/x-www-form-urlencoded" }
-      }, function () { form.submit(); });
+      }, function () { form.submit(); });  // only where fetch is missing: nothing was sent yet
     }
   });
 

@@ -194,7 +194,9 @@ pub async fn request_reset(svc: &Service, email: &str) -> ServiceResult<()> {
     let Some(user) = users::find_present_by_email(&mut tx, email.as_str()).await? else {
         return Ok(());
     };
+    // Only people who log in to the dashboard get one: API-platform users act through keys.
     if user.deactivated_at.is_some()
+        || user.user_type != UserType::Standard
         || stored::count_since(
             &mut tx,
             user.id,
@@ -265,6 +267,8 @@ pub async fn set_password(svc: &Service, token: &str, password: &str) -> Service
     if !users::set_password_hash(&mut tx, user.id, &hash, at).await? {
         return Err(ServiceError::not_found(LINK_INVALID));
     }
+    // Any other link of the user (an invitation still open, an older reset) stops working too.
+    stored::use_all_of(&mut tx, user.id, at).await?;
     sessions::delete_for_user(&mut tx, user.id).await?;
     tx.commit().await?;
     Ok(user)

@@ -215,7 +215,7 @@ pub async fn create_pat_expiring(
 
 pub async fn list_pats(svc: &Service, user: UserId) -> ServiceResult<Vec<TokenView>> {
     let at = svc.now();
-    Ok(tokens::list_for_user(&mut *svc.db.conn().await?, user)
+    Ok(tokens::list_for_user(&mut *svc.db.conn().await?, user, at)
         .await?
         .into_iter()
         .map(|t| TokenView::new(t, at))
@@ -289,7 +289,7 @@ pub async fn create_api_key(
 pub async fn list_api_keys(svc: &Service, company: CompanyId) -> ServiceResult<Vec<ApiKeyView>> {
     let at = svc.now();
     Ok(
-        api_keys::list_for_company(&mut *svc.db.conn().await?, company)
+        api_keys::list_for_company(&mut *svc.db.conn().await?, company, at)
             .await?
             .into_iter()
             .map(|k| ApiKeyView::new(k, at))

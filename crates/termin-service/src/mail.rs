@@ -526,9 +526,29 @@ pub fn after_failure(
 
 /// Records what became of a claimed message; `false` when the claim had run out and another
 /// sender holds it now.
+///
+/// A message that carries a link into an account (welcome, password reset) keeps it only until
+/// it is sent: then the stored copy says the link was sent instead, so the outbox (and a backup
+/// of it) holds no working link.
 pub async fn record(svc: &Service, c: &Claimed, outcome: &Outcome) -> ServiceResult<bool> {
     let mut tx = svc.db.begin_write().await?;
     let kept = stored::record(&mut tx, c.record.id, c.until, outcome, svc.now()).await?;
+    if kept && matches!(outcome, Outcome::Sent) {
+        if let Some(redacted) = without_link(&c.record.payload) {
+            stored::set_payload(&mut tx, c.record.id, &redacted).await?;
+        }
+    }
     tx.commit().await?;
     Ok(kept)
+}
+
+/// What a sent message's stored payload says in place of its account link.
+pub const LINK_SENT: &str = "(the link was sent and is not kept)";
+
+/// `payload` with its account link replaced by [`LINK_SENT`], if it has one.
+fn without_link(payload: &str) -> Option<String> {
+    let mut p: MailPayload = serde_json::from_str(payload).ok()?;
+    p.link.as_ref()?;
+    p.link = Some(LINK_SENT.to_owned());
+    serde_json::to_string(&p).ok()
 }

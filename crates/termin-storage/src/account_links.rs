@@ -130,3 +130,14 @@ pub async fn count_since(
     .await?;
     Ok(n)
 }
+
+/// Marks every unused link of a user used (their password was just set).
+pub async fn use_all_of(tx: &mut Tx, user: UserId, at: Timestamp) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(ms(at))
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -110,19 +110,21 @@ pub async fn touch(tx: &mut Tx, id: ApiKeyId, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// A company's keys, those not revoked first, then newest first; at most
-/// [`crate::tokens::LIST_LIMIT`].
+/// A company's keys: those live at `now` (not revoked or expired; a deactivated one may come back) first, then
+/// the others; newest first within each; at most [`crate::tokens::LIST_LIMIT`].
 pub async fn list_for_company(
     conn: &mut AnyConnection,
     company: CompanyId,
+    now: Timestamp,
 ) -> Result<Vec<ApiKeyRecord>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM api_keys k WHERE k.company_id = $1 \
-         ORDER BY CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.created_at DESC, k.id \
-         LIMIT {}",
+         ORDER BY CASE WHEN k.revoked_at IS NULL AND k.expires_at > $2 THEN 0 ELSE 1 END, \
+         k.created_at DESC, k.id LIMIT {}",
         crate::tokens::LIST_LIMIT
     )))
     .bind(company.to_string())
+    .bind(ms(now))
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()

@@ -269,3 +269,14 @@ pub async fn count_sent_by(
     .fetch_one(conn)
     .await?)
 }
+
+/// Replaces a message's stored payload (a sent message's account link is not kept).
+pub async fn set_payload(tx: &mut Tx, id: MailId, payload: &str) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("UPDATE mail_outbox SET payload = $1 WHERE id = $2")
+        .bind(payload)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

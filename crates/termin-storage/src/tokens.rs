@@ -123,13 +123,20 @@ pub async fn touch(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// A user's tokens, those not revoked first, then newest first; at most `LIST_LIMIT`.
-pub async fn list_for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec<TokenRecord>> {
+/// A user's tokens: those that work at `now` first, then the others; newest first within each;
+/// at most `LIST_LIMIT` (no one holds more that work, see `count_live_for_user`).
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+    now: Timestamp,
+) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 \
-         ORDER BY CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.created_at DESC, t.id LIMIT {LIST_LIMIT}"
+         ORDER BY CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+         THEN 0 ELSE 1 END, t.created_at DESC, t.id LIMIT {LIST_LIMIT}"
     )))
     .bind(user.to_string())
+    .bind(ms(now))
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()

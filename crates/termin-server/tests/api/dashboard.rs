@@ -721,7 +721,7 @@ async fn meeting_types_are_created_and_edited_in_every_field(app: TestApp) {
         ("q.label", "Topic"),
         ("q.kind", "choice"),
         ("q.required", "no"),
-        ("q.options", "Sales, Support"),
+        ("q.options", "Sales\nSupport, EMEA"),
         ("q.id", ""),
         ("q.label", ""),
         ("q.kind", "text"),
@@ -754,7 +754,7 @@ async fn meeting_types_are_created_and_edited_in_every_field(app: TestApp) {
     assert_eq!(m["bookingQuestions"][0]["required"], true);
     assert_eq!(
         m["bookingQuestions"][1]["options"],
-        serde_json::json!(["Sales", "Support"])
+        serde_json::json!(["Sales", "Support, EMEA"])
     );
     assert_eq!(
         m["bookingQuestions"].as_array().unwrap().len(),
@@ -844,6 +844,25 @@ async fn meeting_types_are_created_and_edited_in_every_field(app: TestApp) {
     )
     .await;
     bad.assert_status(400);
+    // Delete, after its confirmation page.
+    page(
+        &app,
+        &format!("/dashboard/meeting-types/{id}/delete"),
+        Some(&cookie),
+    )
+    .await
+    .assert_status(200);
+    form(
+        &app,
+        &format!("/dashboard/meeting-types/{id}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .assert_status(303);
+    app.get(&format!("/v4/meeting-type/{id}"), &c.member.auth())
+        .await
+        .assert_status(404);
 }
 
 async fn appointments_are_found_read_moved_and_cancelled(app: TestApp) {
@@ -1233,6 +1252,82 @@ async fn what_the_dashboard_lists_without_pages_is_capped(app: TestApp) {
         .contains("At most 100 live personal access tokens"));
 }
 
+/// A password set through any link ends the user's other links; a sent account mail keeps no
+/// working link in the outbox; API-platform users get no reset mail.
+async fn account_links_end_together_and_are_not_kept_once_sent(app: TestApp) {
+    use termin_service::mail::{self as mail_svc, Outcome};
+    let c = app.company(Plan::Platform).await;
+    let (admin, csrf) = cookie_of(&app.session(&c.admin.user).await);
+    let invited = form(
+        &app,
+        "/dashboard/members",
+        Some(&admin),
+        &[
+            ("csrf", &csrf),
+            ("email", "lin@example.com"),
+            ("givenName", "Lin"),
+            ("timezone", "Asia/Tokyo"),
+            ("role", "member"),
+        ],
+    )
+    .await;
+    invited.assert_status(201);
+    let invitation = path_of(&text_by_id(&invited.text, "invite-link").unwrap());
+    // She asks for a reset before using the invitation, and sets her password through it.
+    form(&app, "/reset", None, &[("email", "lin@example.com")])
+        .await
+        .assert_status(200);
+    let reset = path_of(
+        last_mail(&app, "password_reset", "lin@example.com").await["link"]
+            .as_str()
+            .unwrap(),
+    );
+    form(
+        &app,
+        &reset,
+        None,
+        &[
+            ("password", "lin's long password"),
+            ("confirm", "lin's long password"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    // The invitation no longer works: no one else can set her password with it.
+    page(&app, &invitation, None).await.assert_status(410);
+    // Once a mail with a link is sent, the outbox keeps no working link.
+    let svc = &app.state.service;
+    let claimed = mail_svc::claim_due(svc, jiff::SignedDuration::from_mins(5), 100)
+        .await
+        .unwrap();
+    let welcome = claimed
+        .iter()
+        .find(|m| m.record.kind == "welcome")
+        .expect("the welcome mail is due");
+    assert!(welcome.record.payload.contains("/password/"));
+    assert!(mail_svc::record(svc, welcome, &Outcome::Sent)
+        .await
+        .unwrap());
+    let stored = mail_svc::list_all(svc, None, 100).await.unwrap();
+    let sent = stored.iter().find(|m| m.id == welcome.record.id).unwrap();
+    assert!(!sent.payload.contains("/password/"), "{}", sent.payload);
+    assert!(sent.payload.contains(mail_svc::LINK_SENT));
+    // An API-platform user gets no reset mail.
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let key = Auth::bearer(&key);
+    let created = app
+        .call(Method::POST, "/v4/user", &key, Some(serde_json::json!({"email": "bot@example.com", "givenName": "Bot", "familyName": "One", "timezone": "UTC"})))
+        .await;
+    created.assert_status(201);
+    form(&app, "/reset", None, &[("email", "bot@example.com")])
+        .await
+        .assert_status(200);
+    let mails = mail_svc::list_all(svc, None, 100).await.unwrap();
+    assert!(!mails
+        .iter()
+        .any(|m| m.kind == "password_reset" && m.recipient == "bot@example.com"));
+}
+
 crate::backend_tests!(
     a_form_without_its_csrf_token_is_refused_and_changes_nothing,
     without_a_session_a_page_leads_to_the_login_and_back,
@@ -1248,6 +1343,7 @@ crate::backend_tests!(
     contacts_are_searched_edited_imported_and_deleted,
     webhooks_are_created_rotated_and_their_deliveries_retried,
     what_the_dashboard_lists_without_pages_is_capped,
+    account_links_end_together_and_are_not_kept_once_sent,
 );
 
 /// The API reference at `/docs`: grouped in a newcomer's order, markdown rendered, an example

@@ -29,10 +29,21 @@ pub struct Next {
     done: Option<String>,
 }
 
-/// Where to go after logging in: a path of this site only (never `//host` or a URL).
+/// Where to go after logging in: a dashboard page, nothing else. Only letters, digits and the
+/// few characters of paths and query strings pass, so no control character (which browsers drop
+/// from a URL, turning `/\t/host` into `//host`), backslash or second slash can lead elsewhere.
 fn safe_next(next: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-_.?=&%".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if (n == "/dashboard"
+                || n.starts_with("/dashboard/")
+                || n.starts_with("/dashboard?"))
+                && !n.contains("//")
+                && n.chars().all(allowed) =>
+        {
+            n.to_owned()
+        }
         _ => "/dashboard".to_owned(),
     }
 }
@@ -435,4 +446,30 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         keys: v.manages_api_keys(),
     })
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn after_login_only_dashboard_pages_are_followed() {
+        assert_eq!(
+            safe_next(Some("/dashboard/members?page=2")),
+            "/dashboard/members?page=2"
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "https://evil.example/dashboard",
+            "/dashboard//evil",
+            "/dashboard\\x",
+            "/olivia/30min",
+            "/dashboardx",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/dashboard", "{bad:?} followed");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
+    }
 }

@@ -373,6 +373,11 @@ pub async fn change(
             Redirect::to(&format!("/dashboard/appointments/{id}")).into_response()
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
+            let status = if matches!(e, ServiceError::Invalid { .. }) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::CONFLICT
+            };
             let text = match e {
                 ServiceError::Invalid { fields, message } => fields
                     .first()
@@ -380,7 +385,7 @@ pub async fn change(
                     .unwrap_or_else(|| message.into_owned()),
                 other => other.to_string(),
             };
-            render_detail(&state, &v, id, StatusCode::CONFLICT, Some(text)).await
+            render_detail(&state, &v, id, status, Some(text)).await
         }
         Err(e) => failure(e),
     }

@@ -310,7 +310,7 @@ fn question_rows(questions: &[BookingQuestion]) -> Vec<QuestionRow> {
             label: q.label.clone(),
             kind: q.kind.as_str(),
             required: q.required,
-            options: q.options.join(", "),
+            options: q.options.join("\n"),
         })
         .collect();
     rows.push(QuestionRow {
@@ -376,7 +376,7 @@ fn questions_of(fields: &[(String, String)]) -> Vec<BookingQuestion> {
                 options
                     .get(n)
                     .map(|o| {
-                        o.split(',')
+                        o.lines()
                             .map(|s| s.trim().to_owned())
                             .filter(|s| !s.is_empty())
                             .collect()
@@ -514,16 +514,21 @@ async fn render_edit(
             selected: *c == channel,
         })
         .collect();
-    let mut schedule_choices = vec![Choice {
-        value: String::new(),
-        label: "Your default schedule".into(),
-        selected: schedule.is_empty(),
-    }];
-    schedule_choices.extend(schedules.into_iter().map(|s| Choice {
-        selected: s.id.to_string() == schedule,
-        value: s.id.to_string(),
-        label: s.name,
-    }));
+    // A meeting type without its own schedule uses the host's first: shown as chosen, and sent
+    // as that schedule's id (the use case has no way to say "back to the default").
+    let schedule_choices: Vec<Choice> = schedules
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Choice {
+            selected: s.id.to_string() == schedule || (schedule.is_empty() && i == 0),
+            value: s.id.to_string(),
+            label: if i == 0 {
+                format!("{} (your default)", s.name)
+            } else {
+                s.name
+            },
+        })
+        .collect();
     Page::with_status(
         status,
         &EditView {
@@ -613,7 +618,28 @@ pub async fn save(
     .await
 }
 
-/// Enables, disables or (after confirming) deletes a meeting type.
+/// Deletes a meeting type (after its confirmation page).
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, _) = match posted(&state, &headers, &uri, &body).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let Some(id) = parse_id::<MeetingTypeId>(&id) else {
+        return missing("meeting type");
+    };
+    match meeting_types::delete(&state.service, &v.caller, id).await {
+        Ok(()) => Redirect::to("/dashboard/meeting-types").into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+/// Enables or disables a meeting type.
 pub async fn change(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -638,7 +664,6 @@ pub async fn change(
                 .await
                 .map(|_| ())
         }
-        "delete" => meeting_types::delete(&state.service, &v.caller, id).await,
         _ => return missing("action"),
     };
     match result {

@@ -91,7 +91,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/dashboard/meeting-types/{id}/delete",
-            get(meeting_types::delete_page).post(meeting_types::change),
+            get(meeting_types::delete_page).post(meeting_types::delete),
         )
         .route(
             "/dashboard/meeting-types/{id}/{action}",
@@ -302,8 +302,15 @@ async fn identify(
     uri: &Uri,
     csrf: Option<&str>,
 ) -> Result<Viewer, Response> {
+    // A form posted without a working session cannot be sent again after logging in (and its
+    // address may answer posts only): the login leads to the dashboard instead.
+    let back = if csrf.is_some() {
+        Uri::from_static("/dashboard")
+    } else {
+        uri.clone()
+    };
     let Some(cookie) = session_cookie(headers) else {
-        return Err(to_login(uri));
+        return Err(to_login(&back));
     };
     let limits = session_limits(state);
     let presented = Presented::Session {
@@ -323,7 +330,7 @@ async fn identify(
     .await
     {
         Ok(a) => a.principal,
-        Err(ServiceError::Unauthenticated(_)) => return Err(to_login(uri)),
+        Err(ServiceError::Unauthenticated(_)) => return Err(to_login(&back)),
         Err(ServiceError::Forbidden(_)) => {
             return Err(view::message(
                 StatusCode::FORBIDDEN,
