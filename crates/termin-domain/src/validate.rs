@@ -170,6 +170,7 @@ impl Slug {
             "booking",
             "calendar",
             "dashboard",
+            "feeds",
             "health",
             "integrations",
             "login",

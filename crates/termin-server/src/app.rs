@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let limited = api
         .merge(crate::pages::router())
+        .merge(http::calendar_feed::feed_router())
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -40,6 +40,10 @@ pub struct Config {
     pub pages: PageConfig,
     /// Where e-mail goes out.
     pub mail: crate::mail::MailConfig,
+    /// The key sealing what termin must read back (calendar feed addresses), as base64 of 32
+    /// bytes (see `termin_service::secrets`). A random one when not configured: fine for tests,
+    /// not for a server whose sealed values must outlive it (`serve` loads or makes a key file).
+    pub secrets_key: String,
 }
 
 /// Bounds on what the public pages accept.
@@ -190,6 +194,9 @@ impl Config {
             connections: ConnectionLimits::default(),
             pages: PageConfig::default(),
             mail: crate::mail::MailConfig::default(),
+            secrets_key: termin_service::secrets::key_to_base64(
+                &termin_service::secrets::generate_key(),
+            ),
         }
     }
 }

@@ -37,7 +37,10 @@ impl AppState {
     pub fn with(db: Db, config: Config, lookup: Arc<dyn NameLookup>, clock: Clock) -> Self {
         let guard = TargetGuard::new(lookup, config.webhooks.allow_private_networks);
         Self(Arc::new(Shared {
-            service: Service::new(db, clock, guard, &config.public_url),
+            service: Service::new(db, clock, guard, &config.public_url).with_secrets(
+                termin_service::secrets::SecretBox::from_base64(&config.secrets_key)
+                    .expect("the secrets key was checked when the configuration was read"),
+            ),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),
             webhook_wakeup: Arc::new(Notify::new()),

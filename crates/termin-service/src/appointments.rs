@@ -1185,7 +1185,26 @@ pub async fn add_guest(
 
 /// An RFC 5545 calendar with the appointment as its one event.
 pub fn ics(view: &AppointmentView) -> String {
-    use icalendar::{Calendar, Component, Event, EventLike};
+    let mut calendar = icalendar::Calendar::new();
+    calendar.push(event_of(view));
+    calendar.done().to_string()
+}
+
+/// An RFC 5545 calendar of many appointments (a calendar feed), named `name`.
+pub fn ics_feed<'a>(views: impl IntoIterator<Item = &'a AppointmentView>, name: &str) -> String {
+    let mut calendar = icalendar::Calendar::new();
+    calendar.name(name);
+    for view in views {
+        calendar.push(event_of(view));
+    }
+    calendar.done().to_string()
+}
+
+/// The appointment as a calendar event: a UID that stays the same through every change (the
+/// e-mails' invitations carry it too), a SEQUENCE that grows with each move, and
+/// `STATUS:CANCELLED` once cancelled.
+fn event_of(view: &AppointmentView) -> icalendar::Event {
+    use icalendar::{Component, Event, EventLike};
     fn stamp(t: Timestamp) -> String {
         t.strftime("%Y%m%dT%H%M%SZ").to_string()
     }
@@ -1219,9 +1238,7 @@ pub fn ics(view: &AppointmentView) -> String {
     for email in invited {
         event.add_multi_property("ATTENDEE", &format!("mailto:{email}"));
     }
-    let mut calendar = Calendar::new();
-    calendar.push(event.done());
-    calendar.done().to_string()
+    event.done()
 }
 
 /// Today's bounds in the given zone.

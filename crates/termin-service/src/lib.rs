@@ -8,6 +8,7 @@ pub mod authenticate;
 pub mod availability;
 pub mod booking;
 pub mod busy_cache;
+pub mod calendar_feed;
 pub mod clock;
 pub mod companies;
 pub mod contacts;
@@ -24,6 +25,7 @@ pub mod passwords;
 pub mod personal_pages;
 pub mod public;
 pub mod quick_mail;
+pub mod secrets;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;
@@ -52,6 +54,8 @@ pub struct Service {
     pub public_url: Arc<str>,
     /// Hosts' busy time kept for bookable times (see [`busy_cache`]).
     pub busy: Arc<busy_cache::BusyCache>,
+    /// Seals what must be read back (see [`secrets`]).
+    pub secrets: Arc<secrets::SecretBox>,
 }
 
 impl Service {
@@ -62,7 +66,14 @@ impl Service {
             guard,
             public_url: public_url.trim_end_matches('/').into(),
             busy: Arc::default(),
+            secrets: Arc::new(secrets::SecretBox::ephemeral()),
         }
+    }
+
+    /// This service with the server's secrets key.
+    pub fn with_secrets(mut self, secrets: secrets::SecretBox) -> Self {
+        self.secrets = Arc::new(secrets);
+        self
     }
 
     /// Whether the database answers, and which kind it is (`/health`).

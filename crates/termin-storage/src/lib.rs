@@ -11,6 +11,7 @@ pub mod appointments;
 pub mod availabilities;
 pub mod backup;
 mod batch;
+pub mod calendar_feeds;
 pub mod companies;
 pub mod contacts;
 pub mod idempotency;

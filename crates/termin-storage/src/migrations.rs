@@ -68,6 +68,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "account links",
         include_str!("../migrations/sqlite/0012_account_links.sql"),
     ),
+    (
+        13,
+        "calendar feeds",
+        include_str!("../migrations/sqlite/0013_calendar_feeds.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -130,6 +135,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "account links",
         include_str!("../migrations/postgres/0012_account_links.sql"),
+    ),
+    (
+        13,
+        "calendar feeds",
+        include_str!("../migrations/postgres/0013_calendar_feeds.sql"),
     ),
 ];
 

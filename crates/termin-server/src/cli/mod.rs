@@ -88,6 +88,14 @@ pub struct ServeArgs {
     /// with a password and a Personal Access Token, and print them.
     #[arg(long, env = "TERMIN_DEMO")]
     pub demo: bool,
+    /// The key that seals what termin must read back (calendar feed addresses): base64 of 32
+    /// bytes. Every node of one database needs the same key. Without it the key file is used.
+    #[arg(long, env = "TERMIN_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
+    /// Where the key is kept when `--secrets-key` is not given; made at first start. Default:
+    /// beside the SQLite database (`termin.db.key`), or `termin.key` for PostgreSQL.
+    #[arg(long, env = "TERMIN_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<std::path::PathBuf>,
     /// Sustained requests per minute per credential.
     #[arg(long, env = "TERMIN_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
     pub rate_limit_per_minute: u32,
@@ -318,8 +326,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
+/// The secrets key: given, or read from its file, or made and written there at first start.
+fn secrets_key(database_url: &str, args: &ServeArgs) -> anyhow::Result<String> {
+    use termin_service::secrets::{generate_key, key_to_base64, SecretBox};
+    if let Some(key) = &args.secrets_key {
+        SecretBox::from_base64(key).map_err(|e| anyhow::anyhow!("--secrets-key: {e}"))?;
+        return Ok(key.trim().to_owned());
+    }
+    let path = match &args.secrets_key_file {
+        Some(p) => p.clone(),
+        None => match database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|p| !p.is_empty() && *p != ":memory:")
+        {
+            Some(db) => std::path::PathBuf::from(format!("{db}.key")),
+            None => std::path::PathBuf::from("termin.key"),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            SecretBox::from_base64(&text)
+                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))?;
+            Ok(text.trim().to_owned())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = key_to_base64(&generate_key());
+            write_private(&path, &key)
+                .with_context(|| format!("writing the secrets key file {}", path.display()))?;
+            tracing::warn!(path = %path.display(), "made a new secrets key file: back it up with the database (docs/calendar.md)");
+            Ok(key)
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("reading the secrets key file {}", path.display()))
+        }
+    }
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(format!("{text}\n").as_bytes())?;
+    file.sync_all()
+}
+
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let secrets_key = secrets_key(&database_url, &args)?;
     let mut config = Config::new(args.listen, database_url);
+    config.secrets_key = secrets_key;
     config.rate_limit.per_minute = args.rate_limit_per_minute;
     config.rate_limit.burst = args.rate_limit_burst;
     config.auth_failure_limit = crate::config::RateLimitConfig {

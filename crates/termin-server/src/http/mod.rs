@@ -9,6 +9,7 @@ pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod buckets;
+pub mod calendar_feed;
 pub mod contacts;
 pub mod contract;
 pub mod cookie;
@@ -105,6 +106,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(mail::router())
         .merge(gdpr::router())
         .merge(one_time_links::router())
+        .merge(calendar_feed::router())
 }
 
 pub async fn not_found() -> ApiError {

@@ -10,6 +10,7 @@ mod abuse;
 mod appointments;
 mod binary;
 mod browser;
+mod calendar_feed;
 mod connections;
 
 mod contacts;

@@ -58,6 +58,12 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
             .env("TERMIN_RATE_LIMIT_PER_MINUTE", "1000000")
             .env("TERMIN_RATE_LIMIT_BURST", "1000000")
+            // One key for every test server: nodes of one database must share it, and no key
+            // file is left in the working directory.
+            .env(
+                "TERMIN_SECRETS_KEY",
+                "dGVybWluLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+            )
             .envs(extra_env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -75,6 +75,7 @@ pub struct ScopeChoice {
 struct TokensView {
     layout: Layout,
     nav: Nav,
+    feed: Option<String>,
     tokens: Vec<TokenRow>,
     created: Option<Shown>,
     name: String,
@@ -122,12 +123,17 @@ async fn render_tokens(
         Ok(t) => t,
         Err(e) => return failure(e),
     };
+    let feed = match termin_service::calendar_feed::current(&state.service, &v.caller).await {
+        Ok(f) => f.map(|f| f.url),
+        Err(e) => return failure(e),
+    };
     let (name, expiry, checked) = form;
     Page::with_status(
         status,
         &TokensView {
             layout: Layout::new("Integrations → API · termin").dashboard(),
             nav: v.nav(Section::Api),
+            feed,
             tokens: tokens.into_iter().map(|t| token_row(v, t)).collect(),
             created,
             name,
@@ -529,6 +535,35 @@ pub async fn change_key(
     };
     match credentials::change_company_api_key(&state.service, &v.caller, id, action).await {
         Ok(_) => Redirect::to("/dashboard/settings/api-keys").into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+/// Makes, regenerates or revokes the viewer's calendar feed.
+pub async fn change_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(action): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, _) = match posted(&state, &headers, &uri, &body).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    use termin_service::calendar_feed;
+    let done = match action.as_str() {
+        "create" => calendar_feed::get(&state.service, &v.caller)
+            .await
+            .map(|_| ()),
+        "regenerate" => calendar_feed::regenerate(&state.service, &v.caller)
+            .await
+            .map(|_| ()),
+        "revoke" => calendar_feed::revoke(&state.service, &v.caller).await,
+        _ => return missing("action"),
+    };
+    match done {
+        Ok(()) => Redirect::to("/dashboard/api#feed").into_response(),
         Err(e) => failure(e),
     }
 }

@@ -57,6 +57,10 @@ pub fn router() -> Router<AppState> {
             get(credentials::tokens_page).post(credentials::create_token),
         )
         .route(
+            "/dashboard/api/feed/{action}",
+            axum::routing::post(credentials::change_feed),
+        )
+        .route(
             "/dashboard/api/tokens/{id}/revoke",
             get(credentials::revoke_token_page).post(credentials::revoke_token),
         )
