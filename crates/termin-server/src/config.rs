@@ -43,7 +43,35 @@ pub struct Config {
     /// The key sealing what termin must read back (calendar feed addresses), as base64 of 32
     /// bytes (see `termin_service::secrets`). A random one when not configured: fine for tests,
     /// not for a server whose sealed values must outlive it (`serve` loads or makes a key file).
-    pub secrets_key: String,
+    pub secrets_key: SecretText,
+}
+
+/// A secret in configuration: its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(…)")
+    }
+}
+
+impl std::str::FromStr for SecretText {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 /// Bounds on what the public pages accept.
@@ -194,9 +222,9 @@ impl Config {
             connections: ConnectionLimits::default(),
             pages: PageConfig::default(),
             mail: crate::mail::MailConfig::default(),
-            secrets_key: termin_service::secrets::key_to_base64(
+            secrets_key: SecretText::new(termin_service::secrets::key_to_base64(
                 &termin_service::secrets::generate_key(),
-            ),
+            )),
         }
     }
 }

@@ -37,8 +37,12 @@ impl AppState {
     pub fn with(db: Db, config: Config, lookup: Arc<dyn NameLookup>, clock: Clock) -> Self {
         let guard = TargetGuard::new(lookup, config.webhooks.allow_private_networks);
         Self(Arc::new(Shared {
-            service: Service::new(db, clock, guard, &config.public_url).with_secrets(
-                termin_service::secrets::SecretBox::from_base64(&config.secrets_key)
+            service: Service::new(
+                db,
+                clock,
+                guard,
+                &config.public_url,
+                termin_service::secrets::SecretBox::from_base64(config.secrets_key.expose())
                     .expect("the secrets key was checked when the configuration was read"),
             ),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),

@@ -59,14 +59,20 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(db: Db, clock: Clock, guard: guard::TargetGuard, public_url: &str) -> Self {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        guard: guard::TargetGuard,
+        public_url: &str,
+        secrets: secrets::SecretBox,
+    ) -> Self {
         Self {
             db,
             clock,
             guard,
             public_url: public_url.trim_end_matches('/').into(),
             busy: Arc::default(),
-            secrets: Arc::new(secrets::SecretBox::ephemeral()),
+            secrets: Arc::new(secrets),
         }
     }
 

@@ -4,7 +4,7 @@
 //! to back it up and rotate it). Whoever reads the database alone learns nothing from them.
 
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
 /// The length of a key, in bytes.
@@ -51,12 +51,19 @@ impl SecretBox {
         Ok(Self::new(&key))
     }
 
-    pub fn seal(&self, plain: &str) -> String {
+    /// Seals `plain` for one place: `context` (such as `calendar_feed:{userId}`) is bound to the
+    /// sealed value, which opens only with the same context. A value copied into another row
+    /// (another user's feed, another purpose) does not open there.
+    pub fn seal(&self, context: &str, plain: &str) -> String {
         let mut nonce = [0u8; NONCE_BYTES];
         getrandom::fill(&mut nonce).expect("the operating system's random source failed");
+        let payload = Payload {
+            msg: plain.as_bytes(),
+            aad: context.as_bytes(),
+        };
         let sealed = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), plain.as_bytes())
+            .encrypt(XNonce::from_slice(&nonce), payload)
             .expect("sealing in memory does not fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -66,8 +73,9 @@ impl SecretBox {
         )
     }
 
-    /// The value, or `None` when it was sealed under another key or was altered.
-    pub fn open(&self, sealed: &str) -> Option<String> {
+    /// The value sealed for `context`, or `None` when it was sealed under another key or for
+    /// another context, or was altered.
+    pub fn open(&self, context: &str, sealed: &str) -> Option<String> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(sealed.strip_prefix(PREFIX)?)
             .ok()?;
@@ -75,8 +83,45 @@ impl SecretBox {
             return None;
         }
         let (nonce, body) = raw.split_at(NONCE_BYTES);
-        let plain = self.cipher.decrypt(XNonce::from_slice(nonce), body).ok()?;
+        let payload = Payload {
+            msg: body,
+            aad: context.as_bytes(),
+        };
+        let plain = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), payload)
+            .ok()?;
         String::from_utf8(plain).ok()
+    }
+}
+
+/// The setting that holds a value sealed at the first start (see [`check_key`]).
+const CHECK: &str = "secrets_check";
+const CHECK_TEXT: &str = "termin secrets key";
+
+/// Whether the server's key is the one this database's sealed values were made with: the first
+/// start records a sealed check value, and every later start must open it. With `replaced` (the
+/// operator changed the key on purpose) the check value is made again under the new key.
+/// `false` means: another key, refuse to serve.
+pub async fn check_key(svc: &crate::Service, replaced: bool) -> crate::ServiceResult<bool> {
+    use termin_storage::server_settings;
+    let found = server_settings::get(&mut *svc.db.conn().await?, CHECK).await?;
+    let opens = |v: &str| svc.secrets.open(CHECK, v).as_deref() == Some(CHECK_TEXT);
+    match found {
+        Some(v) if opens(&v) => Ok(true),
+        Some(_) if !replaced => Ok(false),
+        other => {
+            let sealed = svc.secrets.seal(CHECK, CHECK_TEXT);
+            let mut tx = svc.db.begin_write().await?;
+            match other {
+                Some(_) => server_settings::set(&mut tx, CHECK, &sealed).await?,
+                None => server_settings::set_if_absent(&mut tx, CHECK, &sealed).await?,
+            }
+            tx.commit().await?;
+            // Another node may have recorded its own first: read what stands.
+            let now = server_settings::get(&mut *svc.db.conn().await?, CHECK).await?;
+            Ok(now.is_some_and(|v| opens(&v)))
+        }
     }
 }
 
@@ -100,17 +145,26 @@ mod tests {
     fn a_sealed_value_opens_under_its_key_only_and_never_reads_the_same_twice() {
         let key = generate_key();
         let a = SecretBox::new(&key);
-        let sealed = a.seal("feed-token");
-        assert_ne!(sealed, a.seal("feed-token"), "a fresh nonce each time");
+        let sealed = a.seal("feed:1", "feed-token");
+        assert_ne!(
+            sealed,
+            a.seal("feed:1", "feed-token"),
+            "a fresh nonce each time"
+        );
         assert!(!sealed.contains("feed-token"));
-        assert_eq!(a.open(&sealed).as_deref(), Some("feed-token"));
-        assert_eq!(SecretBox::ephemeral().open(&sealed), None, "another key");
+        assert_eq!(a.open("feed:1", &sealed).as_deref(), Some("feed-token"));
+        assert_eq!(a.open("feed:2", &sealed), None, "another place");
+        assert_eq!(
+            SecretBox::ephemeral().open("feed:1", &sealed),
+            None,
+            "another key"
+        );
         let mut altered = sealed.clone();
         altered.pop();
         altered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
-        assert_eq!(a.open(&altered), None, "an altered value");
+        assert_eq!(a.open("feed:1", &altered), None, "an altered value");
         let again = SecretBox::from_base64(&key_to_base64(&key)).unwrap();
-        assert_eq!(again.open(&sealed).as_deref(), Some("feed-token"));
+        assert_eq!(again.open("feed:1", &sealed).as_deref(), Some("feed-token"));
         assert!(SecretBox::from_base64("c2hvcnQ=").is_err());
     }
 }

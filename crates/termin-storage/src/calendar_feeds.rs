@@ -41,16 +41,22 @@ pub async fn by_token(conn: &mut AnyConnection, token: SecretHash) -> Result<Opt
     row.as_ref().map(from_row).transpose()
 }
 
-/// Gives the user a feed with this token, replacing the one they had (whose URL stops working).
-pub async fn replace(tx: &mut Tx, feed: &FeedRecord, token: SecretHash) -> Result<()> {
+/// Gives the user a feed with this token. With `replace`, one they had is replaced (its
+/// address stops working); without, one they have is kept and this one is dropped (two first
+/// requests at once make one feed). One statement either way, so racing requests on PostgreSQL
+/// cannot both insert.
+pub async fn put(tx: &mut Tx, feed: &FeedRecord, token: SecretHash, replace: bool) -> Result<()> {
     let conn: &mut AnyConnection = tx;
-    sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
-        .bind(feed.user_id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO calendar_feeds (user_id, token_hash, token_sealed, created_at) VALUES ($1, $2, $3, $4)",
-    )
+    let on_conflict = if replace {
+        "DO UPDATE SET token_hash = excluded.token_hash, token_sealed = excluded.token_sealed, \
+         created_at = excluded.created_at"
+    } else {
+        "DO NOTHING"
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO calendar_feeds (user_id, token_hash, token_sealed, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) {on_conflict}"
+    )))
     .bind(feed.user_id.to_string())
     .bind(token.to_hex())
     .bind(&feed.token_sealed)

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod meeting_types;
 pub mod one_time_links;
 pub mod personal_pages;
+pub mod server_settings;
 pub mod sessions;
 pub mod tokens;
 pub mod transcripts;

@@ -73,6 +73,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "calendar feeds",
         include_str!("../migrations/sqlite/0013_calendar_feeds.sql"),
     ),
+    (
+        14,
+        "server settings",
+        include_str!("../migrations/sqlite/0014_server_settings.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -140,6 +145,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "calendar feeds",
         include_str!("../migrations/postgres/0013_calendar_feeds.sql"),
+    ),
+    (
+        14,
+        "server settings",
+        include_str!("../migrations/postgres/0014_server_settings.sql"),
     ),
 ];
 

@@ -91,11 +91,15 @@ pub struct ServeArgs {
     /// The key that seals what termin must read back (calendar feed addresses): base64 of 32
     /// bytes. Every node of one database needs the same key. Without it the key file is used.
     #[arg(long, env = "TERMIN_SECRETS_KEY", hide_env_values = true)]
-    pub secrets_key: Option<String>,
+    pub secrets_key: Option<crate::config::SecretText>,
     /// Where the key is kept when `--secrets-key` is not given; made at first start. Default:
     /// beside the SQLite database (`termin.db.key`), or `termin.key` for PostgreSQL.
     #[arg(long, env = "TERMIN_SECRETS_KEY_FILE")]
     pub secrets_key_file: Option<std::path::PathBuf>,
+    /// The secrets key was changed on purpose: start with it, and record it as this database's
+    /// key. Without this, a start with another key than the one recorded is refused.
+    #[arg(long, env = "TERMIN_SECRETS_KEY_REPLACED")]
+    pub secrets_key_replaced: bool,
     /// Sustained requests per minute per credential.
     #[arg(long, env = "TERMIN_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
     pub rate_limit_per_minute: u32,
@@ -303,7 +307,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Operator commands make no outgoing requests and build no links: the guard and the
     // public URL are never consulted.
     let guard = TargetGuard::new(Arc::new(SystemLookup), false);
-    let svc = Service::new(db, Clock::system(), guard, "");
+    // The operator commands open no sealed value: a key of their own is enough.
+    let svc = Service::new(
+        db,
+        Clock::system(),
+        guard,
+        "",
+        termin_service::secrets::SecretBox::ephemeral(),
+    );
     let result = match command {
         Command::Serve(_) | Command::Restore { .. } => unreachable!("handled above"),
         Command::Backup { path } => match svc.db.backup_into(&path).await {
@@ -327,46 +338,65 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The secrets key: given, or read from its file, or made and written there at first start.
-fn secrets_key(database_url: &str, args: &ServeArgs) -> anyhow::Result<String> {
+/// PostgreSQL serves several nodes, which must share one key: there it must be given (a file
+/// made by one node would be another node's wrong key).
+fn secrets_key(
+    database_url: &str,
+    given: Option<&crate::config::SecretText>,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<crate::config::SecretText> {
+    use crate::config::SecretText;
     use termin_service::secrets::{generate_key, key_to_base64, SecretBox};
-    if let Some(key) = &args.secrets_key {
-        SecretBox::from_base64(key).map_err(|e| anyhow::anyhow!("--secrets-key: {e}"))?;
-        return Ok(key.trim().to_owned());
+    if let Some(key) = given {
+        SecretBox::from_base64(key.expose()).map_err(|e| anyhow::anyhow!("--secrets-key: {e}"))?;
+        return Ok(SecretText::new(key.expose().trim()));
     }
-    let path = match &args.secrets_key_file {
-        Some(p) => p.clone(),
-        None => match database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| database_url.strip_prefix("sqlite:"))
-            .map(|rest| rest.split('?').next().unwrap_or(rest))
-            .filter(|p| !p.is_empty() && *p != ":memory:")
-        {
-            Some(db) => std::path::PathBuf::from(format!("{db}.key")),
-            None => std::path::PathBuf::from("termin.key"),
-        },
+    let sqlite = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest));
+    let path = match (file, sqlite) {
+        (Some(p), _) => p.to_path_buf(),
+        // An in-memory database keeps nothing, and neither does its key.
+        (None, Some(db)) if db.is_empty() || db == ":memory:" || database_url.contains("mode=memory") => {
+            return Ok(SecretText::new(key_to_base64(&generate_key())));
+        }
+        (None, Some(db)) => std::path::PathBuf::from(format!("{db}.key")),
+        (None, None) => bail!(
+            "PostgreSQL needs --secrets-key (or TERMIN_SECRETS_KEY) or --secrets-key-file: every node \
+             of one database must use the same key; make one with `openssl rand -base64 32` \
+             (docs/calendar.md)"
+        ),
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            SecretBox::from_base64(&text)
-                .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))?;
-            Ok(text.trim().to_owned())
+    let read = |path: &std::path::Path| -> anyhow::Result<SecretText> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the secrets key file {}", path.display()))?;
+        SecretBox::from_base64(&text)
+            .map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))?;
+        Ok(SecretText::new(text.trim()))
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    let key = key_to_base64(&generate_key());
+    match write_private(&path, &key) {
+        Ok(()) => {
+            tracing::warn!(path = %path.display(), "made a new secrets key file: back it up (docs/calendar.md)");
+            Ok(SecretText::new(key))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = key_to_base64(&generate_key());
-            write_private(&path, &key)
-                .with_context(|| format!("writing the secrets key file {}", path.display()))?;
-            tracing::warn!(path = %path.display(), "made a new secrets key file: back it up with the database (docs/calendar.md)");
-            Ok(key)
-        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
         Err(e) => {
-            Err(e).with_context(|| format!("reading the secrets key file {}", path.display()))
+            Err(e).with_context(|| format!("writing the secrets key file {}", path.display()))
         }
     }
 }
 
-/// Writes a file only its owner may read.
+/// Writes a file only its owner may read, whole or not at all: the text goes to a temporary
+/// file first, which is then linked to `path` (failing if `path` exists).
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -374,15 +404,22 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(format!("{text}\n").as_bytes())?;
-    file.sync_all()
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(format!("{text}\n").as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temp, path));
+    let _ = std::fs::remove_file(&temp);
+    linked
 }
 
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
-    let secrets_key = secrets_key(&database_url, &args)?;
+    let (given_key, key_file, key_replaced) = (
+        args.secrets_key.clone(),
+        args.secrets_key_file.clone(),
+        args.secrets_key_replaced,
+    );
     let mut config = Config::new(args.listen, database_url);
-    config.secrets_key = secrets_key;
     config.rate_limit.per_minute = args.rate_limit_per_minute;
     config.rate_limit.burst = args.rate_limit_burst;
     config.auth_failure_limit = crate::config::RateLimitConfig {
@@ -446,7 +483,19 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     if args.sqlite_relaxed_durability {
         config.durability = termin_storage::Durability::Normal;
     }
+    // Last of the checks, so that a mistyped flag leaves no key file behind.
+    config.secrets_key = secrets_key(
+        &config.database_url,
+        given_key.as_ref(),
+        key_file.as_deref(),
+    )?;
     let app = Application::build(config).await?;
+    if !termin_service::secrets::check_key(&app.state().service, key_replaced).await? {
+        bail!(
+            "the secrets key is not the one this database was first served with; start with that \
+             key, or with --secrets-key-replaced to adopt this one (docs/calendar.md)"
+        );
+    }
     let addr = app.local_addr()?;
     let backend = app.state().service.db.backend().name();
     if args.demo {

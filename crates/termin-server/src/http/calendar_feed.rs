@@ -105,13 +105,13 @@ async fn serve_feed(
     };
     let etag = HeaderValue::from_str(&feed.etag).expect("a hex digest in quotes");
     let cache = HeaderValue::from_static("private, max-age=300");
+    // If-None-Match compares weakly (RFC 9110): `W/"x"` and `"x"` are the same tag.
+    let weak = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = weak(&feed.etag);
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == feed.etag || t.trim() == "*")
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || weak(t) == ours));
     if unchanged {
         return (
             StatusCode::NOT_MODIFIED,

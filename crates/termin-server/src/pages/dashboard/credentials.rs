@@ -76,6 +76,8 @@ struct TokensView {
     layout: Layout,
     nav: Nav,
     feed: Option<String>,
+    /// A feed whose address works but cannot be shown (sealed under an earlier key).
+    feed_unreadable: bool,
     tokens: Vec<TokenRow>,
     created: Option<Shown>,
     name: String,
@@ -123,10 +125,14 @@ async fn render_tokens(
         Ok(t) => t,
         Err(e) => return failure(e),
     };
-    let feed = match termin_service::calendar_feed::current(&state.service, &v.caller).await {
-        Ok(f) => f.map(|f| f.url),
-        Err(e) => return failure(e),
-    };
+    use termin_service::calendar_feed::FeedState;
+    let (feed, feed_unreadable) =
+        match termin_service::calendar_feed::current(&state.service, &v.caller).await {
+            Ok(FeedState::Readable(f)) => (Some(f.url), false),
+            Ok(FeedState::Unreadable) => (None, true),
+            Ok(FeedState::None) => (None, false),
+            Err(e) => return failure(e),
+        };
     let (name, expiry, checked) = form;
     Page::with_status(
         status,
@@ -134,6 +140,7 @@ async fn render_tokens(
             layout: Layout::new("Integrations → API · termin").dashboard(),
             nav: v.nav(Section::Api),
             feed,
+            feed_unreadable,
             tokens: tokens.into_iter().map(|t| token_row(v, t)).collect(),
             created,
             name,
