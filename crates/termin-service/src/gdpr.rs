@@ -77,6 +77,10 @@ pub async fn export(svc: &Service, caller: &Principal, subject: &Subject) -> Ser
             schedules.push(value(&crate::availability::view(record)?)?);
         }
         let tokens = crate::credentials::list_pats(svc, u.id).await?;
+        // That the user has a calendar feed, and since when; never its address (a credential).
+        let feed = termin_storage::calendar_feeds::of_user(&mut conn, u.id)
+            .await?
+            .map(|f| json!({"createdAt": crate::wire_time::format(f.created_at)}));
         let hosted = stored::hosted_by(&mut conn, company, u.id).await?;
         let hosted: Vec<Value> = load_many(&mut conn, hosted)
             .await?
@@ -89,6 +93,7 @@ pub async fn export(svc: &Service, caller: &Principal, subject: &Subject) -> Ser
             "meetingTypes": types,
             "availabilities": schedules,
             "personalAccessTokens": value(&tokens)?,
+            "calendarFeed": feed,
             "appointmentsHosted": hosted,
         });
     }

@@ -329,6 +329,10 @@ async fn a_gdpr_export_gathers_what_the_company_holds(app: TestApp) {
         }
     };
     // A user: their profile, settings, meeting types, schedules, tokens and appointments.
+    let feed = app.get("/v4/calendar-feed", &c.member.auth()).await.json()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = export(json!({"userId": c.member.user.id}), Auth::bearer(&key)).await;
     r.assert_status(200);
     let doc = r.json();
@@ -338,6 +342,8 @@ async fn a_gdpr_export_gathers_what_the_company_holds(app: TestApp) {
     assert!(!user["availabilities"].as_array().unwrap().is_empty());
     assert_eq!(user["personalAccessTokens"].as_array().unwrap().len(), 1);
     assert!(!r.text.contains(&c.member.pat), "never a secret");
+    assert!(user["calendarFeed"]["createdAt"].is_string());
+    assert!(!r.text.contains(&feed), "never the feed's address");
     assert_eq!(user["appointmentsHosted"].as_array().unwrap().len(), 2);
     // An attendee: what they attended (their own record only), contacts and mail.
     let r = export(json!({"email": "ADA@example.com"}), Auth::bearer(&key)).await;
