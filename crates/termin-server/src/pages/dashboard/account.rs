@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use bytes::Bytes;
@@ -16,8 +16,8 @@ use termin_service::users::NewUser;
 use termin_service::{account_links, sessions, ServiceError, Validator};
 
 use super::{
-    error_for, field, outcome, posted, session_cookie_header, session_limits, viewer, Nav, Outcome,
-    Section,
+    error_for, field, outcome, session_cookie_header, session_limits, Nav, Outcome, Posted,
+    Section, Viewer,
 };
 use crate::http::rate_limit::ClientIp;
 use crate::pages::view::{self, failure, message, Layout, Page};
@@ -136,17 +136,7 @@ pub async fn login(
 }
 
 /// Logs out this session, or with `everywhere` every session of the user.
-async fn end(
-    state: AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-    everywhere: bool,
-) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+async fn end(state: AppState, v: Viewer, everywhere: bool) -> Response {
     let done = if everywhere {
         sessions::logout_everywhere(&state.service, &v.caller).await
     } else {
@@ -167,22 +157,15 @@ async fn end(
         .into_response()
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    end(state, headers, uri, body, false).await
+pub async fn logout(State(state): State<AppState>, Posted { viewer, .. }: Posted) -> Response {
+    end(state, viewer, false).await
 }
 
 pub async fn logout_everywhere(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer, .. }: Posted,
 ) -> Response {
-    end(state, headers, uri, body, true).await
+    end(state, viewer, true).await
 }
 
 #[derive(Template)]
@@ -431,11 +414,7 @@ struct HomeView {
     keys: bool,
 }
 
-pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
+pub async fn home(State(state): State<AppState>, v: Viewer) -> Response {
     Page::render(&HomeView {
         layout: Layout::new("Overview · termin").dashboard(),
         nav: v.nav(Section::Home),

@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserialize;
 use termin_domain::slots::Method;
@@ -15,7 +14,7 @@ use termin_service::appointments::{self, AppointmentQuery, AppointmentView, Stat
 use termin_service::booking::{self, TimePoint, TimesQuery};
 use termin_service::ServiceError;
 
-use super::{field, missing, parse_id, posted, viewer, Nav, Section, Viewer};
+use super::{field, missing, parse_id, Nav, Posted, Section, Viewer};
 use crate::labels::place;
 use crate::pages::view::{failure, query, Layout, Page};
 use crate::state::AppState;
@@ -86,14 +85,9 @@ fn state_of(a: &AppointmentView, now: Timestamp) -> &'static str {
 
 pub async fn list_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Query(lq): Query<ListQuery>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let when = match lq.when.as_deref() {
         Some("past") => "past",
         Some("cancelled") => "cancelled",
@@ -321,14 +315,9 @@ async fn render_detail(
 
 pub async fn detail_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<AppointmentId>(&id) else {
         return missing("appointment");
     };
@@ -338,15 +327,9 @@ pub async fn detail_page(
 /// Cancels (with a reason) or moves (to a chosen free time) an appointment.
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<AppointmentId>(&id) else {
         return missing("appointment");
     };

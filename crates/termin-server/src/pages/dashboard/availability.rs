@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use jiff::civil::Weekday;
 use serde::Deserialize;
 use termin_domain::availability::{
@@ -18,7 +17,7 @@ use termin_service::availability::{self, AvailabilityInput, AvailabilityView};
 use termin_service::booking::{self, TimePoint, TimesQuery};
 use termin_service::{meeting_types, ServiceError};
 
-use super::{all, field, outcome, posted, viewer, Nav, Outcome, Refused, Section, Viewer};
+use super::{all, field, outcome, Nav, Outcome, Posted, Refused, Section, Viewer};
 use crate::pages::view::{failure, query, Layout, Page};
 use crate::state::AppState;
 
@@ -385,37 +384,25 @@ async fn render(
 
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Query(which): Query<Which>,
 ) -> Response {
-    match viewer(&state, &headers, &uri).await {
-        Ok(v) => {
-            render(
-                &state,
-                &v,
-                which.id.as_deref(),
-                StatusCode::OK,
-                None,
-                which.saved.is_some(),
-            )
-            .await
-        }
-        Err(page) => page,
-    }
+    render(
+        &state,
+        &v,
+        which.id.as_deref(),
+        StatusCode::OK,
+        None,
+        which.saved.is_some(),
+    )
+    .await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Query(which): Query<Which>,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = which
         .id
         .as_deref()

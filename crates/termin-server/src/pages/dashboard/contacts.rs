@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use termin_domain::ContactId;
@@ -16,8 +15,7 @@ use termin_service::contacts::{
 use termin_service::ServiceError;
 
 use super::{
-    field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Refused, Section,
-    Viewer,
+    field, missing, outcome, parse_id, Confirm, Nav, Outcome, Posted, Refused, Section, Viewer,
 };
 use crate::pages::view::{failure, query, Layout, Page};
 use crate::state::AppState;
@@ -71,14 +69,9 @@ struct ListView {
 
 pub async fn list_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Query(p): Query<ListParams>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let search: String = p.q.unwrap_or_default().trim().chars().take(200).collect();
     let page = p
         .page
@@ -222,15 +215,10 @@ pub struct Saved {
 
 pub async fn detail_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
     Query(s): Query<Saved>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<ContactId>(&id) else {
         return missing("contact");
     };
@@ -245,15 +233,9 @@ fn set(fields: &[(String, String)], name: &str) -> Option<Option<String>> {
 
 pub async fn save(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<ContactId>(&id) else {
         return missing("contact");
     };
@@ -309,14 +291,9 @@ pub async fn save(
 
 pub async fn delete_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<ContactId>(&id) else {
         return missing("contact");
     };
@@ -339,15 +316,9 @@ pub async fn delete_page(
 
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<ContactId>(&id) else {
         return missing("contact");
     };
@@ -391,11 +362,8 @@ fn render_import(
     .into_response()
 }
 
-pub async fn import_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    match viewer(&state, &headers, &uri).await {
-        Ok(v) => render_import(&v, StatusCode::OK, String::new(), None, Vec::new()),
-        Err(page) => page,
-    }
+pub async fn import_page(v: Viewer) -> Response {
+    render_import(&v, StatusCode::OK, String::new(), None, Vec::new())
 }
 
 /// The API's field a CSV column fills, by its heading (as meetergo and common exports name it).
@@ -477,14 +445,8 @@ fn rows_of(csv_text: &str) -> Result<Vec<Value>, String> {
 
 pub async fn import(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let text = field(&fields, "csv").unwrap_or_default().to_owned();
     let rows = match rows_of(&text) {
         Ok(r) if r.is_empty() => {

@@ -4,17 +4,16 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use termin_domain::credential::ScopeGroup;
 use termin_domain::{ApiKeyId, TokenId};
 use termin_service::credentials::{self, ApiKeyView, CredentialState, KeyAction, TokenView};
 use termin_service::ServiceError;
 
 use super::{
-    all, error_for, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome,
-    Section, Viewer,
+    all, error_for, field, missing, outcome, parse_id, Confirm, Nav, Outcome, Posted, Section,
+    Viewer,
 };
 use crate::pages::view::{failure, message, Layout, Page};
 use crate::state::AppState;
@@ -152,33 +151,22 @@ async fn render_tokens(
     .into_response()
 }
 
-pub async fn tokens_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    match viewer(&state, &headers, &uri).await {
-        Ok(v) => {
-            render_tokens(
-                &state,
-                &v,
-                StatusCode::OK,
-                (String::new(), "90".into(), vec![]),
-                None,
-                vec![],
-            )
-            .await
-        }
-        Err(page) => page,
-    }
+pub async fn tokens_page(State(state): State<AppState>, v: Viewer) -> Response {
+    render_tokens(
+        &state,
+        &v,
+        StatusCode::OK,
+        (String::new(), "90".into(), vec![]),
+        None,
+        vec![],
+    )
+    .await
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let name = field(&fields, "name").unwrap_or_default().to_owned();
     let expiry = field(&fields, "expiresInDays")
         .unwrap_or("never")
@@ -236,14 +224,9 @@ pub async fn create_token(
 
 pub async fn revoke_token_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<TokenId>(&id) else {
         return missing("token");
     };
@@ -269,15 +252,9 @@ pub async fn revoke_token_page(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<TokenId>(&id) else {
         return missing("token");
     };
@@ -386,11 +363,7 @@ async fn render_keys(
     .into_response()
 }
 
-pub async fn keys_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
+pub async fn keys_page(State(state): State<AppState>, v: Viewer) -> Response {
     if let Some(page) = keys_refused(&v) {
         return page;
     }
@@ -407,14 +380,8 @@ pub async fn keys_page(State(state): State<AppState>, headers: HeaderMap, uri: U
 
 pub async fn create_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = keys_refused(&v) {
         return page;
     }
@@ -488,14 +455,9 @@ fn key_action(raw: &str) -> Option<(KeyAction, &'static str, &'static str)> {
 
 pub async fn change_key_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     if let Some(page) = keys_refused(&v) {
         return page;
     }
@@ -525,15 +487,9 @@ pub async fn change_key_page(
 
 pub async fn change_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = keys_refused(&v) {
         return page;
     }
@@ -549,15 +505,9 @@ pub async fn change_key(
 /// Makes, regenerates or revokes the viewer's calendar feed.
 pub async fn change_feed(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(action): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     use termin_service::calendar_feed;
     let done = match action.as_str() {
         "create" => calendar_feed::get(&state.service, &v.caller)

@@ -3,14 +3,13 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use termin_domain::validate::Email;
 use termin_service::gdpr::{self, Subject};
 use termin_service::ServiceError;
 
-use super::{field, outcome, posted, viewer, Nav, Outcome, Section, Viewer};
+use super::{field, outcome, Nav, Outcome, Posted, Section, Viewer};
 use crate::pages::view::{failure, Layout, Page};
 use crate::state::AppState;
 
@@ -36,11 +35,7 @@ fn render(v: &Viewer, status: StatusCode, subject: String, error: Option<String>
     .into_response()
 }
 
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
+pub async fn page(v: Viewer) -> Response {
     if let Some(page) = v.admin_only("export personal data") {
         return page;
     }
@@ -49,14 +44,8 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
 
 pub async fn download(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("export personal data") {
         return page;
     }

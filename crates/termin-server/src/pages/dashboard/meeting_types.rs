@@ -5,9 +5,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use termin_domain::questions::{BookingQuestion, QuestionKind};
 use termin_domain::validate::Slug;
 use termin_domain::MeetingTypeId;
@@ -20,8 +19,7 @@ use termin_service::personal_pages::{self, OnlineProfilesInput, PersonalPageInpu
 use termin_service::ServiceError;
 
 use super::{
-    all, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Refused,
-    Section, Viewer,
+    all, field, missing, outcome, parse_id, Confirm, Nav, Outcome, Posted, Refused, Section, Viewer,
 };
 use crate::labels::{channel_label, duration_label};
 use crate::pages::view::{failure, Layout, Page};
@@ -83,20 +81,15 @@ async fn render_list(
     .into_response()
 }
 
-pub async fn list_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    match viewer(&state, &headers, &uri).await {
-        Ok(v) => {
-            render_list(
-                &state,
-                &v,
-                StatusCode::OK,
-                (String::new(), "30".into()),
-                vec![],
-            )
-            .await
-        }
-        Err(page) => page,
-    }
+pub async fn list_page(State(state): State<AppState>, v: Viewer) -> Response {
+    render_list(
+        &state,
+        &v,
+        StatusCode::OK,
+        (String::new(), "30".into()),
+        vec![],
+    )
+    .await
 }
 
 /// What a use case's field errors say, as a person reads them.
@@ -165,14 +158,8 @@ fn number(
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let name = field(&fields, "name").unwrap_or_default().to_owned();
     let duration_text = field(&fields, "duration").unwrap_or_default().to_owned();
     let mut errors = Vec::new();
@@ -558,15 +545,10 @@ pub struct Saved {
 
 pub async fn edit_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Saved>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<MeetingTypeId>(&id) else {
         return missing("meeting type");
     };
@@ -578,15 +560,9 @@ pub async fn edit_page(
 
 pub async fn save(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<MeetingTypeId>(&id) else {
         return missing("meeting type");
     };
@@ -621,15 +597,9 @@ pub async fn save(
 /// Deletes a meeting type (after its confirmation page).
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<MeetingTypeId>(&id) else {
         return missing("meeting type");
     };
@@ -642,15 +612,9 @@ pub async fn delete(
 /// Enables or disables a meeting type.
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<MeetingTypeId>(&id) else {
         return missing("meeting type");
     };
@@ -674,14 +638,9 @@ pub async fn change(
 
 pub async fn delete_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let Some(id) = parse_id::<MeetingTypeId>(&id) else {
         return missing("meeting type");
     };
@@ -738,14 +697,9 @@ const PROFILE_FIELDS: &[(&str, &str)] = &[
 
 pub async fn personal_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     axum::extract::Query(q): axum::extract::Query<Saved>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     let p = match personal_pages::get(&state.service, &v.caller).await {
         Ok(p) => p,
         Err(e) => return failure(e),
@@ -826,14 +780,8 @@ fn render_personal(
 
 pub async fn save_personal(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let opt = |name: &str| {
         let t = field(&fields, name).unwrap_or_default().trim();
         Some((!t.is_empty()).then(|| t.to_owned()))

@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use serde::Deserialize;
 use termin_domain::tenancy::Role;
 use termin_domain::UserId;
@@ -15,8 +14,7 @@ use termin_service::{account_links, ServiceError};
 
 use super::account::person_of;
 use super::{
-    error_for, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Section,
-    Viewer,
+    error_for, field, missing, outcome, parse_id, Confirm, Nav, Outcome, Posted, Section, Viewer,
 };
 use crate::pages::view::{failure, Layout, Page};
 use crate::state::AppState;
@@ -128,14 +126,9 @@ async fn render_list(state: &AppState, v: &Viewer, page: i64, form: Form) -> Res
 
 pub async fn list_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage members") {
         return page;
     }
@@ -166,14 +159,8 @@ fn parse_role(raw: Option<&str>) -> Result<Role, ServiceError> {
 
 pub async fn invite(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage members") {
         return page;
     }
@@ -239,14 +226,9 @@ struct MemberView {
 
 pub async fn detail_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage members") {
         return page;
     }
@@ -276,14 +258,9 @@ pub async fn detail_page(
 
 pub async fn confirm_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage members") {
         return page;
     }
@@ -333,15 +310,9 @@ pub async fn confirm_page(
 
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage members") {
         return page;
     }

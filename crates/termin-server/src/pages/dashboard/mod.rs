@@ -3,7 +3,8 @@
 //! a link or a form post that works without script. `dashboard.js` adds copy buttons and loads
 //! answers without a full reload (it swaps the page's `.dash` content).
 //!
-//! A page's caller is the logged-in user of the session cookie. Every form carries the
+//! A page's caller is the logged-in user of the session cookie, a handler argument like the
+//! API's `Caller`: [`Viewer`] for a page, [`Posted`] for a form. Every form carries the
 //! session's CSRF token in a hidden field, checked by the same rule as the API's
 //! `x-csrf-token` header; a form without it is refused. Every answer is `no-store`.
 
@@ -18,10 +19,13 @@ mod members;
 mod webhooks;
 
 use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use termin_domain::credential::PlainSessionSecret;
@@ -279,25 +283,38 @@ fn to_login(uri: &Uri) -> Response {
     Redirect::to(&format!("/login?{}", view::query(&[("next", next)]))).into_response()
 }
 
-/// The viewer of a page (a `GET`), or the way to the login form.
-pub async fn viewer(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Viewer, Response> {
-    identify(state, headers, uri, None).await
+/// A page's viewer is its handler's argument, like the API's `Caller`: the request is turned
+/// away (to the login form) before the handler runs when there is no working session.
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        identify(state, &parts.headers, &parts.uri, None).await
+    }
 }
 
-/// The viewer of a posted form and its fields. The form must carry the session's CSRF token in
-/// `csrf`; without it the post is refused (403) and nothing happens.
-pub async fn posted(
-    state: &AppState,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &[u8],
-) -> Result<(Viewer, Vec<(String, String)>), Response> {
-    let Some(fields) = view::form(body) else {
-        return Err(view::unreadable_form());
-    };
-    let csrf = field(&fields, "csrf").unwrap_or_default().to_owned();
-    let viewer = identify(state, headers, uri, Some(&csrf)).await?;
-    Ok((viewer, fields))
+/// A posted form and its viewer. The form must carry the session's CSRF token in `csrf`;
+/// without it the post is refused (403) before the handler runs, and nothing happens.
+pub struct Posted {
+    pub viewer: Viewer,
+    pub fields: Vec<(String, String)>,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (headers, uri) = (request.headers().clone(), request.uri().clone());
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(fields) = view::form(&body) else {
+            return Err(view::unreadable_form());
+        };
+        let csrf = field(&fields, "csrf").unwrap_or_default().to_owned();
+        let viewer = identify(state, &headers, &uri, Some(&csrf)).await?;
+        Ok(Posted { viewer, fields })
+    }
 }
 
 async fn identify(

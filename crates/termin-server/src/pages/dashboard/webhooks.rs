@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use termin_domain::webhook::EventType;
 use termin_domain::{DeliveryId, WebhookId};
 use termin_service::webhooks::{self, WebhookInput, WebhookView};
@@ -14,7 +13,7 @@ use termin_service::ServiceError;
 
 use super::credentials::Shown;
 use super::{
-    all, field, missing, outcome, parse_id, posted, viewer, Confirm, Nav, Outcome, Section, Viewer,
+    all, field, missing, outcome, parse_id, Confirm, Nav, Outcome, Posted, Section, Viewer,
 };
 use crate::pages::view::{failure, Layout, Page};
 use crate::state::AppState;
@@ -98,11 +97,7 @@ async fn render_list(
     .into_response()
 }
 
-pub async fn list_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
+pub async fn list_page(State(state): State<AppState>, v: Viewer) -> Response {
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
@@ -132,14 +127,8 @@ fn readable(errors: Vec<(String, String)>) -> Vec<String> {
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
+    Posted { viewer: v, fields }: Posted,
 ) -> Response {
-    let (v, fields) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
@@ -276,14 +265,9 @@ async fn render_detail(
 
 pub async fn detail_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    v: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
@@ -305,16 +289,7 @@ fn verb(action: &str) -> Option<(&'static str, &'static str, bool)> {
     })
 }
 
-pub async fn confirm_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    Path((id, action)): Path<(String, String)>,
-) -> Response {
-    let v = match viewer(&state, &headers, &uri).await {
-        Ok(v) => v,
-        Err(page) => return page,
-    };
+pub async fn confirm_page(v: Viewer, Path((id, action)): Path<(String, String)>) -> Response {
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
@@ -341,15 +316,9 @@ pub async fn confirm_page(
 /// Enables, disables, rotates the secret of, or deletes a webhook.
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
@@ -386,15 +355,9 @@ pub async fn change(
 
 pub async fn retry(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, delivery)): Path<(String, String)>,
-    body: Bytes,
+    Posted { viewer: v, .. }: Posted,
 ) -> Response {
-    let (v, _) = match posted(&state, &headers, &uri, &body).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if let Some(page) = v.admin_only("manage webhooks") {
         return page;
     }
