@@ -427,6 +427,16 @@ pub async fn bookable_times(
     bookable_times_of(svc, conn, caller, me, &mt, own_availability.as_ref(), q).await
 }
 
+/// [`bookable_times`] for a door that holds no connection of its own (the dashboard).
+pub async fn bookable_times_for(
+    svc: &Service,
+    caller: &Principal,
+    q: &TimesQuery,
+) -> ServiceResult<BookableTimes> {
+    let mut conn = svc.db.conn().await?;
+    bookable_times(svc, &mut conn, caller, None, q).await
+}
+
 /// [`bookable_times`] of a meeting type the caller has already read, with its own
 /// availability (the public booking page reads both with the host in one query).
 pub async fn bookable_times_of(

@@ -231,9 +231,7 @@ async fn move_choices(
         start: TimePoint::Date(today),
         end: TimePoint::Date(today.saturating_add(jiff::Span::new().days(MOVE_DAYS))),
     };
-    let mut conn = state.service.db.conn().await?;
-    let times = match booking::bookable_times(&state.service, &mut conn, &v.caller, None, &q).await
-    {
+    let times = match booking::bookable_times_for(&state.service, &v.caller, &q).await {
         Ok(t) => t,
         // A meeting type that takes no bookings now offers no times; the page says so.
         Err(ServiceError::Conflict(_)) | Err(ServiceError::NotFound(_)) => return Ok(Vec::new()),

@@ -258,8 +258,7 @@ async fn preview(
         start: TimePoint::Date(today),
         end: TimePoint::Date(today.saturating_add(jiff::Span::new().days(PREVIEW_DAYS))),
     };
-    let mut conn = state.service.db.conn().await?;
-    let answer = booking::bookable_times(&state.service, &mut conn, &v.caller, None, &q).await?;
+    let answer = booking::bookable_times_for(&state.service, &v.caller, &q).await?;
     // The first few times of each of the next few open days: the shape of the week shows.
     let mut days: Vec<(String, Vec<String>)> = Vec::new();
     for (t, _) in &answer.times {
