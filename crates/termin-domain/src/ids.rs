@@ -119,6 +119,10 @@ id_type!(
     WebhookId
 );
 id_type!(
+    /// A user's connection to their own calendars (a CalDAV account or an ICS feed).
+    ConnectionId
+);
+id_type!(
     /// An event in the webhook outbox.
     EventId
 );

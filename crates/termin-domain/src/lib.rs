@@ -15,6 +15,6 @@ pub mod validate;
 pub mod webhook;
 
 pub use ids::{
-    ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ContactId, DeliveryId, EventId,
-    MailId, MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
+    ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ConnectionId, ContactId,
+    DeliveryId, EventId, MailId, MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
 };

@@ -180,6 +180,14 @@ impl Application {
             self.state.clone(),
             stopped.clone(),
         ));
+        let syncer = tokio::spawn(crate::jobs::calendars::sync_loop(
+            self.state.clone(),
+            stopped.clone(),
+        ));
+        let writer = tokio::spawn(crate::jobs::calendars::write_loop(
+            self.state.clone(),
+            stopped.clone(),
+        ));
         let mailer = tokio::spawn(crate::jobs::mail::run(self.state.clone(), stopped));
         let listener = GuardedListener::new(
             self.listener,
@@ -194,6 +202,8 @@ impl Application {
         let _ = stop.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(35), worker).await;
         let _ = tokio::time::timeout(std::time::Duration::from_secs(35), mailer).await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(35), writer).await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(35), syncer).await;
         db.close().await;
         Ok(())
     }

@@ -44,6 +44,25 @@ pub struct Config {
     /// bytes (see `termin_service::secrets`). A random one when not configured: fine for tests,
     /// not for a server whose sealed values must outlive it (`serve` loads or makes a key file).
     pub secrets_key: SecretText,
+    /// Users' own calendars: how stale their busy time may get, and how long one request to a
+    /// calendar server may take.
+    pub calendars: CalendarConfig,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarConfig {
+    /// Each connection is synced at least this often (the staleness bound of busy time).
+    pub sync_interval: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        Self {
+            sync_interval: Duration::from_secs(60),
+            request_timeout: termin_service::CALENDAR_REQUEST_TIMEOUT,
+        }
+    }
 }
 
 /// A secret in configuration: its `Debug` never shows it.
@@ -225,6 +244,7 @@ impl Config {
             secrets_key: SecretText::new(termin_service::secrets::key_to_base64(
                 &termin_service::secrets::generate_key(),
             )),
+            calendars: CalendarConfig::default(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Shared {
     pub webhook_wakeup: Arc<Notify>,
     /// Wakes this node's mail sender after a change that wrote mail.
     pub mail_wakeup: Arc<Notify>,
+    /// Wakes this node's calendar writer after a change that may have queued a write.
+    pub calendar_wakeup: Arc<Notify>,
 }
 
 impl AppState {
@@ -44,11 +46,16 @@ impl AppState {
                 &config.public_url,
                 termin_service::secrets::SecretBox::from_base64(config.secrets_key.expose())
                     .expect("the secrets key was checked when the configuration was read"),
+            )
+            .with_calendar_sync(
+                config.calendars.sync_interval,
+                config.calendars.request_timeout,
             ),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),
             webhook_wakeup: Arc::new(Notify::new()),
             mail_wakeup: Arc::new(Notify::new()),
+            calendar_wakeup: Arc::new(Notify::new()),
             config: Arc::new(config),
         }))
     }
@@ -59,6 +66,7 @@ impl AppState {
     pub fn wake_workers(&self) {
         self.webhook_wakeup.notify_one();
         self.mail_wakeup.notify_one();
+        self.calendar_wakeup.notify_one();
     }
 }
 

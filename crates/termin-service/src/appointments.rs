@@ -681,6 +681,7 @@ pub async fn book(
         svc.public_url, booked.appointment_id, booked.secret
     );
     booking_mails(&mut batch, &view, &hosts, &mt, attendee_id, &manage_url, at)?;
+    crate::calendar_writes::enqueue(&mut batch, appointment_id, &[host], at);
     if !subscribers.is_empty() {
         std::mem::take(&mut batch).execute(&mut tx).await?;
         let body = appointment_payload(view, &mt, json!({}))?;
@@ -969,6 +970,8 @@ pub(crate) async fn cancel_as(
     }
     let mut batch = Batch::new();
     outbox.write(&mut batch);
+    let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
+    crate::calendar_writes::enqueue(&mut batch, id, &host_ids, at);
     batch.execute(&mut tx).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     appointment_event(
@@ -1093,6 +1096,8 @@ pub(crate) async fn reschedule_as(
     outbox.to_hosts(MailKind::Updated, &hosts, moved)?;
     let mut batch = Batch::new();
     outbox.write(&mut batch);
+    let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
+    crate::calendar_writes::enqueue(&mut batch, id, &host_ids, at);
     batch.execute(&mut tx).await?;
     let extra = json!({"previousStart": crate::wire_time::format(previous)});
     appointment_event(
@@ -1179,7 +1184,10 @@ pub async fn add_guest(
         appointments::set_bringalong_emails(&mut tx, id, target.id, &json, svc.now()).await?;
     }
     let view = load_visible(&mut tx, caller, id).await?.view();
-    tx.commit().await?;
+    // The guest is invited in the hosts' calendars too.
+    let mut batch = Batch::new();
+    crate::calendar_writes::enqueue(&mut batch, id, &view.host_ids, svc.now());
+    tx.commit_with(batch).await?;
     Ok(view)
 }
 
@@ -1197,6 +1205,25 @@ pub fn ics_feed<'a>(views: impl IntoIterator<Item = &'a AppointmentView>, name: 
     for view in views {
         calendar.push(event_of(view));
     }
+    calendar.done().to_string()
+}
+
+/// The appointment as the host's calendar holds it (write-back): the feed's event, with the
+/// attendees' answers left out and a link to the appointment in the dashboard.
+pub fn host_calendar_event(view: &AppointmentView, public_url: &str) -> String {
+    use icalendar::Component;
+    let mut event = event_of(view);
+    let link = format!("{public_url}/dashboard/appointments/{}", view.id);
+    let mut text = String::new();
+    for a in &view.attendees {
+        let name = a.fullname.as_deref().unwrap_or(&a.email);
+        text.push_str(&format!("With {name} <{}>\n", a.email));
+    }
+    text.push_str(&format!("\nManage this appointment in termin: {link}"));
+    event.description(&text);
+    event.add_property("URL", &link);
+    let mut calendar = icalendar::Calendar::new();
+    calendar.push(event);
     calendar.done().to_string()
 }
 

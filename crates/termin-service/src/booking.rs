@@ -21,7 +21,7 @@ use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
 use termin_storage::availabilities::{self, AvailabilityRecord};
 use termin_storage::users::UserRecord;
-use termin_storage::{lock_users, users, Connection};
+use termin_storage::{calendars, lock_users, users, Connection};
 
 use super::availability::engine_availability;
 use super::meeting_types::MeetingType;
@@ -246,6 +246,14 @@ async fn read_busy(
             start: row.start_at,
             end: row.end_at,
             joinable,
+        });
+    }
+    // The hosts' own calendars (kept by the calendar sync; see `calendar_connections`).
+    for (host, start, end) in calendars::busy_of(conn, &missing, from, to).await? {
+        by_host.entry(host).or_default().push(Busy {
+            start,
+            end,
+            joinable: false,
         });
     }
     for (i, host) in req.hosts.iter().enumerate() {

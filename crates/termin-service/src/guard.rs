@@ -118,3 +118,10 @@ impl TargetGuard {
         Ok(url)
     }
 }
+
+/// Calendar servers and ICS feeds pass the same guard as webhooks, with the same switch.
+impl termin_calendar::http::HostCheck for TargetGuard {
+    fn addresses<'a>(&'a self, host: &'a str) -> termin_calendar::http::Addresses<'a> {
+        Box::pin(self.allowed_addresses(host))
+    }
+}

@@ -8,7 +8,9 @@ pub mod authenticate;
 pub mod availability;
 pub mod booking;
 pub mod busy_cache;
+pub mod calendar_connections;
 pub mod calendar_feed;
+pub mod calendar_writes;
 pub mod clock;
 pub mod companies;
 pub mod contacts;
@@ -45,6 +47,9 @@ pub use termin_storage::PooledConnection;
 
 /// What every use case runs against: the database, the clock, the SSRF guard for outgoing
 /// requests, and where people reach this server. Cheap to clone; every door holds one.
+/// How long one request to a calendar server may take, unless configured.
+pub const CALENDAR_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[derive(Clone)]
 pub struct Service {
     pub db: Db,
@@ -56,6 +61,8 @@ pub struct Service {
     pub busy: Arc<busy_cache::BusyCache>,
     /// Seals what must be read back (see [`secrets`]).
     pub secrets: Arc<secrets::SecretBox>,
+    /// How users' own calendars are reached and kept (see [`calendar_connections`]).
+    pub calendars: calendar_connections::CalendarSettings,
 }
 
 impl Service {
@@ -69,11 +76,31 @@ impl Service {
         Self {
             db,
             clock,
-            guard,
+            guard: guard.clone(),
             public_url: public_url.trim_end_matches('/').into(),
             busy: Arc::default(),
             secrets: Arc::new(secrets),
+            calendars: calendar_connections::CalendarSettings {
+                client: termin_calendar::http::Client::new(
+                    Arc::new(guard),
+                    CALENDAR_REQUEST_TIMEOUT,
+                ),
+                sync_every: std::time::Duration::from_secs(60),
+            },
         }
+    }
+
+    /// This service with another staleness bound for calendar busy time and request timeout.
+    pub fn with_calendar_sync(
+        mut self,
+        every: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Self {
+        self.calendars = calendar_connections::CalendarSettings {
+            client: termin_calendar::http::Client::new(Arc::new(self.guard.clone()), timeout),
+            sync_every: every,
+        };
+        self
     }
 
     /// This service with the server's secrets key.

@@ -12,6 +12,7 @@ pub mod availabilities;
 pub mod backup;
 mod batch;
 pub mod calendar_feeds;
+pub mod calendars;
 pub mod companies;
 pub mod contacts;
 pub mod idempotency;

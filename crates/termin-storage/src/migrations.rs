@@ -78,6 +78,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "server settings",
         include_str!("../migrations/sqlite/0014_server_settings.sql"),
     ),
+    (
+        15,
+        "calendar connections",
+        include_str!("../migrations/sqlite/0015_calendar_connections.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -150,6 +155,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         14,
         "server settings",
         include_str!("../migrations/postgres/0014_server_settings.sql"),
+    ),
+    (
+        15,
+        "calendar connections",
+        include_str!("../migrations/postgres/0015_calendar_connections.sql"),
     ),
 ];
 

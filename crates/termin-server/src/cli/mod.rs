@@ -124,6 +124,10 @@ pub struct ServeArgs {
     /// How often this node looks for due webhook deliveries, in milliseconds.
     #[arg(long, env = "TERMIN_WEBHOOK_POLL_MS", default_value_t = 1000)]
     pub webhook_poll_ms: u64,
+    /// How often each calendar connection is synced, in seconds: the most its busy time may lag
+    /// behind the calendar.
+    #[arg(long, env = "TERMIN_CALENDAR_SYNC_SECONDS", default_value_t = 60)]
+    pub calendar_sync_seconds: u64,
     /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
     #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     pub webhook_retry_scale: f64,
@@ -429,6 +433,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     config.secure_cookies = !args.insecure_cookies;
     config.webhooks.allow_private_networks = args.webhooks_allow_private_networks;
     config.webhooks.poll_interval = std::time::Duration::from_millis(args.webhook_poll_ms.max(10));
+    if !(1..=86_400).contains(&args.calendar_sync_seconds) {
+        anyhow::bail!("--calendar-sync-seconds must be between 1 and 86400");
+    }
+    config.calendars.sync_interval = std::time::Duration::from_secs(args.calendar_sync_seconds);
     if !(args.webhook_retry_scale > 0.0 && args.webhook_retry_scale <= 100.0) {
         anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
     }

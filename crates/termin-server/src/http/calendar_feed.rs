@@ -49,7 +49,7 @@ impl From<calendar_feed::FeedView> for CalendarFeedView {
 
 /// The acting user's calendar feed address, made on first use. Subscribe to it in any calendar
 /// app; cancelled appointments stay in it as cancelled.
-#[utoipa::path(get, path = "/v4/calendar-feed", tag = "appointments",
+#[utoipa::path(get, path = "/v4/calendar-feed", tag = "calendars",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = CalendarFeedView)))]
 async fn get_feed(
@@ -62,7 +62,7 @@ async fn get_feed(
 }
 
 /// A new address for the acting user's calendar feed; the old one stops working at once.
-#[utoipa::path(post, path = "/v4/calendar-feed/regenerate", tag = "appointments",
+#[utoipa::path(post, path = "/v4/calendar-feed/regenerate", tag = "calendars",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = CalendarFeedView)))]
 async fn regenerate_feed(
@@ -78,7 +78,7 @@ async fn regenerate_feed(
 
 /// Revokes the acting user's calendar feed: its address stops working. Asking for the feed again
 /// makes a new address.
-#[utoipa::path(delete, path = "/v4/calendar-feed", tag = "appointments",
+#[utoipa::path(delete, path = "/v4/calendar-feed", tag = "calendars",
     security(("bearer" = []), ("session" = [])),
     responses((status = 204, description = "Revoked")))]
 async fn revoke_feed(

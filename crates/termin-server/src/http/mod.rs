@@ -9,6 +9,7 @@ pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod buckets;
+pub mod calendar_connections;
 pub mod calendar_feed;
 pub mod contacts;
 pub mod contract;
@@ -58,6 +59,7 @@ use crate::state::AppState;
         (name = "meeting types", description = "What can be booked"),
         (name = "booking", description = "Bookable times and booking"),
         (name = "appointments", description = "Booked appointments"),
+        (name = "calendars", description = "The users' own calendars: busy time read from them, bookings written into them"),
         (name = "contacts", description = "The company's contacts (at the host root)"),
         (name = "webhooks", description = "Event subscriptions (at the host root)"),
         (name = "dashboard", description = "Dashboard session and credential management (session cookie only)"),
@@ -107,6 +109,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(gdpr::router())
         .merge(one_time_links::router())
         .merge(calendar_feed::router())
+        .merge(calendar_connections::router())
 }
 
 pub async fn not_found() -> ApiError {

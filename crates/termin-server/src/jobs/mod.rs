@@ -1,4 +1,5 @@
 //! Background work every `termin serve` runs beside the HTTP server.
 
+pub mod calendars;
 pub mod mail;
 pub mod webhooks;

@@ -20,6 +20,7 @@ const GROUPS: &[(&str, &str, &str)] = &[
     ("availability", "Availability", "Weekly hours with date exceptions, in a time zone. Each meeting type uses one schedule (the user's first by default)."),
     ("booking", "Booking", "The bookable times of a meeting type, and booking one of them. A time is never booked twice."),
     ("appointments", "Appointments", "What was booked: list, read, move, cancel, guests, notes, transcripts and quick mails to attendees."),
+    ("calendars", "Calendars", "The user's own calendars (CalDAV accounts and ICS feeds): their events make the user busy, and bookings are written into one of them. Also the user's feed of their appointments."),
     ("contacts", "Contacts", "The people who booked, kept per company, with tags and notes; bulk import."),
     ("webhooks", "Webhooks", "Signed deliveries of booking events to your endpoints, with retries and a delivery log."),
     ("dashboard", "Dashboard session", "Routes for the dashboard's own session cookie: login, and managing tokens and API keys. A token or API key can never call these."),

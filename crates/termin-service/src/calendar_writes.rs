@@ -1,0 +1,219 @@
+//! Bookings written into the host's calendar, through a durable outbox.
+//!
+//! Booking, moving and cancelling an appointment add (or wake) one `calendar_writes` row per
+//! host who has a calendar receiving bookings, in the transaction that changes the appointment
+//! ([`enqueue`]). The worker ([`write_due`]) claims due rows with a lease (one node at a time,
+//! `SKIP LOCKED` on PostgreSQL) and brings the host's calendar to the appointment as it stands
+//! *then*: a PUT of the resource `{appointmentId}.ics` (created or replaced whole), or a DELETE
+//! once it is cancelled. Writing the current state, to a name fixed by the appointment, makes a
+//! repeated write harmless: a node killed after its PUT and before recording it leaves a lease
+//! that runs out, the write runs again, and the calendar still holds one event.
+//!
+//! A write that fails is retried with a growing pause ([`MAX_ATTEMPTS`] times), and every
+//! attempt is logged (`calendar_write_attempts`).
+
+use jiff::{SignedDuration, Timestamp};
+use termin_calendar::caldav;
+use termin_calendar::http::{CalendarError, Login};
+use termin_domain::{AppointmentId, UserId};
+use termin_storage::calendars::{self as stored, ClaimedWrite, ConnectionRecord, WriteOutcome};
+use termin_storage::{appointments as stored_appointments, users, Batch};
+use url::Url;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::Service;
+
+/// Attempts before a write is given up.
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// Asks for the appointment to be brought into its hosts' calendars (inside the caller's
+/// transaction, with its other writes).
+pub fn enqueue(batch: &mut Batch, appointment: AppointmentId, hosts: &[UserId], at: Timestamp) {
+    stored::enqueue_writes(batch, appointment, hosts, at);
+}
+
+/// Claims due writes and performs them; answers how many were attempted.
+pub async fn write_due(svc: &Service, lease: SignedDuration, limit: i64) -> ServiceResult<usize> {
+    let mut total = 0;
+    loop {
+        let now = svc.now();
+        let mut tx = svc.db.begin_write().await?;
+        let batch =
+            stored::claim_writes(&mut tx, svc.db.backend(), now, now + lease, limit).await?;
+        tx.commit().await?;
+        if batch.is_empty() {
+            return Ok(total);
+        }
+        total += batch.len();
+        for w in batch {
+            write_one(svc, &w).await?;
+        }
+    }
+}
+
+/// The connection whose calendar receives the user's bookings, and that calendar's URL.
+fn target(connections: &[ConnectionRecord]) -> Option<(&ConnectionRecord, Url)> {
+    connections.iter().find_map(|c| {
+        c.calendars
+            .iter()
+            .find(|k| k.write_bookings)
+            .and_then(|k| Url::parse(&k.url).ok())
+            .map(|u| (c, u))
+    })
+}
+
+/// The connection an earlier write went to (its calendars hold the written URL).
+fn holder<'a>(connections: &'a [ConnectionRecord], written: &str) -> Option<&'a ConnectionRecord> {
+    connections.iter().find(|c| {
+        c.calendars
+            .iter()
+            .any(|k| !k.url.is_empty() && written.starts_with(&k.url))
+    })
+}
+
+fn login<'a>(
+    svc: &Service,
+    c: &'a ConnectionRecord,
+    password: &'a mut String,
+) -> Option<Login<'a>> {
+    *password = svc
+        .secrets
+        .open(&format!("calendar_connection:{}", c.id), &c.secret_sealed)?;
+    Some(Login {
+        username: c.username.as_deref().unwrap_or_default(),
+        password,
+    })
+}
+
+async fn write_one(svc: &Service, w: &ClaimedWrite) -> ServiceResult<()> {
+    let started = std::time::Instant::now();
+    let connections = stored::of_user(&mut *svc.db.conn().await?, w.user_id).await?;
+    let user = users::find_any(&mut *svc.db.conn().await?, w.user_id).await?;
+    // The appointment as it stands now; gone, cancelled or no longer this host's means removed.
+    let current = match &user {
+        Some(u) => {
+            let record = stored_appointments::find(
+                &mut *svc.db.conn().await?,
+                u.company_id,
+                w.appointment_id,
+            )
+            .await?;
+            match record {
+                Some(r) => crate::appointments::load_many(&mut *svc.db.conn().await?, vec![r])
+                    .await?
+                    .pop()
+                    .map(|l| l.view())
+                    .filter(|v| !v.is_cancelled && v.host_ids.contains(&w.user_id)),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let mut password = String::new();
+    let (action, target_url, result): (
+        &str,
+        Option<String>,
+        Result<Option<String>, CalendarError>,
+    ) = match (current, target(&connections)) {
+        (Some(view), Some((conn, calendar))) => match login(svc, conn, &mut password) {
+            None => ("put", None, Err(CalendarError::Invalid(SEALED.into()))),
+            Some(l) => {
+                let ics = crate::appointments::host_calendar_event(&view, &svc.public_url);
+                let put = caldav::put_event(
+                    &svc.calendars.client,
+                    &calendar,
+                    &view.id.to_string(),
+                    &ics,
+                    l,
+                )
+                .await;
+                match put {
+                    Ok(url) => {
+                        let url = url.to_string();
+                        // Moved to another calendar since the last write: remove the old copy.
+                        if let Some(old) = w.written_url.as_deref().filter(|o| *o != url) {
+                            remove_old(svc, &connections, old).await;
+                        }
+                        ("put", Some(url.clone()), Ok(Some(url)))
+                    }
+                    Err(e) => ("put", Some(calendar.to_string()), Err(e)),
+                }
+            }
+        },
+        (_, _) => match w.written_url.as_deref() {
+            None => ("none", None, Ok(None)),
+            Some(old) => match holder(&connections, old) {
+                // The calendar's connection is gone: nothing termin may still reach.
+                None => ("none", Some(old.to_owned()), Ok(None)),
+                Some(conn) => match (login(svc, conn, &mut password), Url::parse(old)) {
+                    (Some(l), Ok(url)) => (
+                        "delete",
+                        Some(old.to_owned()),
+                        caldav::delete_event(&svc.calendars.client, &url, l)
+                            .await
+                            .map(|_| None),
+                    ),
+                    _ => (
+                        "delete",
+                        Some(old.to_owned()),
+                        Err(CalendarError::Invalid(SEALED.into())),
+                    ),
+                },
+            },
+        },
+    };
+    let now = svc.now();
+    let (error, status_code, written) = match &result {
+        Ok(url) => (None, None, url.clone()),
+        Err(e) => (
+            Some(e.to_string()),
+            match e {
+                CalendarError::Status { status, .. } => Some(*status),
+                CalendarError::Unauthorized => Some(401),
+                _ => None,
+            },
+            w.written_url.clone(),
+        ),
+    };
+    let retry_at = (w.attempts + 1 < MAX_ATTEMPTS).then(|| {
+        let pause = SignedDuration::from_secs(30 * (1i64 << w.attempts.clamp(0, 7)));
+        now + pause.min(SignedDuration::from_hours(1))
+    });
+    if let Some(e) = &error {
+        tracing::info!(appointment = %w.appointment_id, error = %e, "a calendar write failed");
+    }
+    let mut tx = svc.db.begin_write().await?;
+    stored::record_write(
+        &mut tx,
+        w,
+        &WriteOutcome {
+            at: now,
+            action,
+            target: target_url.as_deref(),
+            status_code,
+            error: error.as_deref(),
+            duration_ms: started.elapsed().as_millis() as i64,
+            written_url: written.as_deref(),
+            retry_at,
+        },
+    )
+    .await
+    .map_err(ServiceError::from)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+const SEALED: &str =
+    "the connection's password was sealed under another secrets key: connect it again";
+
+async fn remove_old(svc: &Service, connections: &[ConnectionRecord], old: &str) {
+    let Some(conn) = holder(connections, old) else {
+        return;
+    };
+    let mut password = String::new();
+    if let (Some(l), Ok(url)) = (login(svc, conn, &mut password), Url::parse(old)) {
+        if let Err(e) = caldav::delete_event(&svc.calendars.client, &url, l).await {
+            tracing::info!(error = %e, "removing an event from the calendar it moved out of failed");
+        }
+    }
+}
