@@ -128,6 +128,9 @@ pub struct ServeArgs {
     /// behind the calendar.
     #[arg(long, env = "TERMIN_CALENDAR_SYNC_SECONDS", default_value_t = 60)]
     pub calendar_sync_seconds: u64,
+    /// How long one request to a calendar server may take, in seconds.
+    #[arg(long, env = "TERMIN_CALENDAR_TIMEOUT_SECS", default_value_t = 20)]
+    pub calendar_timeout_secs: u64,
     /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
     #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     pub webhook_retry_scale: f64,
@@ -437,6 +440,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--calendar-sync-seconds must be between 1 and 86400");
     }
     config.calendars.sync_interval = std::time::Duration::from_secs(args.calendar_sync_seconds);
+    if !(1..=300).contains(&args.calendar_timeout_secs) {
+        anyhow::bail!("--calendar-timeout-secs must be between 1 and 300");
+    }
+    config.calendars.request_timeout = std::time::Duration::from_secs(args.calendar_timeout_secs);
     if !(args.webhook_retry_scale > 0.0 && args.webhook_retry_scale <= 100.0) {
         anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
     }

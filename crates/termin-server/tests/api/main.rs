@@ -3,6 +3,7 @@
 mod helpers;
 mod pg;
 mod process;
+mod radicale;
 mod receiver;
 mod smtp;
 
@@ -11,6 +12,7 @@ mod appointments;
 mod binary;
 mod browser;
 mod calendar_feed;
+mod calendars;
 mod connections;
 
 mod contacts;
