@@ -118,7 +118,7 @@ impl From<svc::ConnectionView> for ConnectionView {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConnectionInput {
-    #[schema(pattern = "^(caldav|ics)$")]
+    #[schema(max_length = 6, pattern = "^(caldav|ics)$")]
     provider: String,
     /// CalDAV: the server's address (`https://caldav.fastmail.com`; discovery finds the rest).
     /// ICS: the feed's secret address (`webcal://` is read as `https://`).

@@ -24,7 +24,7 @@ fn on_lan(app: TestApp) -> TestApp {
     app.with_config(config)
 }
 
-fn cal(body: &str) -> String {
+pub(crate) fn cal(body: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//termin tests//EN\r\n{body}END:VCALENDAR\r\n"
     )
@@ -514,7 +514,7 @@ async fn wrong_passwords_and_unreachable_servers_are_named(app: TestApp) {
 }
 
 /// A feed server: answers the ICS with an ETag, and 304 to a request that names it.
-async fn feed_server(ics: String) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+pub(crate) async fn feed_server(ics: String) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     use axum::http::{header, HeaderMap, StatusCode};
     use axum::response::IntoResponse;
     let fetched = Arc::new(AtomicUsize::new(0));

@@ -64,6 +64,15 @@ const fn contacts(ok: u16, foreign: u16) -> [u16; 24] {
     [401, 401, 401, 401, 401, ok, ok, ok, ok, ok, 403, 401, 401, 401, ok, 400, 403, 400, 404, 401, 401, foreign, ok, ok]
 }
 
+/// What only the owner of a resource may do (change or remove their own calendar connection,
+/// which holds their own password): like `scheduling`, but admins acting as themselves are
+/// refused.
+#[rustfmt::skip]
+const fn own_only(ok: u16, foreign: u16) -> [u16; 24] {
+    //0    1    2    3    4   5    6    7    8   9   10   11   12   13  14   15   16   17   18   19   20   21       22   23
+    [401, 401, 401, 401, 401, ok, 403, 403, 403, ok, 403, 401, 401, 401, ok, 400, 403, 400, 404, 401, 401, foreign, 403, ok]
+}
+
 /// Expected status per caller for each route, in `CALLERS` order.
 #[rustfmt::skip]
 const TABLE: &[(&str, [u16; 24])] = &[
@@ -114,6 +123,11 @@ const TABLE: &[(&str, [u16; 24])] = &[
     ("GET /v4/calendar-feed",                  scheduling(200, 200)),
     ("POST /v4/calendar-feed/regenerate",      scheduling(200, 200)),
     ("DELETE /v4/calendar-feed",               scheduling(204, 204)),
+    ("GET /v4/calendar-connections/connections",  scheduling(200, 200)),
+    ("POST /v4/calendar-connections/connections", scheduling(201, 201)),
+    ("PATCH /v4/calendar-connections/connections/{id}",  own_only(200, 404)),
+    ("DELETE /v4/calendar-connections/connections/{id}", own_only(200, 404)),
+    ("POST /v4/calendar-connections/connections/{id}/sync", scheduling(200, 404)),
     ("POST /v4/one-time-booking-link/create/{meetingTypeId}", scheduling(201, 404)),
     ("GET /crm",                               contacts(200, 200)),
     ("POST /crm",                              contacts(201, 201)),
@@ -165,6 +179,8 @@ struct World {
     meeting_type: String,
     /// Slots handed out so far (each cell that books takes fresh ones).
     next_slot: std::sync::atomic::AtomicUsize,
+    /// An ICS feed on loopback that calendar connections can be made to.
+    feed_url: String,
 }
 
 impl World {
@@ -267,12 +283,15 @@ async fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let (feed_url, _, _) =
+        crate::calendars::feed_server(crate::calendars::cal("")).await;
     World {
         a,
         b,
         callers,
         meeting_type,
         next_slot: Default::default(),
+        feed_url: feed_url.replace("webcal://", "http://"),
     }
 }
 
@@ -447,6 +466,37 @@ async fn request(
             };
             (path.replace("{id}", &id), body)
         }
+        "POST /v4/calendar-connections/connections" => (
+            path.to_owned(),
+            Some(json!({"provider": "ics", "url": w.feed_url})),
+        ),
+        r if r.contains("/v4/calendar-connections/connections/{id}") => {
+            // A fresh connection of A's member per cell.
+            let made = app
+                .call(
+                    Method::POST,
+                    "/v4/calendar-connections/connections",
+                    &w.a.member.auth(),
+                    Some(json!({"provider": "ics", "url": w.feed_url})),
+                )
+                .await;
+            assert_eq!(made.status.as_u16(), 201, "{}", made.text);
+            let id = made.json()["id"].as_str().unwrap().to_owned();
+            // At most ten a user: the cell's own connection is the only one left.
+            let mut tx = app.db.begin_write().await.unwrap();
+            for old in termin_storage::calendars::of_user(&mut tx, w.a.member.user.id)
+                .await
+                .unwrap()
+            {
+                if old.id.to_string() != id {
+                    termin_storage::calendars::remove(&mut tx, &old).await.unwrap();
+                }
+            }
+            tx.commit().await.unwrap();
+            let body = (method == Method::PATCH)
+                .then(|| json!({"calendars": [{"id": "feed", "readForConflicts": false}]}));
+            (path.replace("{id}", &id), body)
+        }
         "POST /crm" => (
             path.to_owned(),
             Some(json!({"email": format!("c-{}@example.com", UserId::new()), "firstName": "New"})),
@@ -559,6 +609,10 @@ fn booking_body(w: &World, start: jiff::Timestamp) -> Value {
 }
 
 async fn authorization_matrix(app: TestApp) {
+    // Calendar connections are made to a feed on loopback.
+    let mut config = crate::helpers::test_config();
+    config.webhooks.allow_private_networks = true;
+    let app = app.with_config(config);
     let w = world(&app).await;
     let _ = &w.b;
     let mut failures = Vec::new();
