@@ -54,6 +54,8 @@ pub struct CalendarConfig {
     /// Each connection is synced at least this often (the staleness bound of busy time).
     pub sync_interval: Duration,
     pub request_timeout: Duration,
+    /// The first pause after a failed write into a calendar (doubling, at most an hour).
+    pub retry_base: Duration,
 }
 
 impl Default for CalendarConfig {
@@ -61,6 +63,7 @@ impl Default for CalendarConfig {
         Self {
             sync_interval: Duration::from_secs(60),
             request_timeout: termin_service::CALENDAR_REQUEST_TIMEOUT,
+            retry_base: Duration::from_secs(30),
         }
     }
 }

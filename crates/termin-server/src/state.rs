@@ -50,6 +50,7 @@ impl AppState {
             .with_calendar_sync(
                 config.calendars.sync_interval,
                 config.calendars.request_timeout,
+                config.calendars.retry_base,
             ),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_failure_limit)),

@@ -56,6 +56,9 @@ pub struct CalendarSettings {
     pub client: Client,
     /// The staleness bound: each connection is synced at least this often.
     pub sync_every: Duration,
+    /// The first pause after a failed write into a calendar (doubling with each failure, at
+    /// most an hour).
+    pub retry_base: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

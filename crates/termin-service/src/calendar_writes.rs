@@ -176,7 +176,9 @@ async fn write_one(svc: &Service, w: &ClaimedWrite) -> ServiceResult<()> {
         ),
     };
     let retry_at = (w.attempts + 1 < MAX_ATTEMPTS).then(|| {
-        let pause = SignedDuration::from_secs(30 * (1i64 << w.attempts.clamp(0, 7)));
+        let base = SignedDuration::try_from(svc.calendars.retry_base)
+            .unwrap_or(SignedDuration::from_secs(30));
+        let pause = base * (1i32 << w.attempts.clamp(0, 7));
         now + pause.min(SignedDuration::from_hours(1))
     });
     if let Some(e) = &error {

@@ -86,19 +86,23 @@ impl Service {
                     CALENDAR_REQUEST_TIMEOUT,
                 ),
                 sync_every: std::time::Duration::from_secs(60),
+                retry_base: std::time::Duration::from_secs(30),
             },
         }
     }
 
-    /// This service with another staleness bound for calendar busy time and request timeout.
+    /// This service with another staleness bound for calendar busy time, request timeout and
+    /// first retry pause of calendar writes.
     pub fn with_calendar_sync(
         mut self,
         every: std::time::Duration,
         timeout: std::time::Duration,
+        retry_base: std::time::Duration,
     ) -> Self {
         self.calendars = calendar_connections::CalendarSettings {
             client: termin_calendar::http::Client::new(Arc::new(self.guard.clone()), timeout),
             sync_every: every,
+            retry_base,
         };
         self
     }

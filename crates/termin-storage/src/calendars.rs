@@ -319,6 +319,15 @@ pub async fn replace_busy(
     at: Timestamp,
 ) -> Result<()> {
     let conn: &mut AnyConnection = tx;
+    // Two syncs of one calendar at once (a node's and a "sync now") take turns here: the second
+    // deletes what the first inserted, instead of adding beside it.
+    sqlx::query(
+        "UPDATE connection_calendars SET read_at = read_at WHERE connection_id = $1 AND id = $2",
+    )
+    .bind(c.id.to_string())
+    .bind(calendar)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM calendar_busy WHERE connection_id = $1 AND calendar_id = $2")
         .bind(c.id.to_string())
         .bind(calendar)

@@ -131,6 +131,10 @@ pub struct ServeArgs {
     /// How long one request to a calendar server may take, in seconds.
     #[arg(long, env = "TERMIN_CALENDAR_TIMEOUT_SECS", default_value_t = 20)]
     pub calendar_timeout_secs: u64,
+    /// The first pause after a failed write into a calendar, in seconds (it doubles with each
+    /// failure, to at most an hour).
+    #[arg(long, env = "TERMIN_CALENDAR_RETRY_SECONDS", default_value_t = 30)]
+    pub calendar_retry_seconds: u64,
     /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
     #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     pub webhook_retry_scale: f64,
@@ -444,6 +448,10 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--calendar-timeout-secs must be between 1 and 300");
     }
     config.calendars.request_timeout = std::time::Duration::from_secs(args.calendar_timeout_secs);
+    if !(1..=3600).contains(&args.calendar_retry_seconds) {
+        anyhow::bail!("--calendar-retry-seconds must be between 1 and 3600");
+    }
+    config.calendars.retry_base = std::time::Duration::from_secs(args.calendar_retry_seconds);
     if !(args.webhook_retry_scale > 0.0 && args.webhook_retry_scale <= 100.0) {
         anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
     }

@@ -632,3 +632,209 @@ crate::backend_tests!(
     wrong_passwords_and_unreachable_servers_are_named,
     an_ics_feed_counts_and_is_fetched_conditionally,
 );
+
+/// `termin serve` with quick calendar retries and short claims.
+const FAST_CALENDARS: [(&str, &str); 4] = [
+    ("TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "true"),
+    // A killed node's claims run out after 4 × timeout + 5 s.
+    ("TERMIN_CALENDAR_TIMEOUT_SECS", "2"),
+    ("TERMIN_CALENDAR_RETRY_SECONDS", "1"),
+    ("TERMIN_WEBHOOK_POLL_MS", "50"),
+];
+
+/// Connects the member's Radicale account through a server process (its secrets key seals the
+/// password) and chooses `work` for bookings.
+async fn connect_through(node: &crate::process::Server, pat: &str, radicale: &Radicale) {
+    let client = reqwest::Client::new();
+    let r = client
+        .post(node.url("/v4/calendar-connections/connections"))
+        .bearer_auth(pat)
+        .json(&json!({"provider": "caldav", "url": radicale.url(), "username": USER.0, "password": USER.1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = client
+        .patch(node.url(&format!("/v4/calendar-connections/connections/{id}")))
+        .bearer_auth(pat)
+        .json(&json!({"calendars": [{"id": "work", "writeBookings": true}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Waits until every calendar write is done, then answers what the calendar holds.
+async fn settled(app: &TestApp, radicale: &Radicale) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let open: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM calendar_writes WHERE status <> 'done'")
+                .fetch_one(&mut *app.db.conn().await.unwrap())
+                .await
+                .unwrap();
+        if open == 0 {
+            return radicale.names(USER, "work").await;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{open} calendar writes still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn successful_puts(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM calendar_write_attempts WHERE action = 'put' AND error IS NULL",
+    )
+    .fetch_one(&mut *app.db.conn().await.unwrap())
+    .await
+    .unwrap()
+}
+
+/// Radicale is down when the booking is made, the server is killed with SIGKILL, both come
+/// back: the event arrives, once.
+async fn a_booking_reaches_the_calendar_once_through_a_crash(url: String) {
+    let Some(mut radicale) = Radicale::start(&[USER]) else {
+        return;
+    };
+    radicale.calendar(USER, "work").await;
+    let app = TestApp::with_url(url.clone(), None, test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let mut first = crate::process::Server::start(&url, &FAST_CALENDARS);
+    connect_through(&first, &c.member.pat, &radicale).await;
+    radicale.stop();
+    let start = crate::scheduling::upcoming_weekday("Europe/Berlin", 3, 10, 0);
+    let r = reqwest::Client::new()
+        .post(first.url("/v4/booking"))
+        .bearer_auth(&c.member.pat)
+        .json(&crate::scheduling::booking(&mt, start, "crash@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["appointmentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The write is tried against the stopped server and fails.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM calendar_write_attempts WHERE error IS NOT NULL",
+        )
+        .fetch_one(&mut *app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+        if failed > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no write was tried");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    first.child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    first.child.wait().unwrap();
+    radicale.resume();
+    let _second = crate::process::Server::start(&url, &FAST_CALENDARS);
+    assert_eq!(settled(&app, &radicale).await, [id.clone()]);
+    assert_eq!(successful_puts(&app).await, 1);
+    let text = radicale.get(USER, "work", &id).await.unwrap();
+    assert!(text.contains(&format!("UID:{id}@termin")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_reaches_the_calendar_once_through_a_crash_sqlite() {
+    let (url, _dir) = crate::helpers::sqlite_url();
+    a_booking_reaches_the_calendar_once_through_a_crash(url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_reaches_the_calendar_once_through_a_crash_postgres() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    a_booking_reaches_the_calendar_once_through_a_crash(url).await;
+}
+
+/// Two nodes on one PostgreSQL database share the connection's syncs and writes: every booking
+/// is written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_write_each_booking_once() {
+    let Some(url) = crate::pg::fresh_database().await else {
+        return;
+    };
+    let Some(radicale) = Radicale::start(&[USER]) else {
+        return;
+    };
+    radicale.calendar(USER, "work").await;
+    // One event of the host's own, early the day after tomorrow (clear of the bookings).
+    let day = (Timestamp::now() + SignedDuration::from_hours(48)).strftime("%Y%m%d");
+    radicale
+        .put(
+            USER,
+            "work",
+            "early",
+            &cal(&format!(
+                "BEGIN:VEVENT\r\nUID:early\r\nDTSTAMP:20270101T000000Z\r\n\
+DTSTART:{day}T050000Z\r\nDTEND:{day}T060000Z\r\nEND:VEVENT\r\n"
+            )),
+        )
+        .await;
+    let app = TestApp::with_url(url.clone(), None, test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let mt = default_meeting_type(&app, &c.member).await;
+    let mut env = FAST_CALENDARS.to_vec();
+    env.push(("TERMIN_CALENDAR_SYNC_SECONDS", "1"));
+    let nodes = [
+        crate::process::Server::start(&url, &env),
+        crate::process::Server::start(&url, &env),
+    ];
+    connect_through(&nodes[0], &c.member.pat, &radicale).await;
+    let client = reqwest::Client::new();
+    let first = crate::scheduling::upcoming_weekday("Europe/Berlin", 3, 9, 0);
+    let mut booked = Vec::new();
+    for i in 0..12i64 {
+        let r = client
+            .post(nodes[(i % 2) as usize].url("/v4/booking"))
+            .bearer_auth(&c.member.pat)
+            .json(&crate::scheduling::booking(
+                &mt,
+                first + SignedDuration::from_mins(30 * i),
+                &format!("n{i}@example.com"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        booked.push(
+            r.json::<Value>().await.unwrap()["appointmentId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Both nodes keep syncing the connection meanwhile (every second).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    booked.push("early".into());
+    booked.sort();
+    assert_eq!(settled(&app, &radicale).await, booked);
+    booked.retain(|b| b != "early");
+    assert_eq!(
+        successful_puts(&app).await,
+        booked.len() as i64,
+        "no booking is written twice"
+    );
+    // Each sync after a write read the calendar again (its tag moved); the one event not
+    // termin's own is still one busy interval, however many syncs ran on either node.
+    let busy: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calendar_busy")
+        .fetch_one(&mut *app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(busy, 1);
+}

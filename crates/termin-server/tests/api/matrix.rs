@@ -283,8 +283,7 @@ async fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
-    let (feed_url, _, _) =
-        crate::calendars::feed_server(crate::calendars::cal("")).await;
+    let (feed_url, _, _) = crate::calendars::feed_server(crate::calendars::cal("")).await;
     World {
         a,
         b,
@@ -489,7 +488,9 @@ async fn request(
                 .unwrap()
             {
                 if old.id.to_string() != id {
-                    termin_storage::calendars::remove(&mut tx, &old).await.unwrap();
+                    termin_storage::calendars::remove(&mut tx, &old)
+                        .await
+                        .unwrap();
                 }
             }
             tx.commit().await.unwrap();
