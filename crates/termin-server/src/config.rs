@@ -40,7 +40,7 @@ pub struct Config {
     pub pages: PageConfig,
     /// Where e-mail goes out.
     pub mail: crate::mail::MailConfig,
-    /// The key sealing what termin must read back (calendar feed addresses), as base64 of 32
+    /// The key sealing what termin must read back (calendar feed addresses, calendar passwords, ICS feed URLs), as base64 of 32
     /// bytes (see `termin_service::secrets`). A random one when not configured: fine for tests,
     /// not for a server whose sealed values must outlive it (`serve` loads or makes a key file).
     pub secrets_key: SecretText,
