@@ -258,7 +258,7 @@ fn rejected(e: CalendarError) -> ServiceError {
 /// A calendar's id within its connection: the last segment of its address.
 fn calendar_id(url: &Url) -> String {
     url.path_segments()
-        .and_then(|s| s.filter(|p| !p.is_empty()).next_back().map(str::to_owned))
+        .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
         .unwrap_or_else(|| "calendar".into())
 }
 
@@ -612,7 +612,7 @@ async fn read(
         let url = Url::parse(secret)
             .map_err(|_| SyncError::Data("the feed's address is unreadable".into()))?;
         let feed = c.calendars.first();
-        let conditional = feed.is_some_and(|k| fresh(k));
+        let conditional = feed.is_some_and(&fresh);
         let answer = if conditional {
             caldav::fetch_feed(
                 client,

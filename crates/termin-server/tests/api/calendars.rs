@@ -323,7 +323,7 @@ async fn a_booking_is_written_moved_and_removed_in_the_chosen_calendar(app: Test
             .unwrap(),
         1
     );
-    assert_eq!(radicale.names(USER, "work").await, [appointment.clone()]);
+    assert_eq!(radicale.names(USER, "work").await, vec![appointment.clone()]);
     // Unfolded: long lines continue on the next after a space.
     let text = radicale
         .get(USER, "work", &appointment)
@@ -742,7 +742,7 @@ async fn a_booking_reaches_the_calendar_once_through_a_crash(url: String) {
     first.child.wait().unwrap();
     radicale.resume();
     let _second = crate::process::Server::start(&url, &FAST_CALENDARS);
-    assert_eq!(settled(&app, &radicale).await, [id.clone()]);
+    assert_eq!(settled(&app, &radicale).await, vec![id.clone()]);
     assert_eq!(successful_puts(&app).await, 1);
     let text = radicale.get(USER, "work", &id).await.unwrap();
     assert!(text.contains(&format!("UID:{id}@termin")));
