@@ -92,7 +92,8 @@ pub struct CalendarChoice {
 }
 
 /// A connection as shown: never its password or (for a feed) its address.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ConnectionView {
     pub id: ConnectionId,
     pub user_id: UserId,
@@ -101,10 +102,12 @@ pub struct ConnectionView {
     pub server_url: Option<String>,
     pub calendars: Vec<CalendarView>,
     pub sync: SyncView,
+    #[serde(serialize_with = "crate::wire_time::serialize")]
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CalendarView {
     pub id: String,
     pub name: String,
@@ -113,12 +116,15 @@ pub struct CalendarView {
     pub write_bookings: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SyncView {
     /// `pending` (never synced), `ok`, or `failing` (the last attempt failed; the last good busy
     /// time still counts).
     pub state: &'static str,
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_attempt_at: Option<Timestamp>,
+    #[serde(serialize_with = "crate::wire_time::serialize_opt")]
     pub last_success_at: Option<Timestamp>,
     pub error: Option<String>,
     pub consecutive_failures: i64,
@@ -161,7 +167,7 @@ fn view(c: ConnectionRecord) -> ConnectionView {
 }
 
 /// Where a sealed secret belongs: it opens only in this connection's row.
-fn context(id: ConnectionId) -> String {
+pub(crate) fn context(id: ConnectionId) -> String {
     format!("calendar_connection:{id}")
 }
 

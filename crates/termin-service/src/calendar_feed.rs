@@ -37,7 +37,7 @@ fn url_of(svc: &Service, token: &str) -> String {
 }
 
 /// Where a feed's sealed token belongs: it opens only in this user's row.
-fn context(user: termin_domain::UserId) -> String {
+pub(crate) fn context(user: termin_domain::UserId) -> String {
     format!("calendar_feed:{user}")
 }
 

@@ -76,9 +76,10 @@ fn login<'a>(
     c: &'a ConnectionRecord,
     password: &'a mut String,
 ) -> Option<Login<'a>> {
-    *password = svc
-        .secrets
-        .open(&format!("calendar_connection:{}", c.id), &c.secret_sealed)?;
+    *password = svc.secrets.open(
+        &crate::calendar_connections::context(c.id),
+        &c.secret_sealed,
+    )?;
     Some(Login {
         username: c.username.as_deref().unwrap_or_default(),
         password,

@@ -168,3 +168,39 @@ mod tests {
         assert!(SecretBox::from_base64("c2hvcnQ=").is_err());
     }
 }
+
+/// How many sealed values [`rotate`] sealed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    pub feeds: usize,
+    pub connections: usize,
+}
+
+/// Seals every value sealed under the service's key again under `next`, and records `next` as
+/// the database's key, in one transaction: afterwards only `next` opens anything. A value the
+/// current key cannot open (sealed under a key replaced earlier) is left as it is.
+pub async fn rotate(svc: &crate::Service, next: &SecretBox) -> crate::ServiceResult<Rotated> {
+    use termin_storage::{calendar_feeds, calendars, server_settings};
+    let mut tx = svc.db.begin_write().await?;
+    let mut done = Rotated {
+        feeds: 0,
+        connections: 0,
+    };
+    for (user, sealed) in calendar_feeds::all_sealed(&mut tx).await? {
+        let context = crate::calendar_feed::context(user);
+        if let Some(plain) = svc.secrets.open(&context, &sealed) {
+            calendar_feeds::set_sealed(&mut tx, user, &next.seal(&context, &plain)).await?;
+            done.feeds += 1;
+        }
+    }
+    for (id, sealed) in calendars::all_sealed(&mut tx).await? {
+        let context = crate::calendar_connections::context(id);
+        if let Some(plain) = svc.secrets.open(&context, &sealed) {
+            calendars::set_sealed(&mut tx, id, &next.seal(&context, &plain)).await?;
+            done.connections += 1;
+        }
+    }
+    server_settings::set(&mut tx, CHECK, &next.seal(CHECK, CHECK_TEXT)).await?;
+    tx.commit().await?;
+    Ok(done)
+}

@@ -75,3 +75,23 @@ pub async fn remove(tx: &mut Tx, user: UserId) -> Result<bool> {
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Every feed's user and sealed token (for sealing them again under a new key).
+pub async fn all_sealed(conn: &mut AnyConnection) -> Result<Vec<(UserId, String)>> {
+    let rows = sqlx::query("SELECT user_id, token_sealed FROM calendar_feeds")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((parse_col(r, "user_id")?, r.try_get("token_sealed")?)))
+        .collect()
+}
+
+pub async fn set_sealed(tx: &mut Tx, user: UserId, sealed: &str) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("UPDATE calendar_feeds SET token_sealed = $1 WHERE user_id = $2")
+        .bind(sealed)
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -654,3 +654,23 @@ pub async fn attempts_of_user(
         })
         .collect()
 }
+
+/// Every connection's id and sealed secret (for sealing them again under a new key).
+pub async fn all_sealed(conn: &mut AnyConnection) -> Result<Vec<(ConnectionId, String)>> {
+    let rows = sqlx::query("SELECT id, secret_sealed FROM calendar_connections")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((parse_col(r, "id")?, r.try_get("secret_sealed")?)))
+        .collect()
+}
+
+pub async fn set_sealed(tx: &mut Tx, id: ConnectionId, sealed: &str) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("UPDATE calendar_connections SET secret_sealed = $1 WHERE id = $2")
+        .bind(sealed)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

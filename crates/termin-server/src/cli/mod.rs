@@ -2,6 +2,7 @@
 //! works against the same database URL as `serve`, also while a server runs, and prints JSON with
 //! `--json`.
 
+pub mod calendar;
 pub mod demo;
 
 use std::io::Read;
@@ -61,6 +62,10 @@ pub enum Command {
     /// Read the mail outbox.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Manage users' calendar connections (CalDAV accounts and ICS feeds).
+    Calendar(calendar::CalendarArgs),
+    /// Manage the secrets key.
+    Secrets(calendar::SecretsArgs),
     /// Copy the SQLite database to a new file, consistently, while the server runs.
     Backup {
         /// The file to write (it must not exist).
@@ -296,6 +301,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let out = Output { json: cli.json };
     let command = match cli.command {
         Command::Serve(args) => return serve(cli.database_url, args).await,
+        Command::Calendar(args) => return calendar::calendar(&cli.database_url, args, &out).await,
+        Command::Secrets(args) => {
+            return calendar::secrets_command(&cli.database_url, args, &out).await
+        }
         Command::Restore { path, replace } => {
             termin_storage::backup::restore_sqlite(&path, &cli.database_url, replace).await?;
             // Opening it runs the migrations a backup from an older termin lacks.
@@ -327,7 +336,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         termin_service::secrets::SecretBox::ephemeral(),
     );
     let result = match command {
-        Command::Serve(_) | Command::Restore { .. } => unreachable!("handled above"),
+        Command::Serve(_)
+        | Command::Restore { .. }
+        | Command::Calendar(_)
+        | Command::Secrets(_) => unreachable!("handled above"),
         Command::Backup { path } => match svc.db.backup_into(&path).await {
             Ok(()) => {
                 out.print(
@@ -405,7 +417,7 @@ fn secrets_key(
 
 /// Writes a file only its owner may read, whole or not at all: the text goes to a temporary
 /// file first, which is then linked to `path` (failing if `path` exists).
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let temp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
@@ -537,12 +549,12 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
-struct Output {
+pub(crate) struct Output {
     json: bool,
 }
 
 impl Output {
-    fn print(&self, value: serde_json::Value, human: String) {
+    pub(crate) fn print(&self, value: serde_json::Value, human: String) {
         if self.json {
             println!("{value}");
         } else {
@@ -551,7 +563,7 @@ impl Output {
     }
 }
 
-fn read_password(from_stdin: bool) -> anyhow::Result<Option<String>> {
+pub(crate) fn read_password(from_stdin: bool) -> anyhow::Result<Option<String>> {
     if !from_stdin {
         return Ok(None);
     }

@@ -323,7 +323,10 @@ async fn a_booking_is_written_moved_and_removed_in_the_chosen_calendar(app: Test
             .unwrap(),
         1
     );
-    assert_eq!(radicale.names(USER, "work").await, vec![appointment.clone()]);
+    assert_eq!(
+        radicale.names(USER, "work").await,
+        vec![appointment.clone()]
+    );
     // Unfolded: long lines continue on the next after a space.
     let text = radicale
         .get(USER, "work", &appointment)
@@ -837,4 +840,157 @@ DTSTART:{day}T050000Z\r\nDTEND:{day}T060000Z\r\nEND:VEVENT\r\n"
         .await
         .unwrap();
     assert_eq!(busy, 1);
+}
+
+/// The operator's CLI: connect, choose, list, sync and remove a user's calendars with the
+/// server's key, and rotate that key (every sealed value sealed again under the new one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_manages_connections_and_rotates_the_key() {
+    use crate::process::{cli, cli_json};
+    let Some(radicale) = Radicale::start(&[USER]) else {
+        return;
+    };
+    radicale.calendar(USER, "work").await;
+    let (url, dir) = crate::helpers::sqlite_url();
+    let key = "dGVybWluLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmchISE=";
+    cli_json(
+        &url,
+        &[
+            "company",
+            "create",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "boss@acme.test",
+        ],
+        None,
+    );
+    let made = cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key",
+            key,
+            "--allow-private-networks",
+            "add",
+            "--user",
+            "boss@acme.test",
+            "--caldav",
+            &radicale.url(),
+            "--username",
+            USER.0,
+        ],
+        Some(&format!("{}\n", USER.1)),
+    );
+    assert_eq!(made["sync"]["state"], "ok", "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let chosen = cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key",
+            key,
+            "choose",
+            "--user",
+            "boss@acme.test",
+            &id,
+            "--write",
+            "work",
+        ],
+        None,
+    );
+    assert_eq!(chosen["calendars"][0]["writeBookings"], true);
+    // Without the server's key nothing runs.
+    let refused = cli(
+        &url,
+        &["calendar", "list", "--user", "boss@acme.test"],
+        None,
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("secrets key"));
+
+    let new_key = dir.path().join("new.key");
+    let rotated = cli_json(
+        &url,
+        &[
+            "secrets",
+            "--secrets-key",
+            key,
+            "rotate",
+            "--new-key-file",
+            new_key.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(rotated["connections"], 1);
+    // The old key is no longer the database's; the new one opens the password.
+    let old = cli(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key",
+            key,
+            "list",
+            "--user",
+            "boss@acme.test",
+        ],
+        None,
+    );
+    assert!(!old.status.success());
+    let new_key = new_key.to_str().unwrap();
+    let synced = cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key-file",
+            new_key,
+            "--allow-private-networks",
+            "sync",
+            "--user",
+            "boss@acme.test",
+            &id,
+        ],
+        None,
+    );
+    assert_eq!(synced["sync"]["state"], "ok", "{synced}");
+    assert_eq!(synced["sync"]["consecutiveFailures"], 0);
+    let listed = cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key-file",
+            new_key,
+            "list",
+            "--user",
+            "boss@acme.test",
+        ],
+        None,
+    );
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key-file",
+            new_key,
+            "remove",
+            "--user",
+            "boss@acme.test",
+            &id,
+        ],
+        None,
+    );
+    let listed = cli_json(
+        &url,
+        &[
+            "calendar",
+            "--secrets-key-file",
+            new_key,
+            "list",
+            "--user",
+            "boss@acme.test",
+        ],
+        None,
+    );
+    assert_eq!(listed, json!([]));
 }
