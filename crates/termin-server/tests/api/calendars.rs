@@ -629,7 +629,142 @@ BEGIN:VEVENT\r\nUID:f2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/Berlin
     r.assert_status(400);
 }
 
+async fn the_dashboard_connects_chooses_syncs_and_removes(app: TestApp) {
+    use crate::dashboard::{cookie_of, form, page};
+    let Some(radicale) = Radicale::start(&[USER]) else {
+        return;
+    };
+    radicale.calendar(USER, "work").await;
+    radicale.calendar(USER, "private").await;
+    let app = on_lan(app);
+    let c = app.company(Plan::Platform).await;
+    let (cookie, csrf) = cookie_of(&app.session(&c.member.user).await);
+    let empty = page(&app, "/dashboard/calendars", Some(&cookie)).await;
+    empty.assert_status(200);
+    assert!(empty.text.contains("No calendars connected yet"));
+    assert!(empty.text.contains("Integrations → Calendars"));
+    // A wrong password is said on the page, and nothing is kept but the typed address.
+    let wrong = form(
+        &app,
+        "/dashboard/calendars",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("provider", "caldav"),
+            ("url", &radicale.url()),
+            ("username", USER.0),
+            ("password", "nope"),
+        ],
+    )
+    .await;
+    wrong.assert_status(400);
+    assert!(
+        wrong.text.contains("refused the user name or password"),
+        "{}",
+        wrong.text
+    );
+    assert!(wrong.text.contains(&radicale.url()));
+    let made = form(
+        &app,
+        "/dashboard/calendars",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("provider", "caldav"),
+            ("url", &radicale.url()),
+            ("username", USER.0),
+            ("password", USER.1),
+        ],
+    )
+    .await;
+    made.assert_status(201);
+    assert!(
+        made.text.contains("Connected host: 2 calendars"),
+        "{}",
+        made.text
+    );
+    let id = app
+        .get("/v4/calendar-connections/connections", &c.member.auth())
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Only `work` counts as busy, and bookings go into it.
+    let saved = form(
+        &app,
+        &format!("/dashboard/calendars/{id}"),
+        Some(&cookie),
+        &[("csrf", &csrf), ("busy", "work"), ("bookings", "work")],
+    )
+    .await;
+    saved.assert_status(303);
+    let listed = app
+        .get("/v4/calendar-connections/connections", &c.member.auth())
+        .await
+        .json();
+    let calendars = listed[0]["calendars"].as_array().unwrap();
+    let of = |name: &str| calendars.iter().find(|k| k["id"] == name).unwrap().clone();
+    assert_eq!(
+        (
+            of("work")["readForConflicts"].clone(),
+            of("work")["writeBookings"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        (
+            of("private")["readForConflicts"].clone(),
+            of("private")["writeBookings"].clone()
+        ),
+        (json!(false), json!(false))
+    );
+    let shown = page(&app, "/dashboard/calendars", Some(&cookie)).await;
+    assert!(shown.text.contains("Last synced"));
+    let synced = form(
+        &app,
+        &format!("/dashboard/calendars/{id}/sync"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    synced.assert_status(200);
+    assert!(synced.text.contains("Synced host."), "{}", synced.text);
+    // Without the form's CSRF token nothing changes.
+    let forged = form(
+        &app,
+        &format!("/dashboard/calendars/{id}/remove"),
+        Some(&cookie),
+        &[],
+    )
+    .await;
+    assert_eq!(forged.status.as_u16(), 403);
+    let confirm = page(
+        &app,
+        &format!("/dashboard/calendars/{id}/remove"),
+        Some(&cookie),
+    )
+    .await;
+    confirm.assert_status(200);
+    assert!(confirm.text.contains("forgets its password"));
+    let removed = form(
+        &app,
+        &format!("/dashboard/calendars/{id}/remove"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    removed.assert_status(303);
+    assert_eq!(
+        app.get("/v4/calendar-connections/connections", &c.member.auth())
+            .await
+            .json(),
+        json!([])
+    );
+}
+
 crate::backend_tests!(
+    the_dashboard_connects_chooses_syncs_and_removes,
     busy_events_remove_exactly_the_right_times,
     a_booking_is_written_moved_and_removed_in_the_chosen_calendar,
     wrong_passwords_and_unreachable_servers_are_named,

@@ -480,3 +480,86 @@ async fn the_first_workspace_is_set_up_through_the_printed_link_and_people_are_i
     grace.close().await.unwrap();
     plain.close().await.unwrap();
 }
+
+/// A member connects their CalDAV account in Integrations → Calendars, picks the calendar that
+/// receives bookings, syncs, and removes the connection after confirming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_connects_a_calendar_in_a_browser() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let user = ("host", "s3cret-app-password");
+    let Some(radicale) = crate::radicale::Radicale::start(&[user]) else {
+        return;
+    };
+    radicale.calendar(user, "work").await;
+    radicale.calendar(user, "family").await;
+    let axe = axe_source();
+    let axe = axe.as_deref();
+    let (url, _dir) = sqlite_url();
+    let app = TestApp::with_url(url.clone(), None, test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let server = Server::start(&url, SERVER_ENV);
+    let member = driver.browser(true).await;
+    log_in(
+        &member,
+        &server,
+        &c.member.user.email,
+        "correct horse battery",
+    )
+    .await;
+    navigate(&member, ".dash-nav a[href='/dashboard/calendars']").await;
+    assert_eq!(heading(&member).await, "Integrations → Calendars");
+    fill(&member, "#caldav-url", &radicale.url()).await;
+    fill(&member, "#username", user.0).await;
+    fill(&member, "#password", user.1).await;
+    submit(
+        &member,
+        "form[action='/dashboard/calendars'] input[value=caldav] ~ button[type=submit]",
+    )
+    .await;
+    let notice = text_of(&member, ".notice.ok").await;
+    assert!(notice.contains("Connected host: 2 calendars"), "{notice}");
+    member
+        .find(Locator::Css("input[name=bookings][value=work]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    member
+        .find(Locator::Css("input[name=busy][value=family]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(
+        &member,
+        "form[action^='/dashboard/calendars/'] button[type=submit]",
+    )
+    .await;
+    let (status, list) = api(
+        &server,
+        "/v4/calendar-connections/connections",
+        &c.member.pat,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let calendars = list[0]["calendars"].as_array().unwrap();
+    let of = |id: &str| calendars.iter().find(|k| k["id"] == id).unwrap().clone();
+    assert_eq!(of("work")["writeBookings"], true);
+    assert_eq!(of("family")["readForConflicts"], false);
+    look_at(&member, axe, "dashboard-calendars").await;
+    submit(&member, "form[action$='/sync'] button[type=submit]").await;
+    assert!(text_of(&member, ".notice.ok")
+        .await
+        .starts_with("Synced host"));
+    navigate(&member, "a[href$='/remove']").await;
+    look_at(&member, axe, "dashboard-calendars-remove").await;
+    navigate(&member, "form button.danger").await;
+    assert!(text_of(&member, ".card.panel p.muted")
+        .await
+        .contains("No calendars connected yet"));
+}

@@ -11,6 +11,7 @@
 mod account;
 mod appointments;
 mod availability;
+mod calendars;
 mod contacts;
 mod credentials;
 mod export;
@@ -67,6 +68,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/api/tokens/{id}/revoke",
             get(credentials::revoke_token_page).post(credentials::revoke_token),
+        )
+        .route(
+            "/dashboard/calendars",
+            get(calendars::page).post(calendars::connect),
+        )
+        .route(
+            "/dashboard/calendars/{id}",
+            axum::routing::post(calendars::save),
+        )
+        .route(
+            "/dashboard/calendars/{id}/sync",
+            axum::routing::post(calendars::sync),
+        )
+        .route(
+            "/dashboard/calendars/{id}/remove",
+            get(calendars::remove_page).post(calendars::remove),
         )
         .route(
             "/dashboard/settings/api-keys",
@@ -156,6 +173,7 @@ pub fn router() -> Router<AppState> {
 pub enum Section {
     Home,
     Api,
+    Calendars,
     ApiKeys,
     Members,
     Availability,
@@ -218,6 +236,11 @@ impl Viewer {
             ),
             (Section::Contacts, "/dashboard/contacts", "Contacts"),
             (Section::Api, "/dashboard/api", "Integrations → API"),
+            (
+                Section::Calendars,
+                "/dashboard/calendars",
+                "Integrations → Calendars",
+            ),
         ];
         if self.manages_api_keys() {
             links.push((
