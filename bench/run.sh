@@ -12,8 +12,12 @@
 #   - GET /v4/booking-availability for a month with 10 hostIds (300 bookings each) against the
 #     same call with one of them (target: at most 2x the cost).
 # Then runs the slot engine benchmark. Prints one table at the end. Traffic goes to 127.0.0.1 only.
+#   - with Radicale installed: a host whose CalDAV calendar holds 5,000 events (50 of them weekly
+#     series), connected: the first full sync's time (target: under 5 s), and bookable times for
+#     14 days as a ratio of /health (target: at least 0.3).
 # ONLY=webhooks runs just the webhook part; ONLY=team just the team; ONLY=postgres just the
-# PostgreSQL part; ONLY=pages just the booking page (speed and weight).
+# PostgreSQL part; ONLY=pages just the booking page (speed and weight); ONLY=calendars just the
+# calendar part.
 # BASELINE=<git revision> also builds that revision and runs the SQLite, team and PostgreSQL
 # parts with it in the same run. Both builds serve at once and the reads alternate between them
 # round by round, so the two rows of a change are measured under the same load.
@@ -198,7 +202,7 @@ LABELS=(new)
 [ -n "$BASE_BIN" ] && LABELS+=("$BASE_LABEL")
 bin_of() { if [ "$1" = new ]; then echo "$NEW_BIN"; else echo "$BASE_BIN"; fi; }
 
-if [ "${ONLY:-}" != webhooks ] && [ "${ONLY:-}" != pages ]; then
+if [ "${ONLY:-}" != webhooks ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ]; then
 if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
 # --- SQLite -------------------------------------------------------------------------------------
 # Every build on a fresh SQLite file of its own, all running at once: reads interleaved, then
@@ -283,7 +287,7 @@ BIN=$NEW_BIN
 
 fi
 
-if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ] && [ "${ONLY:-}" != pages ]; then
+if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ]; then
 # --- Webhooks (SQLite) ---------------------------------------------------------------------------
 # Booking latency with no webhook and with 6 subscribed, then events delivered per second for
 # 10,000 bookings to the example receiver.
@@ -361,6 +365,56 @@ if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = pages ]; then
   elsewhere=$(grep -oE '(src|href)="(https?:)?//[^"]*"' "$WORK/page.html" | grep -v 'rel="me' | grep -cv "$BASE" || true)
   add_row "booking page weight, bytes: plain / gzip (HTML+CSS+JS)" "$plain" "$packed" "" ""
   add_row "booking page loads from other hosts" "$elsewhere" "" "" ""
+  stop_server
+fi
+
+# --- A host's own calendar: 5,000 events over CalDAV (SQLite) -----------------------------------
+if { [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = calendars ]; } && command -v radicale >/dev/null; then
+  RDIR=$WORK/radicale; mkdir -p "$RDIR"; printf 'host:secret\n' >"$RDIR/users"
+  CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf '[server]\nhosts = 127.0.0.1:%s\n[auth]\ntype = htpasswd\nhtpasswd_filename = %s/users\nhtpasswd_encryption = plain\n[storage]\nfilesystem_folder = %s/collections\n[rights]\ntype = owner_only\n[web]\ntype = none\n[logging]\nlevel = warning\n' \
+    "$CPORT" "$RDIR" "$RDIR" >"$RDIR/config"
+  radicale --config "$RDIR/config" >"$RDIR/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/" && break; sleep 0.1; done
+  CAL="http://127.0.0.1:$CPORT/host/work/"
+  curl -sf -u host:secret -X MKCALENDAR "$CAL" -o /dev/null
+  python3 bench/calendar_events.py 5000 >"$RDIR/events.ics"
+  # One upload of the whole calendar (Radicale splits it into its 5,000 events).
+  curl -sf -u host:secret -X PUT -H 'Content-Type: text/calendar' --data-binary @"$RDIR/events.ics" "$CAL" -o /dev/null
+  DB="sqlite://$WORK/calendars.db"
+  seed "$DB"
+  TERMIN_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true start_server "$DB"
+  make_meeting_types
+  # Connecting runs discovery and the first full sync before it answers.
+  t0=$(date +%s.%N)
+  conn=$(api -X POST "$BASE/v4/calendar-connections/connections" \
+    -d "{\"provider\":\"caldav\",\"url\":\"http://127.0.0.1:$CPORT/\",\"username\":\"host\",\"password\":\"secret\"}")
+  t1=$(date +%s.%N)
+  echo "$conn" | python3 -c 'import json,sys; c=json.load(sys.stdin); assert c["sync"]["state"]=="ok", c' ||
+    { echo "the calendar did not sync: $conn" >&2; exit 1; }
+  add_row "connect + first full sync, 5,000 events (s)" "$(python3 -c "print(f'{$t1 - $t0:.2f}')")" "" ""
+  # A change in the calendar moves its tag: the next sync reads all 5,000 again.
+  conn_id=$(echo "$conn" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nBEGIN:VEVENT\r\nUID:one-more\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:%s\r\nDTEND:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' \
+    "$(date -u -d '+2 days' +%Y%m%dT060000Z)" "$(date -u -d '+2 days' +%Y%m%dT070000Z)" |
+    curl -sf -u host:secret -X PUT -H 'Content-Type: text/calendar' --data-binary @- "${CAL}one-more.ics" -o /dev/null
+  t0=$(date +%s.%N)
+  api -X POST "$BASE/v4/calendar-connections/connections/$conn_id/sync" -o /dev/null
+  t1=$(date +%s.%N)
+  add_row "full sync after a change, 5,000 events (s)" "$(python3 -c "print(f'{$t1 - $t0:.2f}')")" "" ""
+  t0=$(date +%s.%N)
+  api -X POST "$BASE/v4/calendar-connections/connections/$conn_id/sync" -o /dev/null
+  t1=$(date +%s.%N)
+  add_row "sync with the tag unchanged (s)" "$(python3 -c "print(f'{$t1 - $t0:.2f}')")" "" ""
+  day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
+  avail="$BASE/v4/booking-availability?meetingTypeId=$MT_DEFAULT&start=$day&end=$day14"
+  declare -a cr=() cratios=() cu=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    rps "$BASE/health"; h=$RPS
+    rps "$avail" -H "Authorization: Bearer $TOKEN"; cr+=("$RPS"); cu+=("$US"); cratios+=("$(ratio "$RPS" "$h")")
+  done
+  add_row "GET booking-availability 14d, 5,000 calendar events" "$(median "${cr[@]}")" "$(median "${cratios[@]}")" "$(p99)" "$(median "${cu[@]}")"
   stop_server
 fi
 
