@@ -11,8 +11,8 @@
 //!   `RECURRENCE-ID` replaces the occurrence it names (moved, shortened, or cancelled).
 //! - An event does not make the host busy when it is `TRANSP:TRANSPARENT`, `STATUS:CANCELLED`,
 //!   declined by the host (an `ATTENDEE` with one of the host's addresses and
-//!   `PARTSTAT=DECLINED`), or written by termin itself (UID `{uuid}@termin`): those are termin's
-//!   own appointments, already counted once.
+//!   `PARTSTAT=DECLINED`), or one of the host's own termin appointments (the caller names their
+//!   UIDs, `{appointmentId}@termin`): those are counted once, from termin's own table.
 
 use std::collections::HashMap;
 
@@ -37,11 +37,18 @@ pub struct BusyOptions<'a> {
     pub owner_emails: &'a [String],
     pub from: Timestamp,
     pub to: Timestamp,
+    /// UIDs of events that are the host's own termin appointments (`{appointmentId}@termin`),
+    /// counted from termin's own table: left out here. Another user's termin appointment in
+    /// this calendar (an invitation the host received as an attendee) still counts.
+    pub own_uids: &'a std::collections::HashSet<String>,
 }
 
 /// At most this many occurrences of one series are looked at (a daily event from 1990 has
 /// about 13,000 by 2026), so a rule without end cannot keep a sync busy.
 const MAX_OCCURRENCES: usize = 50_000;
+/// And at most this many in one call, over all its series: a feed of many high-frequency
+/// series is cut short (and says so in the log) instead of taking the CPU for minutes.
+const MAX_TOTAL_OCCURRENCES: usize = 2_000_000;
 
 /// The busy spans of the events in `ics` (one or more `VCALENDAR`s) that touch the window,
 /// clipped to it and sorted. Events that cannot be read are skipped (and logged); only text
@@ -59,23 +66,30 @@ pub fn busy_spans(ics: &str, opts: &BusyOptions<'_>) -> Result<Vec<BusySpan>, St
     let reader = Reader {
         zones: &zones,
         opts,
+        budget: std::cell::Cell::new(MAX_TOTAL_OCCURRENCES),
     };
-    // The master event and its overrides share a UID.
+    // The master event and its overrides share a UID. An event without one stands alone.
     let mut series: HashMap<String, Series> = HashMap::new();
-    for component in events {
+    for (i, component) in events.into_iter().enumerate() {
         let Some(event) = reader.event(component) else {
             continue;
         };
-        if event.written_by_termin() {
+        if opts.own_uids.contains(&event.uid) {
             continue;
         }
-        let entry = series.entry(event.uid.clone()).or_default();
+        let key = if event.uid.is_empty() {
+            format!("\u{0}{i}")
+        } else {
+            event.uid.clone()
+        };
+        let entry = series.entry(key).or_default();
         match event.recurrence_id.clone() {
             Some(id) => {
                 let at = reader.instant(&id);
                 entry.overrides.push((at, event));
             }
-            None => entry.master = Some(event),
+            // Two masters with one UID (against the RFC, but seen): both count.
+            None => entry.masters.push(event),
         }
     }
     let mut spans = Vec::new();
@@ -131,23 +145,17 @@ struct Event {
     busy: bool,
 }
 
-impl Event {
-    fn written_by_termin(&self) -> bool {
-        self.uid.strip_suffix("@termin").is_some_and(|id| {
-            id.len() == 36 && id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())
-        })
-    }
-}
-
 #[derive(Default)]
 struct Series {
-    master: Option<Event>,
+    masters: Vec<Event>,
     overrides: Vec<(Option<Timestamp>, Event)>,
 }
 
 struct Reader<'r> {
     zones: &'r zones::Zones,
     opts: &'r BusyOptions<'r>,
+    /// Occurrences this call may still look at.
+    budget: std::cell::Cell<usize>,
 }
 
 fn prop<'c, 'a>(c: &'c Component<'a>, name: &str) -> Option<&'c Property<'a>> {
@@ -317,12 +325,12 @@ impl Reader<'_> {
                 self.push(self.span(&o.start, o.length), out);
             }
         }
-        let Some(master) = &series.master else {
-            return;
-        };
-        if !master.busy {
-            return;
+        for master in series.masters.iter().filter(|m| m.busy) {
+            self.expand_master(series, master, out);
         }
+    }
+
+    fn expand_master(&self, series: &Series, master: &Event, out: &mut Vec<BusySpan>) {
         let replaced: Vec<Timestamp> = series.overrides.iter().filter_map(|(at, _)| *at).collect();
         let excluded: Vec<Timestamp> = master
             .exdates
@@ -393,9 +401,24 @@ impl Reader<'_> {
         let last = horizon.to_zoned_datetime(TimeZone::UTC).datetime();
         let mut found = Vec::new();
         for occurrence in set.into_iter().take(MAX_OCCURRENCES) {
+            let left = self.budget.get();
+            if left == 0 {
+                tracing::warn!(uid = %master.uid, "a calendar with more recurring occurrences than termin reads at once: the rest are left out");
+                break;
+            }
+            self.budget.set(left - 1);
+            use chrono::{Datelike as _, Timelike as _};
             let naive = occurrence.naive_utc();
-            let dt = DateTime::strptime("%Y%m%dT%H%M%S", naive.format("%Y%m%dT%H%M%S").to_string())
-                .ok()?;
+            let dt = DateTime::new(
+                i16::try_from(naive.year()).ok()?,
+                naive.month() as i8,
+                naive.day() as i8,
+                naive.hour() as i8,
+                naive.minute() as i8,
+                naive.second() as i8,
+                0,
+            )
+            .ok()?;
             if dt > last {
                 break;
             }
@@ -468,14 +491,15 @@ fn parse_duration(raw: &str) -> Option<Length> {
             unit => {
                 let n: i64 = number.parse().ok()?;
                 number.clear();
-                match (unit, in_time) {
-                    ('W', false) => days += 7 * n,
-                    ('D', false) => days += n,
-                    ('H', true) => secs += 3600 * n,
-                    ('M', true) => secs += 60 * n,
-                    ('S', true) => secs += n,
+                let (total, by) = match (unit, in_time) {
+                    ('W', false) => (&mut days, 7),
+                    ('D', false) => (&mut days, 1),
+                    ('H', true) => (&mut secs, 3600),
+                    ('M', true) => (&mut secs, 60),
+                    ('S', true) => (&mut secs, 1),
                     _ => return None,
-                }
+                };
+                *total = n.checked_mul(by).and_then(|v| total.checked_add(v))?;
             }
         }
     }
@@ -486,6 +510,10 @@ fn parse_duration(raw: &str) -> Option<Length> {
         } else {
             None
         };
+    }
+    // Longer than any calendar's window: no event lasts a thousand years.
+    if days > 366_000 || secs > 366_000 * 86_400 {
+        return None;
     }
     Some(Length {
         days,

@@ -4,8 +4,8 @@
 //!   host written as an IP address is checked the same way before each request, so neither a
 //!   URL nor a redirect reaches an internal address unless the operator allows it.
 //! - Redirects are followed by hand, at most [`MAX_REDIRECTS`], keeping the method and body
-//!   (`PROPFIND` on `/.well-known/caldav` is answered with one); the user name and password go
-//!   along only while the scheme stays `https` or the host stays the same.
+//!   (`PROPFIND` on `/.well-known/caldav` is answered with one), never from `https` to `http`;
+//!   the user name and password go along only within the origin they were given for.
 //! - An answer's body is read up to [`MAX_BODY`]; a longer one is an error, not a truncation.
 //! - Each request is limited by the client's timeout ([`Client::new`]).
 
@@ -121,9 +121,12 @@ impl Client {
         for _ in 0..=MAX_REDIRECTS {
             self.check_literal(&url).await?;
             let mut req = self.http.request(method.clone(), url.clone());
-            let same_origin = url.host_str() == first.host_str()
+            // The login never leaves the origin it was given for (a redirect to another host, as
+            // curl and browsers do, goes without it).
+            let same_origin = url.scheme() == first.scheme()
+                && url.host_str() == first.host_str()
                 && url.port_or_known_default() == first.port_or_known_default();
-            if let Some(l) = login.filter(|_| same_origin || url.scheme() == "https") {
+            if let Some(l) = login.filter(|_| same_origin) {
                 req = req.header(AUTHORIZATION, basic(l));
             }
             for (name, value) in headers {
@@ -162,9 +165,7 @@ impl Client {
                 url = next;
                 continue;
             }
-            if status == StatusCode::UNAUTHORIZED
-                || status == StatusCode::FORBIDDEN && login.is_some()
-            {
+            if status == StatusCode::UNAUTHORIZED && login.is_some() {
                 return Err(CalendarError::Unauthorized);
             }
             let headers = resp.headers().clone();

@@ -132,14 +132,14 @@ fn posix_change(rule: &str, start: &str) -> Option<String> {
         _ => return None,
     };
     let time = start.split_once(['T', 't']).map(|(_, t)| t)?;
-    if time.len() < 6 {
-        return None;
-    }
+    let digits = time
+        .get(0..6)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
     Some(format!(
         "M{month}.{week}.{weekday}/{}:{}:{}",
-        &time[0..2],
-        &time[2..4],
-        &time[4..6]
+        &digits[0..2],
+        &digits[2..4],
+        &digits[4..6]
     ))
 }
 

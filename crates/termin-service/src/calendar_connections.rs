@@ -28,7 +28,7 @@ use termin_calendar::http::{CalendarError, Client, Login};
 use termin_calendar::{busy_spans, BusyOptions};
 use termin_domain::credential::ScopeGroup;
 use termin_domain::principal::Principal;
-use termin_domain::{ConnectionId, UserId};
+use termin_domain::{CompanyId, ConnectionId, UserId};
 use termin_storage::calendars::{self as stored, CalendarRecord, ConnectionRecord};
 use termin_storage::meeting_types;
 use termin_storage::users::{self, UserRecord};
@@ -130,7 +130,7 @@ pub struct SyncView {
     pub consecutive_failures: i64,
 }
 
-fn view(c: ConnectionRecord) -> ConnectionView {
+pub(crate) fn view(c: ConnectionRecord) -> ConnectionView {
     let state = if c.last_error.is_some() {
         "failing"
     } else if c.last_success_at.is_none() {
@@ -250,7 +250,8 @@ async fn checked_url(svc: &Service, raw: &str) -> ServiceResult<Url> {
         .map_err(|e| ServiceError::field("url", e))
 }
 
-/// What a calendar server said, as a 400 on the field it is about.
+/// What a calendar server said, as a 400 on the field it is about (a feed has no password: a
+/// refusal there is about its address).
 fn rejected(e: CalendarError) -> ServiceError {
     match e {
         CalendarError::Unauthorized => ServiceError::field(
@@ -266,27 +267,6 @@ fn calendar_id(url: &Url) -> String {
     url.path_segments()
         .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
         .unwrap_or_else(|| "calendar".into())
-}
-
-fn records(found: &[RemoteCalendar], read_all: bool) -> Vec<CalendarRecord> {
-    let mut out: Vec<CalendarRecord> = Vec::new();
-    for c in found {
-        let mut id = calendar_id(&c.url);
-        if out.iter().any(|o| o.id == id) {
-            id = format!("{id}-{}", out.len() + 1);
-        }
-        out.push(CalendarRecord {
-            id,
-            url: c.url.to_string(),
-            name: c.name.clone(),
-            color: c.color.clone(),
-            read_for_conflicts: read_all,
-            write_bookings: false,
-            tag: None,
-            read_at: None,
-        });
-    }
-    out
 }
 
 /// Connects a calendar account or feed for the caller. Every calendar it has is read for
@@ -343,7 +323,7 @@ pub async fn create(
                 last_error: None,
                 failures: 0,
                 next_sync_at: now,
-                calendars: records(&account.calendars, true),
+                calendars: merged(&[], &account.calendars),
             }
         }
         Provider::Ics => {
@@ -359,14 +339,15 @@ pub async fn create(
                 .map_err(rejected)?
             {
                 Feed::Changed { body, .. } => {
-                    let tz = jiff::tz::TimeZone::UTC;
-                    let probe = BusyOptions {
-                        host_zone: &tz,
-                        owner_emails: &[],
+                    // Read whole (on a blocking thread), as a sync will.
+                    let probe = Reading {
+                        zone: jiff::tz::TimeZone::UTC,
+                        owners: Vec::new(),
+                        own: Default::default(),
                         from: now,
                         to: now,
                     };
-                    busy_spans(&body, &probe).map_err(|_| {
+                    probe.spans(vec![body]).await.map_err(|_| {
                         ServiceError::field("url", "the address does not answer an iCalendar feed")
                     })?;
                 }
@@ -456,10 +437,11 @@ pub async fn update(
     if next.iter().any(|n| n.2) {
         stored::clear_other_write_targets(&mut tx, c.user_id, id).await?;
     }
-    // A calendar no longer read stops counting now; one read again counts from its next read.
+    // A calendar no longer read stops counting now; one read again counts from its next read,
+    // which starts from nothing (no tag, no ETag).
     for (cal, read, _) in &next {
         if !read {
-            stored::replace_busy(&mut tx, &c, cal, &[], None, svc.now()).await?;
+            stored::clear_busy(&mut tx, &c, cal).await?;
         }
     }
     tx.commit().await?;
@@ -494,9 +476,10 @@ pub async fn sync_now(
     get(svc, caller, id).await
 }
 
-/// The window busy time is kept for: from a day ago to the user's longest booking window.
-async fn window(svc: &Service, user: UserId) -> ServiceResult<(Timestamp, Timestamp)> {
-    let types = meeting_types::list_for_user(&mut *svc.db.conn().await?, user).await?;
+/// The window busy time is kept for: from a day ago to the longest booking window of the
+/// company's meeting types (any of them may book the user, through `hostIds`).
+async fn window(svc: &Service, company: CompanyId) -> ServiceResult<(Timestamp, Timestamp)> {
+    let types = meeting_types::list_for_company(&mut *svc.db.conn().await?, company).await?;
     let mut days = DEFAULT_HORIZON_DAYS;
     for t in types {
         let mt = crate::meeting_types::MeetingType::from_record(t)?;
@@ -584,6 +567,12 @@ enum SyncError {
     Service(#[from] ServiceError),
 }
 
+impl From<termin_storage::StorageError> for SyncError {
+    fn from(e: termin_storage::StorageError) -> Self {
+        SyncError::Service(e.into())
+    }
+}
+
 #[derive(Default)]
 struct Synced {
     etag: Option<String>,
@@ -596,15 +585,25 @@ async fn read(
     user: &UserRecord,
     secret: &str,
 ) -> Result<Synced, SyncError> {
-    let (from, to) = window(svc, c.user_id).await?;
+    let (from, to) = window(svc, c.company_id).await?;
     let zone = jiff::tz::TimeZone::get(&user.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let mut owners = vec![user.email.to_ascii_lowercase()];
     if let Some(u) = c.username.as_deref().filter(|u| u.contains('@')) {
         owners.push(u.to_ascii_lowercase());
     }
-    let opts = BusyOptions {
-        host_zone: &zone,
-        owner_emails: &owners,
+    // The user's own appointments in their calendars (written back, or invitations) are
+    // counted from termin's table, not again from the calendar.
+    let own: std::collections::HashSet<String> =
+        termin_storage::calendars::hosted_ids(&mut *svc.db.conn().await?, c.user_id, from, to)
+            .await
+            .map_err(ServiceError::from)?
+            .into_iter()
+            .map(|id| format!("{id}@termin"))
+            .collect();
+    let reading = Reading {
+        zone,
+        owners,
+        own,
         from,
         to,
     };
@@ -615,11 +614,15 @@ async fn read(
             .is_some_and(|r| now.duration_since(r) < REREAD_AFTER)
     };
     if c.provider == "ics" {
+        let Some(feed) = c.calendars.first() else {
+            return Ok(Synced::default());
+        };
+        if !feed.read_for_conflicts {
+            return Ok(Synced::default());
+        }
         let url = Url::parse(secret)
             .map_err(|_| SyncError::Data("the feed's address is unreadable".into()))?;
-        let feed = c.calendars.first();
-        let conditional = feed.is_some_and(&fresh);
-        let answer = if conditional {
+        let answer = if fresh(feed) {
             caldav::fetch_feed(
                 client,
                 &url,
@@ -630,25 +633,31 @@ async fn read(
         } else {
             caldav::fetch_feed(client, &url, None, None).await?
         };
+        let unchanged = Synced {
+            etag: c.feed_etag.clone(),
+            last_modified: c.feed_last_modified.clone(),
+        };
         return match answer {
             Feed::NotModified => {
-                let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
-                stored::touch_calendar(&mut tx, c.id, "feed", now)
-                    .await
-                    .map_err(ServiceError::from)?;
-                tx.commit().await.map_err(ServiceError::from)?;
-                Ok(Synced {
-                    etag: c.feed_etag.clone(),
-                    last_modified: c.feed_last_modified.clone(),
-                })
+                touch(svc, c, &feed.id).await?;
+                Ok(unchanged)
             }
             Feed::Changed {
                 body,
                 etag,
                 last_modified,
             } => {
-                let spans = busy_spans(&body, &opts).map_err(SyncError::Data)?;
-                store(svc, c, "feed", &spans, etag.as_deref()).await?;
+                // Without an ETag the feed's own digest tells a change.
+                let tag = etag.clone().unwrap_or_else(|| digest(&body));
+                if fresh(feed) && feed.tag.as_deref() == Some(tag.as_str()) {
+                    touch(svc, c, &feed.id).await?;
+                    return Ok(Synced {
+                        etag,
+                        last_modified,
+                    });
+                }
+                let spans = reading.spans(vec![body]).await?;
+                store(svc, c, &feed.id, &spans, Some(&tag)).await?;
                 Ok(Synced {
                     etag,
                     last_modified,
@@ -661,64 +670,163 @@ async fn read(
         username,
         password: secret,
     };
+    let given = c
+        .server_url
+        .as_deref()
+        .and_then(|h| Url::parse(h).ok())
+        .ok_or_else(|| SyncError::Data("the connection has no server address".into()))?;
     let home = c
         .home_url
         .as_deref()
         .and_then(|h| Url::parse(h).ok())
         .ok_or_else(|| SyncError::Data("the connection has no calendar home".into()))?;
-    let found = caldav::calendars(client, &home, login).await?;
-    // Keep ids of calendars that stay; number new ones as at creation.
-    let mut now_there = records(&found, true);
-    for k in &mut now_there {
-        if let Some(old) = c.calendars.iter().find(|o| o.url == k.url) {
-            k.id = old.id.clone();
-        }
+    let found = caldav::calendars(client, &given, &home, login).await?;
+    if found.is_empty() && !c.calendars.is_empty() {
+        // A passing hiccup (maintenance, a permission change) must not wipe the user's choices.
+        return Err(SyncError::Data(
+            "the server listed no calendars this time; the ones known are kept".into(),
+        ));
     }
-    let changed = now_there.len() != c.calendars.len()
-        || now_there.iter().any(|n| {
-            !c.calendars
-                .iter()
-                .any(|o| o.id == n.id && o.name == n.name && o.color == n.color)
-        });
-    if changed {
+    let now_there = merged(&c.calendars, &found);
+    if now_there != c.calendars {
         let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
         stored::set_calendars(&mut tx, c, &now_there)
             .await
             .map_err(ServiceError::from)?;
         tx.commit().await.map_err(ServiceError::from)?;
     }
-    for remote in &found {
-        let url = remote.url.to_string();
-        let Some(mine) = c
-            .calendars
-            .iter()
-            .find(|o| o.url == url)
-            .cloned()
-            .or_else(|| now_there.iter().find(|n| n.url == url).cloned())
-        else {
-            continue;
-        };
+    let mut failed = Vec::new();
+    for (remote, mine) in found.iter().zip(&now_there) {
         if !mine.read_for_conflicts {
             continue;
         }
-        if remote.tag.is_some() && remote.tag == mine.tag && fresh(&mine) {
+        if remote.tag.is_some() && remote.tag == mine.tag && fresh(mine) {
             continue;
         }
-        let texts = caldav::events(client, &remote.url, login, from, to).await?;
-        let mut spans = Vec::new();
-        for text in &texts {
-            match busy_spans(text, &opts) {
-                Ok(s) => spans.extend(s),
-                Err(e) => {
-                    tracing::debug!(calendar = %url, error = %e, "an event termin cannot read")
-                }
+        match caldav::events(client, &remote.url, login, from, to).await {
+            Ok(texts) => {
+                let spans = reading.spans(texts).await?;
+                store(svc, c, &mine.id, &spans, remote.tag.as_deref()).await?;
             }
+            // One calendar that cannot be read does not stop the others.
+            Err(e) => failed.push(format!("{}: {e}", mine.name)),
         }
-        spans.sort_unstable();
-        spans.dedup();
-        store(svc, c, &mine.id, &spans, remote.tag.as_deref()).await?;
+    }
+    if !failed.is_empty() {
+        return Err(SyncError::Data(format!(
+            "some calendars could not be read ({})",
+            failed.join("; ")
+        )));
     }
     Ok(Synced::default())
+}
+
+/// What reading a calendar's data needs, owned, so that the work can leave the async runtime.
+struct Reading {
+    zone: jiff::tz::TimeZone,
+    owners: Vec<String>,
+    own: std::collections::HashSet<String>,
+    from: Timestamp,
+    to: Timestamp,
+}
+
+impl Reading {
+    /// The busy spans of these calendar texts, computed on a blocking thread (a big calendar is
+    /// CPU work that must not hold up requests).
+    async fn spans(&self, texts: Vec<String>) -> Result<Vec<termin_calendar::BusySpan>, SyncError> {
+        let (zone, owners, own, from, to) = (
+            self.zone.clone(),
+            self.owners.clone(),
+            self.own.clone(),
+            self.from,
+            self.to,
+        );
+        tokio::task::spawn_blocking(move || {
+            let opts = BusyOptions {
+                host_zone: &zone,
+                owner_emails: &owners,
+                from,
+                to,
+                own_uids: &own,
+            };
+            let mut spans = Vec::new();
+            let mut unreadable = 0;
+            for text in &texts {
+                match busy_spans(text, &opts) {
+                    Ok(s) => spans.extend(s),
+                    Err(_) => unreadable += 1,
+                }
+            }
+            if unreadable > 0 && unreadable == texts.len() {
+                return Err(SyncError::Data(
+                    "the calendar data is not valid iCalendar".into(),
+                ));
+            }
+            spans.sort_unstable();
+            spans.dedup();
+            Ok(spans)
+        })
+        .await
+        .map_err(|e| SyncError::Data(format!("reading the calendar data failed: {e}")))?
+    }
+}
+
+/// A digest of a feed's text, to tell a change when the feed gives no ETag.
+fn digest(body: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("h{:016x}", h.finish())
+}
+
+async fn touch(svc: &Service, c: &ConnectionRecord, calendar: &str) -> Result<(), SyncError> {
+    let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
+    stored::touch_calendar(&mut tx, c.id, calendar, svc.now())
+        .await
+        .map_err(ServiceError::from)?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(())
+}
+
+/// The calendars a sync found, as records in the order found: one known before (by its address)
+/// keeps its id, choices, tag and read time; a new one gets an id of its own (its address's last
+/// segment, numbered if another calendar has it) and the defaults.
+fn merged(known: &[CalendarRecord], found: &[RemoteCalendar]) -> Vec<CalendarRecord> {
+    let mut out: Vec<CalendarRecord> = Vec::new();
+    let kept: Vec<Option<&CalendarRecord>> = found
+        .iter()
+        .map(|f| known.iter().find(|k| k.url == f.url.as_str()))
+        .collect();
+    let taken: Vec<&str> = kept.iter().flatten().map(|k| k.id.as_str()).collect();
+    for (f, old) in found.iter().zip(&kept) {
+        match old {
+            Some(k) => out.push(CalendarRecord {
+                name: f.name.clone(),
+                color: f.color.clone(),
+                ..(*k).clone()
+            }),
+            None => {
+                let base = calendar_id(&f.url);
+                let mut id = base.clone();
+                let mut n = 1;
+                while taken.contains(&id.as_str()) || out.iter().any(|o| o.id == id) {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
+                out.push(CalendarRecord {
+                    id,
+                    url: f.url.to_string(),
+                    name: f.name.clone(),
+                    color: f.color.clone(),
+                    read_for_conflicts: true,
+                    write_bookings: false,
+                    tag: None,
+                    read_at: None,
+                });
+            }
+        }
+    }
+    out
 }
 
 async fn store(

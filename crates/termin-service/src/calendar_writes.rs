@@ -65,9 +65,13 @@ fn target(connections: &[ConnectionRecord]) -> Option<(&ConnectionRecord, Url)> 
 /// The connection an earlier write went to (its calendars hold the written URL).
 fn holder<'a>(connections: &'a [ConnectionRecord], written: &str) -> Option<&'a ConnectionRecord> {
     connections.iter().find(|c| {
-        c.calendars
-            .iter()
-            .any(|k| !k.url.is_empty() && written.starts_with(&k.url))
+        c.calendars.iter().any(|k| {
+            let base = k.url.trim_end_matches('/');
+            !base.is_empty()
+                && written
+                    .strip_prefix(base)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
     })
 }
 
@@ -132,10 +136,16 @@ async fn write_one(svc: &Service, w: &ClaimedWrite) -> ServiceResult<()> {
                     Ok(url) => {
                         let url = url.to_string();
                         // Moved to another calendar since the last write: remove the old copy.
-                        if let Some(old) = w.written_url.as_deref().filter(|o| *o != url) {
-                            remove_old(svc, &connections, old).await;
+                        // Until that succeeds the write is not done (and is tried again; the
+                        // PUT repeats harmlessly).
+                        let old = w.written_url.as_deref().filter(|o| *o != url);
+                        match old {
+                            Some(old) => match remove_old(svc, &connections, old).await {
+                                Ok(()) => ("put", Some(url.clone()), Ok(Some(url))),
+                                Err(e) => ("delete", Some(old.to_owned()), Err(e)),
+                            },
+                            None => ("put", Some(url.clone()), Ok(Some(url))),
                         }
-                        ("put", Some(url.clone()), Ok(Some(url)))
                     }
                     Err(e) => ("put", Some(calendar.to_string()), Err(e)),
                 }
@@ -209,14 +219,20 @@ async fn write_one(svc: &Service, w: &ClaimedWrite) -> ServiceResult<()> {
 const SEALED: &str =
     "the connection's password was sealed under another secrets key: connect it again";
 
-async fn remove_old(svc: &Service, connections: &[ConnectionRecord], old: &str) {
+/// Removes the copy of an event in the calendar it moved out of. A calendar whose connection
+/// is gone cannot be reached any more: nothing to do there.
+async fn remove_old(
+    svc: &Service,
+    connections: &[ConnectionRecord],
+    old: &str,
+) -> Result<(), CalendarError> {
     let Some(conn) = holder(connections, old) else {
-        return;
+        return Ok(());
     };
     let mut password = String::new();
-    if let (Some(l), Ok(url)) = (login(svc, conn, &mut password), Url::parse(old)) {
-        if let Err(e) = caldav::delete_event(&svc.calendars.client, &url, l).await {
-            tracing::info!(error = %e, "removing an event from the calendar it moved out of failed");
-        }
+    match (login(svc, conn, &mut password), Url::parse(old)) {
+        (Some(l), Ok(url)) => caldav::delete_event(&svc.calendars.client, &url, l).await,
+        (None, _) => Err(CalendarError::Invalid(SEALED.into())),
+        (_, Err(_)) => Ok(()),
     }
 }

@@ -81,6 +81,24 @@ pub async fn export(svc: &Service, caller: &Principal, subject: &Subject) -> Ser
         let feed = termin_storage::calendar_feeds::of_user(&mut conn, u.id)
             .await?
             .map(|f| json!({"createdAt": crate::wire_time::format(f.created_at)}));
+        // Their calendar connections as the API shows them (no password, no feed address), and
+        // the busy times read from them.
+        let mut connections = Vec::new();
+        for c in termin_storage::calendars::of_user(&mut conn, u.id).await? {
+            connections.push(value(&crate::calendar_connections::view(c))?);
+        }
+        let calendar_busy: Vec<Value> = termin_storage::calendars::busy_of(
+            &mut conn,
+            &[u.id],
+            jiff::Timestamp::MIN,
+            jiff::Timestamp::MAX,
+        )
+        .await?
+        .into_iter()
+        .map(|(_, start, end)| {
+            json!({"start": crate::wire_time::format(start), "end": crate::wire_time::format(end)})
+        })
+        .collect();
         let hosted = stored::hosted_by(&mut conn, company, u.id).await?;
         let hosted: Vec<Value> = load_many(&mut conn, hosted)
             .await?
@@ -94,6 +112,8 @@ pub async fn export(svc: &Service, caller: &Principal, subject: &Subject) -> Ser
             "availabilities": schedules,
             "personalAccessTokens": value(&tokens)?,
             "calendarFeed": feed,
+            "calendarConnections": connections,
+            "calendarBusy": calendar_busy,
             "appointmentsHosted": hosted,
         });
     }

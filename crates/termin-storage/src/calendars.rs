@@ -309,7 +309,9 @@ async fn bump_busy_version(conn: &mut AnyConnection, user: UserId) -> Result<()>
     Ok(())
 }
 
-/// Replaces the busy time read from one calendar, and records its tag.
+/// Replaces the busy time read from one calendar, and records its tag. Nothing is stored for a
+/// calendar that is gone (its connection removed meanwhile) or no longer read for conflicts
+/// (switched off while this sync ran): its rows are removed instead.
 pub async fn replace_busy(
     tx: &mut Tx,
     c: &ConnectionRecord,
@@ -321,7 +323,7 @@ pub async fn replace_busy(
     let conn: &mut AnyConnection = tx;
     // Two syncs of one calendar at once (a node's and a "sync now") take turns here: the second
     // deletes what the first inserted, instead of adding beside it.
-    sqlx::query(
+    let locked = sqlx::query(
         "UPDATE connection_calendars SET read_at = read_at WHERE connection_id = $1 AND id = $2",
     )
     .bind(c.id.to_string())
@@ -333,6 +335,20 @@ pub async fn replace_busy(
         .bind(calendar)
         .execute(&mut *conn)
         .await?;
+    let read: Option<i64> = if locked.rows_affected() == 1 {
+        sqlx::query_scalar(
+            "SELECT read_for_conflicts FROM connection_calendars WHERE connection_id = $1 AND id = $2",
+        )
+        .bind(c.id.to_string())
+        .bind(calendar)
+        .fetch_optional(&mut *conn)
+        .await?
+    } else {
+        None
+    };
+    if read != Some(1) {
+        return bump_busy_version(conn, c.user_id).await;
+    }
     let mut pieces = Vec::new();
     for &(start, end) in spans {
         let (mut s, e) = (ms(start), ms(end));
@@ -360,14 +376,64 @@ pub async fn replace_busy(
         }
         q.execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE connection_calendars SET tag = $1, read_at = $2 WHERE connection_id = $3 AND id = $4")
-        .bind(tag)
-        .bind(ms(at))
+    sqlx::query(
+        "UPDATE connection_calendars SET tag = $1, read_at = $2 WHERE connection_id = $3 AND id = $4",
+    )
+    .bind(tag)
+    .bind(ms(at))
+    .bind(c.id.to_string())
+    .bind(calendar)
+    .execute(&mut *conn)
+    .await?;
+    bump_busy_version(conn, c.user_id).await
+}
+
+/// Stops a calendar counting: its busy time goes, and so does what says it was read (its tag,
+/// and a feed's ETag), so that reading it again later starts from nothing.
+pub async fn clear_busy(tx: &mut Tx, c: &ConnectionRecord, calendar: &str) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("DELETE FROM calendar_busy WHERE connection_id = $1 AND calendar_id = $2")
         .bind(c.id.to_string())
         .bind(calendar)
         .execute(&mut *conn)
         .await?;
+    sqlx::query(
+        "UPDATE connection_calendars SET tag = NULL, read_at = NULL WHERE connection_id = $1 AND id = $2",
+    )
+    .bind(c.id.to_string())
+    .bind(calendar)
+    .execute(&mut *conn)
+    .await?;
+    if c.provider == "ics" {
+        sqlx::query(
+            "UPDATE calendar_connections SET feed_etag = NULL, feed_last_modified = NULL WHERE id = $1",
+        )
+        .bind(c.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
     bump_busy_version(conn, c.user_id).await
+}
+
+/// The ids of the appointments `user` hosts that touch `[from, to)` (their events in the
+/// user's calendars are termin's own).
+pub async fn hosted_ids(
+    conn: &mut AnyConnection,
+    user: UserId,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<AppointmentId>> {
+    let rows = sqlx::query(
+        "SELECT appointment_id FROM appointment_hosts WHERE user_id = $1 AND start_at < $2 AND end_at > $3",
+    )
+    .bind(user.to_string())
+    .bind(ms(to))
+    .bind(ms(from))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| parse_col(r, "appointment_id"))
+        .collect()
 }
 
 /// Marks a calendar read at `at` without a change (its tag was the same).
@@ -488,8 +554,10 @@ pub async fn busy_of(
         .collect()
 }
 
-/// Asks for the appointment's event to be brought into each host's calendar, for the hosts
-/// that have a calendar receiving bookings: written, moved or removed by the write worker.
+/// Asks for the appointment's event to be brought into each host's calendar: a write already
+/// known for the appointment and host is woken (also when no calendar receives bookings any
+/// more, so that the event written earlier is removed or moved), and a new one is added for a
+/// host with a calendar receiving bookings.
 pub fn enqueue_writes(
     batch: &mut Batch,
     appointment: AppointmentId,
@@ -498,17 +566,24 @@ pub fn enqueue_writes(
 ) {
     for host in hosts {
         batch.push(
+            "UPDATE calendar_writes SET status = 'pending', version = version + 1, attempts = 0, \
+             next_attempt_at = $1, updated_at = $1 WHERE appointment_id = $2 AND user_id = $3",
+            vec![
+                Value::from(ms(at)),
+                Value::from(appointment.to_string()),
+                Value::from(host.to_string()),
+            ],
+        );
+        batch.push(
             "INSERT INTO calendar_writes (id, appointment_id, user_id, status, version, attempts, next_attempt_at, created_at, updated_at) \
              SELECT $1, $2, $3, 'pending', 1, 0, $4, $4, $4 WHERE EXISTS (SELECT 1 FROM connection_calendars cc \
-             JOIN calendar_connections c ON c.id = cc.connection_id WHERE c.user_id = $5 AND cc.write_bookings = 1) \
-             ON CONFLICT (appointment_id, user_id) DO UPDATE SET status = 'pending', version = calendar_writes.version + 1, \
-             attempts = 0, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
+             JOIN calendar_connections c ON c.id = cc.connection_id WHERE c.user_id = $3 AND cc.write_bookings = 1) \
+             ON CONFLICT (appointment_id, user_id) DO NOTHING",
             vec![
                 Value::from(uuid::Uuid::now_v7().to_string()),
                 Value::from(appointment.to_string()),
                 Value::from(host.to_string()),
                 Value::from(ms(at)),
-                Value::from(host.to_string()),
             ],
         );
     }

@@ -206,3 +206,17 @@ pub async fn count_for_user(conn: &mut AnyConnection, user: UserId) -> Result<i6
     .await?;
     Ok(n)
 }
+
+/// The company's meeting types (any of them may book any of its users, through `hostIds`).
+pub async fn list_for_company(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+) -> Result<Vec<MeetingTypeRecord>> {
+    let rows = sqlx::query(
+        "SELECT * FROM meeting_types WHERE company_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+    )
+    .bind(company.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

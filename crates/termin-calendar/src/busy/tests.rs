@@ -7,11 +7,14 @@ fn ts(s: &str) -> Timestamp {
 fn read(ics: &str, zone: &str, from: &str, to: &str) -> Vec<(String, String)> {
     let tz = TimeZone::get(zone).unwrap();
     let owners = vec!["host@example.com".to_owned()];
+    let own =
+        std::collections::HashSet::from(["0191f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f@termin".to_owned()]);
     let opts = BusyOptions {
         host_zone: &tz,
         owner_emails: &owners,
         from: ts(from),
         to: ts(to),
+        own_uids: &own,
     };
     busy_spans(ics, &opts)
         .unwrap()
@@ -76,11 +79,16 @@ fn transparent_cancelled_declined_and_termins_own_events_are_free() {
 BEGIN:VEVENT\r\nUID:g\r\nDTSTART:20260302T110000Z\r\nDTEND:20260302T120000Z\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:h\r\nDTSTART:20260302T130000Z\r\nDTEND:20260302T140000Z\r\nATTENDEE;CN=Host;PARTSTAT=DECLINED:mailto:HOST@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:other@example.com\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:i\r\nDTSTART:20260302T150000Z\r\nDTEND:20260302T160000Z\r\nATTENDEE;PARTSTAT=DECLINED:mailto:other@example.com\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:0191f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f@termin\r\nDTSTART:20260302T170000Z\r\nDTEND:20260302T180000Z\r\nEND:VEVENT\r\n");
+BEGIN:VEVENT\r\nUID:0191f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f@termin\r\nDTSTART:20260302T170000Z\r\nDTEND:20260302T180000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:0191f5c4-0000-7c3d-8e4f-5a6b7c8d9e0f@termin\r\nDTSTART:20260302T190000Z\r\nDTEND:20260302T200000Z\r\nEND:VEVENT\r\n");
     assert_eq!(
         read(&ics, "UTC", "2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"),
-        // Only the event someone else declined makes the host busy.
-        pairs(&[("2026-03-02T15:00:00Z", "2026-03-02T16:00:00Z")])
+        // The event someone else declined makes the host busy, and so does another host's
+        // termin appointment the host was invited to; the host's own is counted elsewhere.
+        pairs(&[
+            ("2026-03-02T15:00:00Z", "2026-03-02T16:00:00Z"),
+            ("2026-03-02T19:00:00Z", "2026-03-02T20:00:00Z"),
+        ])
     );
 }
 
@@ -161,13 +169,59 @@ BEGIN:VEVENT\r\nUID:badrule\r\nDTSTART:20260303T100000Z\r\nDTEND:20260303T110000
         ])
     );
     let tz = TimeZone::UTC;
+    let none = std::collections::HashSet::new();
     let opts = BusyOptions {
         host_zone: &tz,
         owner_emails: &[],
         from: ts("2026-03-01T00:00:00Z"),
         to: ts("2026-03-08T00:00:00Z"),
+        own_uids: &none,
     };
     assert!(busy_spans("<html>not a calendar</html>", &opts).is_err());
+}
+
+#[test]
+fn hostile_data_is_skipped_without_panicking() {
+    // A length past any range, a number past i64, a zone rule with a non-ASCII time, and two
+    // events without a UID (both count).
+    let ics = cal("BEGIN:VTIMEZONE\r\nTZID:Odd\r\n\
+BEGIN:STANDARD\r\nDTSTART:16010101T1\u{e9}0000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n\
+BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n\
+BEGIN:VEVENT\r\nUID:huge\r\nDTSTART:20260302T090000Z\r\nDURATION:P9999999D\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:overflow\r\nDTSTART:20260302T090000Z\r\nDURATION:PT99999999999999999H\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:weeks\r\nDTSTART:20260302T090000Z\r\nDURATION:P9223372036854775807W\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:odd\r\nDTSTART;TZID=Odd:20260303T090000\r\nDTEND;TZID=Odd:20260303T100000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nDTSTART:20260304T090000Z\r\nDTEND:20260304T100000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nDTSTART:20260305T090000Z\r\nDTEND:20260305T100000Z\r\nEND:VEVENT\r\n");
+    assert_eq!(
+        read(&ics, "UTC", "2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"),
+        pairs(&[
+            // The zone nobody can read: the host's wall time (UTC here).
+            ("2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z"),
+            ("2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z"),
+            ("2026-03-05T09:00:00Z", "2026-03-05T10:00:00Z"),
+        ])
+    );
+}
+
+#[test]
+fn a_flood_of_occurrences_is_cut_short() {
+    // 300 series every minute since 2000: far more than one read looks at.
+    let mut body = String::new();
+    for i in 0..300 {
+        body.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:m{i}\r\nDTSTART:20000101T000000Z\r\nDURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n"
+        ));
+    }
+    let started = std::time::Instant::now();
+    read(
+        &cal(&body),
+        "UTC",
+        "2026-03-01T00:00:00Z",
+        "2026-03-02T00:00:00Z",
+    );
+    // Not a timing test: the budget bounds the work; this only catches an unbounded loop.
+    assert!(started.elapsed() < std::time::Duration::from_secs(600));
 }
 
 #[test]

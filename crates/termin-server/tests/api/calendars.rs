@@ -72,8 +72,6 @@ RRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:NY sync\r\nEND:VEVENT\r\n"),
             ";TZID=Europe/Berlin:20270309T140000",
             ";TZID=Europe/Berlin:20270309T150000",
         ),
-        // termin's own events are its appointments, counted once from termin's own table.
-        ("0191f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f@termin", "", ";TZID=Europe/Berlin:20270316T100000", ";TZID=Europe/Berlin:20270316T110000"),
     ];
     for (i, (uid, extra, start, end)) in free.iter().enumerate() {
         radicale
@@ -85,6 +83,21 @@ RRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:NY sync\r\nEND:VEVENT\r\n"),
             )
             .await;
     }
+    // Another user's termin appointment the host was invited to counts (the host's own are
+    // counted from termin's table: see the write-back test).
+    radicale
+        .put(
+            USER,
+            "work",
+            "invited",
+            &one(
+                "0191f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f@termin",
+                "",
+                ";TZID=Europe/Berlin:20270316T100000",
+                ";TZID=Europe/Berlin:20270316T110000",
+            ),
+        )
+        .await;
     radicale
         .put(
             USER,
@@ -126,6 +139,7 @@ RRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:NY sync\r\nEND:VEVENT\r\n"),
         (ts("2027-03-31T13:00:00Z"), ts("2027-03-31T14:00:00Z")),
         (ts("2027-03-10T23:00:00Z"), ts("2027-03-11T23:00:00Z")),
         (ts("2027-03-12T08:00:00Z"), ts("2027-03-12T09:00:00Z")),
+        (ts("2027-03-16T09:00:00Z"), ts("2027-03-16T10:00:00Z")),
     ]
 }
 
@@ -145,6 +159,17 @@ async fn times(app: &TestApp, auth: &Auth, mt: &Value, zone: &str) -> Vec<Timest
     let mut all: Vec<Timestamp> = starts(&r.json()).iter().map(|s| ts(s)).collect();
     all.sort();
     all
+}
+
+/// Asserts two lists of starts are the same, naming what differs.
+#[track_caller]
+fn same(got: Vec<Timestamp>, expected: Vec<Timestamp>, what: &str) {
+    let extra: Vec<_> = got.iter().filter(|t| !expected.contains(t)).collect();
+    let missing: Vec<_> = expected.iter().filter(|t| !got.contains(t)).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "{what}: offered but busy: {extra:?}; free but not offered: {missing:?}"
+    );
 }
 
 fn without(all: &[Timestamp], busy: &[(Timestamp, Timestamp)]) -> Vec<Timestamp> {
@@ -207,13 +232,28 @@ async fn busy_events_remove_exactly_the_right_times(app: TestApp) {
         .iter()
         .all(|k| k["readForConflicts"] == true && k["writeBookings"] == false));
 
+    // The GDPR export holds the connection (never its password) and the busy times read.
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let export = app
+        .call(
+            Method::POST,
+            "/v4/gdpr/export",
+            &Auth::bearer(&key),
+            Some(json!({"userId": host.user.id})),
+        )
+        .await;
+    export.assert_status(200);
+    let export = export.json();
+    assert_eq!(export["user"]["calendarConnections"][0]["account"], USER.0);
+    assert!(!export.to_string().contains(USER.1));
+    assert!(export["user"]["calendarBusy"].as_array().unwrap().len() >= 11);
     let mut with_dentist = busy.clone();
     with_dentist.push((ts("2027-03-09T15:00:00Z"), ts("2027-03-09T16:00:00Z")));
     for zone in ["Europe/Berlin", "America/New_York"] {
-        assert_eq!(
+        same(
             times(&app, &auth, &mt, zone).await,
             without(&before_berlin, &with_dentist),
-            "{zone}"
+            zone,
         );
     }
     // Booking checks the stored busy time inside its transaction.
@@ -242,9 +282,10 @@ async fn busy_events_remove_exactly_the_right_times(app: TestApp) {
         )
         .await;
     r.assert_status(200);
-    assert_eq!(
+    same(
         times(&app, &auth, &mt, "Europe/Berlin").await,
-        without(&before_berlin, &busy)
+        without(&before_berlin, &busy),
+        "after",
     );
 
     // A change in the calendar shows after a sync.
@@ -266,9 +307,10 @@ DTSTART:20270401T120000Z\r\nDTEND:20270401T130000Z\r\nEND:VEVENT\r\n"),
     .await
     .assert_status(200);
     busy.push((ts("2027-04-01T12:00:00Z"), ts("2027-04-01T13:00:00Z")));
-    assert_eq!(
+    same(
         times(&app, &auth, &mt, "America/New_York").await,
-        without(&before_berlin, &busy)
+        without(&before_berlin, &busy),
+        "after",
     );
 
     // Removing the connection removes its busy time.
@@ -369,6 +411,16 @@ async fn a_booking_is_written_moved_and_removed_in_the_chosen_calendar(app: Test
     )
     .await
     .assert_status(200);
+    // The calendar still holds the event at its old time (not written yet), and the old time
+    // is free at once: the host's own appointment counts from termin's table only.
+    assert!(radicale
+        .get(USER, "work", &appointment)
+        .await
+        .unwrap()
+        .contains("DTSTART:20270309T100000Z"));
+    let free = times(&app, &auth, &mt, "Europe/Berlin").await;
+    assert!(free.contains(&ts("2027-03-09T10:00:00Z")));
+    assert!(!free.contains(&ts("2027-03-10T11:00:00Z")));
     assert_eq!(
         termin_service::calendar_writes::write_due(svc, lease, 10)
             .await
@@ -395,6 +447,42 @@ async fn a_booking_is_written_moved_and_removed_in_the_chosen_calendar(app: Test
         1
     );
     assert!(radicale.get(USER, "work", &appointment).await.is_none());
+    assert!(radicale.names(USER, "work").await.is_empty());
+
+    // A booking written, then no calendar receives bookings any more, then it is cancelled:
+    // the event written earlier is still removed.
+    let second = crate::scheduling::book(
+        &app,
+        &auth,
+        crate::scheduling::booking(&mt, ts("2027-03-11T10:00:00Z"), "grace@example.com"),
+    )
+    .await;
+    termin_service::calendar_writes::write_due(svc, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(radicale.names(USER, "work").await, vec![second.clone()]);
+    app.call(
+        Method::PATCH,
+        &format!("/v4/calendar-connections/connections/{id}"),
+        &auth,
+        Some(json!({"calendars": [{"id": "work", "writeBookings": false}]})),
+    )
+    .await
+    .assert_status(200);
+    app.call(
+        Method::POST,
+        &format!("/v4/appointment/{second}/cancel"),
+        &auth,
+        Some(json!({"reason": "moved on"})),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        termin_service::calendar_writes::write_due(svc, lease, 10)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(radicale.names(USER, "work").await.is_empty());
 }
 
@@ -591,9 +679,10 @@ BEGIN:VEVENT\r\nUID:f2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/Berlin
         (ts("2027-03-29T07:00:00Z"), ts("2027-03-29T08:00:00Z")),
         (ts("2027-03-30T07:00:00Z"), ts("2027-03-30T08:00:00Z")),
     ];
-    assert_eq!(
+    same(
         times(&app, &auth, &mt, "Europe/Berlin").await,
-        without(&before, &busy)
+        without(&before, &busy),
+        "after",
     );
     let id = made["id"].as_str().unwrap();
     let first = fetched.load(Ordering::SeqCst);
@@ -613,10 +702,49 @@ BEGIN:VEVENT\r\nUID:f2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/Berlin
         1,
         "the second fetch names the ETag and gets 304"
     );
-    assert_eq!(
+    same(
         times(&app, &auth, &mt, "Europe/Berlin").await,
-        without(&before, &busy)
+        without(&before, &busy),
+        "after",
     );
+    // Not reading the feed frees its times at once; reading it again fetches it whole (not
+    // conditionally: nothing of it is kept) and they are busy again.
+    let path = format!("/v4/calendar-connections/connections/{id}");
+    let patch = |read: bool| {
+        app.call(
+            Method::PATCH,
+            &path,
+            &auth,
+            Some(json!({"calendars": [{"id": "feed", "readForConflicts": read}]})),
+        )
+    };
+    patch(false).await.assert_status(200);
+    same(
+        times(&app, &auth, &mt, "Europe/Berlin").await,
+        before.clone(),
+        "feed off",
+    );
+    let synced_off = fetched.load(Ordering::SeqCst);
+    app.call(
+        Method::POST,
+        &format!("/v4/calendar-connections/connections/{id}/sync"),
+        &auth,
+        None,
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        fetched.load(Ordering::SeqCst),
+        synced_off,
+        "a feed not read is not fetched"
+    );
+    patch(true).await.assert_status(200);
+    same(
+        times(&app, &auth, &mt, "Europe/Berlin").await,
+        without(&before, &busy),
+        "feed on",
+    );
+    assert_eq!(not_modified.load(Ordering::SeqCst), 1);
     // A feed cannot receive bookings.
     let r = app
         .call(
