@@ -236,3 +236,39 @@ async fn remove_old(
         (_, Err(_)) => Ok(()),
     }
 }
+
+/// One attempt at bringing an appointment into the caller's calendar, for the delivery log.
+#[derive(Debug, Clone)]
+pub struct AttemptView {
+    pub appointment_id: AppointmentId,
+    pub at: jiff::Timestamp,
+    /// `put` (written or moved), `delete` (removed), or `none` (nothing to write).
+    pub action: String,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// The caller's latest attempts at writing their bookings into their calendar, newest first.
+pub async fn recent(
+    svc: &Service,
+    caller: &termin_domain::principal::Principal,
+    limit: i64,
+) -> ServiceResult<Vec<AttemptView>> {
+    caller.require_scope(termin_domain::credential::ScopeGroup::Scheduling)?;
+    let found = stored::attempts_of_user(
+        &mut *svc.db.conn().await?,
+        caller.user_id,
+        limit.clamp(1, 100),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|a| AttemptView {
+            appointment_id: a.appointment_id,
+            at: a.at,
+            action: a.action,
+            status_code: a.status_code,
+            error: a.error,
+        })
+        .collect())
+}

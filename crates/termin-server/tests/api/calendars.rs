@@ -484,6 +484,19 @@ async fn a_booking_is_written_moved_and_removed_in_the_chosen_calendar(app: Test
         1
     );
     assert!(radicale.names(USER, "work").await.is_empty());
+    // The dashboard shows the log of writes (the test's clock stands still: no order to see).
+    let (cookie, _) = crate::dashboard::cookie_of(&app.session(&c.member.user).await);
+    let page = crate::dashboard::page(&app, "/dashboard/calendars", Some(&cookie)).await;
+    page.assert_status(200);
+    let log = &page.text[page
+        .text
+        .find("Bookings written into your calendar")
+        .expect("the log")..];
+    assert!(
+        log.contains(">Removed<") && log.contains(">Written<"),
+        "{log}"
+    );
+    assert!(log.contains(&format!("/dashboard/appointments/{second}")));
 }
 
 async fn wrong_passwords_and_unreachable_servers_are_named(app: TestApp) {

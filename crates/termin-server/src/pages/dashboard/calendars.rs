@@ -91,6 +91,15 @@ pub struct Typed {
     pub ics_url: String,
 }
 
+/// One line of the log of writes into the user's calendar.
+pub struct Written {
+    pub at: String,
+    pub appointment: String,
+    pub what: &'static str,
+    pub outcome: String,
+    pub failed: bool,
+}
+
 #[derive(Template)]
 #[template(path = "dash_calendars.html")]
 struct ListView {
@@ -100,6 +109,7 @@ struct ListView {
     typed: Typed,
     errors: Vec<String>,
     notice: Option<String>,
+    log: Vec<Written>,
 }
 
 impl ListView {
@@ -120,6 +130,11 @@ async fn render(
         Ok(l) => l,
         Err(e) => return failure(e),
     };
+    let log =
+        match termin_service::calendar_writes::recent(&state.service, &v.caller, LOG_SIZE).await {
+            Ok(l) => l,
+            Err(e) => return failure(e),
+        };
     Page::with_status(
         status,
         &ListView {
@@ -129,10 +144,31 @@ async fn render(
             typed,
             errors,
             notice,
+            log: log
+                .into_iter()
+                .map(|a| Written {
+                    at: v.time(a.at),
+                    appointment: a.appointment_id.to_string(),
+                    what: match a.action.as_str() {
+                        "put" => "Written",
+                        "delete" => "Removed",
+                        _ => "Nothing to write",
+                    },
+                    failed: a.error.is_some(),
+                    outcome: match (a.error, a.status_code) {
+                        (Some(e), _) => e,
+                        (None, Some(code)) => format!("HTTP {code}"),
+                        (None, None) => "done".into(),
+                    },
+                })
+                .collect(),
         },
     )
     .into_response()
 }
+
+/// How many writes the log shows.
+const LOG_SIZE: i64 = 10;
 
 pub async fn page(State(state): State<AppState>, v: Viewer) -> Response {
     render(&state, &v, StatusCode::OK, Typed::default(), vec![], None).await
