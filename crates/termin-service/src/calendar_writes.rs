@@ -2,7 +2,7 @@
 //!
 //! Booking, moving and cancelling an appointment add (or wake) one `calendar_writes` row per
 //! host who has a calendar receiving bookings, in the transaction that changes the appointment
-//! ([`enqueue`]). The worker ([`write_due`]) claims due rows with a lease (one node at a time,
+//! (`termin_storage::calendars::enqueue_writes`). The worker ([`write_due`]) claims due rows with a lease (one node at a time,
 //! `SKIP LOCKED` on PostgreSQL) and brings the host's calendar to the appointment as it stands
 //! *then*: a PUT of the resource `{appointmentId}.ics` (created or replaced whole), or a DELETE
 //! once it is cancelled. Writing the current state, to a name fixed by the appointment, makes a
@@ -12,12 +12,12 @@
 //! A write that fails is retried with a growing pause ([`MAX_ATTEMPTS`] times), and every
 //! attempt is logged (`calendar_write_attempts`).
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use termin_calendar::caldav;
 use termin_calendar::http::{CalendarError, Login};
-use termin_domain::{AppointmentId, UserId};
+use termin_domain::AppointmentId;
 use termin_storage::calendars::{self as stored, ClaimedWrite, ConnectionRecord, WriteOutcome};
-use termin_storage::{appointments as stored_appointments, users, Batch};
+use termin_storage::{appointments as stored_appointments, users};
 use url::Url;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -25,12 +25,6 @@ use crate::Service;
 
 /// Attempts before a write is given up.
 pub const MAX_ATTEMPTS: i64 = 10;
-
-/// Asks for the appointment to be brought into its hosts' calendars (inside the caller's
-/// transaction, with its other writes).
-pub fn enqueue(batch: &mut Batch, appointment: AppointmentId, hosts: &[UserId], at: Timestamp) {
-    stored::enqueue_writes(batch, appointment, hosts, at);
-}
 
 /// Claims due writes and performs them; answers how many were attempted.
 pub async fn write_due(svc: &Service, lease: SignedDuration, limit: i64) -> ServiceResult<usize> {
