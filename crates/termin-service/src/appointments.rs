@@ -681,7 +681,13 @@ pub async fn book(
         svc.public_url, booked.appointment_id, booked.secret
     );
     booking_mails(&mut batch, &view, &hosts, &mt, attendee_id, &manage_url, at)?;
-    termin_storage::calendars::enqueue_writes(&mut batch, appointment_id, &[host], at);
+    termin_storage::calendars::enqueue_writes(
+        &mut batch,
+        appointment_id,
+        &[host],
+        at,
+        joined.is_none(),
+    );
     if !subscribers.is_empty() {
         std::mem::take(&mut batch).execute(&mut tx).await?;
         let body = appointment_payload(view, &mt, json!({}))?;
@@ -971,7 +977,7 @@ pub(crate) async fn cancel_as(
     let mut batch = Batch::new();
     outbox.write(&mut batch);
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at);
+    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false);
     batch.execute(&mut tx).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     appointment_event(
@@ -1097,7 +1103,7 @@ pub(crate) async fn reschedule_as(
     let mut batch = Batch::new();
     outbox.write(&mut batch);
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at);
+    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false);
     batch.execute(&mut tx).await?;
     let extra = json!({"previousStart": crate::wire_time::format(previous)});
     appointment_event(
@@ -1186,7 +1192,7 @@ pub async fn add_guest(
     let view = load_visible(&mut tx, caller, id).await?.view();
     // The guest is invited in the hosts' calendars too.
     let mut batch = Batch::new();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &view.host_ids, svc.now());
+    termin_storage::calendars::enqueue_writes(&mut batch, id, &view.host_ids, svc.now(), false);
     tx.commit_with(batch).await?;
     Ok(view)
 }

@@ -558,22 +558,28 @@ pub async fn busy_of(
 /// known for the appointment and host is woken (also when no calendar receives bookings any
 /// more, so that the event written earlier is removed or moved), and a new one is added for a
 /// host with a calendar receiving bookings.
+///
+/// `fresh`: the appointment was just made, so no write of it exists yet (one statement less in
+/// the booking's transaction).
 pub fn enqueue_writes(
     batch: &mut Batch,
     appointment: AppointmentId,
     hosts: &[UserId],
     at: Timestamp,
+    fresh: bool,
 ) {
     for host in hosts {
-        batch.push(
-            "UPDATE calendar_writes SET status = 'pending', version = version + 1, attempts = 0, \
-             next_attempt_at = $1, updated_at = $1 WHERE appointment_id = $2 AND user_id = $3",
-            vec![
-                Value::from(ms(at)),
-                Value::from(appointment.to_string()),
-                Value::from(host.to_string()),
-            ],
-        );
+        if !fresh {
+            batch.push(
+                "UPDATE calendar_writes SET status = 'pending', version = version + 1, attempts = 0, \
+                 next_attempt_at = $1, updated_at = $1 WHERE appointment_id = $2 AND user_id = $3",
+                vec![
+                    Value::from(ms(at)),
+                    Value::from(appointment.to_string()),
+                    Value::from(host.to_string()),
+                ],
+            );
+        }
         batch.push(
             "INSERT INTO calendar_writes (id, appointment_id, user_id, status, version, attempts, next_attempt_at, created_at, updated_at) \
              SELECT $1, $2, $3, 'pending', 1, 0, $4, $4, $4 WHERE EXISTS (SELECT 1 FROM connection_calendars cc \
