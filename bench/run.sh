@@ -47,6 +47,9 @@ if [ -n "${BASELINE:-}" ]; then
 fi
 
 export TERMIN_RATE_LIMIT_PER_MINUTE=100000000 TERMIN_RATE_LIMIT_BURST=100000000 RUST_LOG=warn
+# One secrets key for every server of the run (PostgreSQL requires one to be given).
+TERMIN_SECRETS_KEY=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+export TERMIN_SECRETS_KEY
 
 # Starts a server with $BIN on $1 (database URL); sets BASE and SPID.
 start_server() {
