@@ -287,6 +287,28 @@ pub async fn create(
     let id = ConnectionId::new();
     let now = svc.now();
     let client = &svc.calendars.client;
+    // A connection not synced yet: due now.
+    let fresh =
+        |provider: Provider, account: String, secret_sealed: String, calendars| ConnectionRecord {
+            id,
+            user_id: caller.user_id,
+            company_id: caller.company_id,
+            provider: provider.as_str().into(),
+            account,
+            server_url: None,
+            home_url: None,
+            username: None,
+            secret_sealed,
+            feed_etag: None,
+            feed_last_modified: None,
+            created_at: now,
+            last_attempt_at: None,
+            last_success_at: None,
+            last_error: None,
+            failures: 0,
+            next_sync_at: now,
+            calendars,
+        };
     let record = match input.provider {
         Provider::CalDav => {
             let mut v = crate::Validator::new();
@@ -306,24 +328,15 @@ pub async fn create(
                 .await
                 .map_err(rejected)?;
             ConnectionRecord {
-                id,
-                user_id: caller.user_id,
-                company_id: caller.company_id,
-                provider: Provider::CalDav.as_str().into(),
-                account: username.clone(),
                 server_url: Some(url.to_string()),
                 home_url: Some(account.home.to_string()),
-                username: Some(username),
-                secret_sealed: svc.secrets.seal(&context(id), &password),
-                feed_etag: None,
-                feed_last_modified: None,
-                created_at: now,
-                last_attempt_at: None,
-                last_success_at: None,
-                last_error: None,
-                failures: 0,
-                next_sync_at: now,
-                calendars: merged(&[], &account.calendars),
+                username: Some(username.clone()),
+                ..fresh(
+                    Provider::CalDav,
+                    username,
+                    svc.secrets.seal(&context(id), &password),
+                    merged(&[], &account.calendars),
+                )
             }
         }
         Provider::Ics => {
@@ -353,25 +366,11 @@ pub async fn create(
                 }
                 Feed::NotModified => {}
             }
-            ConnectionRecord {
-                id,
-                user_id: caller.user_id,
-                company_id: caller.company_id,
-                provider: Provider::Ics.as_str().into(),
-                account: url.host_str().unwrap_or("feed").to_owned(),
-                server_url: None,
-                home_url: None,
-                username: None,
-                secret_sealed: svc.secrets.seal(&context(id), url.as_str()),
-                feed_etag: None,
-                feed_last_modified: None,
-                created_at: now,
-                last_attempt_at: None,
-                last_success_at: None,
-                last_error: None,
-                failures: 0,
-                next_sync_at: now,
-                calendars: vec![CalendarRecord {
+            fresh(
+                Provider::Ics,
+                url.host_str().unwrap_or("feed").to_owned(),
+                svc.secrets.seal(&context(id), url.as_str()),
+                vec![CalendarRecord {
                     id: "feed".into(),
                     url: String::new(),
                     name: url.host_str().unwrap_or("ICS feed").to_owned(),
@@ -381,7 +380,7 @@ pub async fn create(
                     tag: None,
                     read_at: None,
                 }],
-            }
+            )
         }
     };
     let mut tx = svc.db.begin_write().await?;

@@ -498,12 +498,12 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<ConnectionId>> {
     let conn: &mut AnyConnection = tx;
-    let lock = backend.skip_locked();
-    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "UPDATE calendar_connections SET locked_until = $1 WHERE id IN ( \
-           SELECT id FROM calendar_connections WHERE next_sync_at <= $2 \
-           AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_sync_at LIMIT $3 {lock}) \
-         RETURNING id"
+    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(crate::claim_statement(
+        backend,
+        "calendar_connections",
+        "next_sync_at <= $2",
+        "next_sync_at",
+        "id",
     )))
     .bind(ms(lease_until))
     .bind(ms(now))
@@ -614,12 +614,12 @@ pub async fn claim_writes(
     limit: i64,
 ) -> Result<Vec<ClaimedWrite>> {
     let conn: &mut AnyConnection = tx;
-    let lock = backend.skip_locked();
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE calendar_writes SET locked_until = $1 WHERE id IN ( \
-           SELECT id FROM calendar_writes WHERE status = 'pending' AND next_attempt_at <= $2 \
-           AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
-         RETURNING id, appointment_id, user_id, version, attempts, written_url"
+    let rows = sqlx::query(AssertSqlSafe(crate::claim_statement(
+        backend,
+        "calendar_writes",
+        "status = 'pending' AND next_attempt_at <= $2",
+        "next_attempt_at",
+        "id, appointment_id, user_id, version, attempts, written_url",
     )))
     .bind(ms(lease_until))
     .bind(ms(now))

@@ -412,6 +412,27 @@ pub async fn lock_company(
     Ok(())
 }
 
+/// The statement that claims due rows of an outbox-like table for one worker: it sets
+/// `locked_until` to `$1` on up to `$3` rows that are `due` (a condition on `$2`, now) and not
+/// claimed by anyone else (their lease ran out), oldest `due_column` first, and answers
+/// `returning`. On PostgreSQL the rows another worker is claiming at the same moment are
+/// skipped (`FOR UPDATE SKIP LOCKED`); SQLite's single writer needs no more.
+pub(crate) fn claim_statement(
+    backend: Backend,
+    table: &str,
+    due: &str,
+    due_column: &str,
+    returning: &str,
+) -> String {
+    let lock = backend.skip_locked();
+    format!(
+        "UPDATE {table} SET locked_until = $1 WHERE id IN ( \
+           SELECT id FROM {table} WHERE {due} \
+           AND (locked_until IS NULL OR locked_until <= $2) ORDER BY {due_column} LIMIT $3 {lock}) \
+         RETURNING {returning}"
+    )
+}
+
 /// `$from, $from+1, ...`: `n` numbered placeholders for an `IN (...)` list.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)

@@ -123,12 +123,12 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<MailRecord>> {
     let conn: &mut AnyConnection = tx;
-    let lock = backend.skip_locked();
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE mail_outbox SET locked_until = $1 WHERE id IN ( \
-           SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-           AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
-         RETURNING {COLUMNS}"
+    let rows = sqlx::query(AssertSqlSafe(crate::claim_statement(
+        backend,
+        "mail_outbox",
+        "status = 'pending' AND next_attempt_at <= $2",
+        "next_attempt_at",
+        COLUMNS,
     )))
     .bind(ms(lease_until))
     .bind(ms(now))

@@ -226,12 +226,12 @@ pub async fn claim_due(
 ) -> Result<Vec<ClaimedDelivery>> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;
-    let lock = backend.skip_locked();
-    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN ( \
-           SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-           AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
-         RETURNING id"
+    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(crate::claim_statement(
+        backend,
+        "webhook_deliveries",
+        "status = 'pending' AND next_attempt_at <= $2",
+        "next_attempt_at",
+        "id",
     )))
     .bind(ms(lease_until))
     .bind(ms(now))
