@@ -515,7 +515,7 @@ pub async fn book(
     drop(conn);
 
     let mut tx = svc.db.begin_write().await?;
-    lock_hosts(&mut tx, svc, &hosts).await?;
+    let writers = lock_hosts(&mut tx, svc, &hosts).await?;
     if let Some(idem) = idem {
         if let Some(stored) = idempotency::find(&mut tx, &idem.scope, idem.key).await? {
             return replay(stored, idem);
@@ -687,6 +687,7 @@ pub async fn book(
         &[host],
         at,
         joined.is_none(),
+        writers.as_deref(),
     );
     if !subscribers.is_empty() {
         std::mem::take(&mut batch).execute(&mut tx).await?;
@@ -977,7 +978,7 @@ pub(crate) async fn cancel_as(
     let mut batch = Batch::new();
     outbox.write(&mut batch);
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false);
+    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false, None);
     batch.execute(&mut tx).await?;
     let view = load_visible(&mut tx, caller, id).await?.view();
     appointment_event(
@@ -1103,7 +1104,7 @@ pub(crate) async fn reschedule_as(
     let mut batch = Batch::new();
     outbox.write(&mut batch);
     let host_ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false);
+    termin_storage::calendars::enqueue_writes(&mut batch, id, &host_ids, at, false, None);
     batch.execute(&mut tx).await?;
     let extra = json!({"previousStart": crate::wire_time::format(previous)});
     appointment_event(
@@ -1192,7 +1193,14 @@ pub async fn add_guest(
     let view = load_visible(&mut tx, caller, id).await?.view();
     // The guest is invited in the hosts' calendars too.
     let mut batch = Batch::new();
-    termin_storage::calendars::enqueue_writes(&mut batch, id, &view.host_ids, svc.now(), false);
+    termin_storage::calendars::enqueue_writes(
+        &mut batch,
+        id,
+        &view.host_ids,
+        svc.now(),
+        false,
+        None,
+    );
     tx.commit_with(batch).await?;
     Ok(view)
 }

@@ -21,7 +21,7 @@ use termin_domain::{AppointmentId, CompanyId, MeetingTypeId, UserId};
 use termin_storage::appointments::{self, BusyRow};
 use termin_storage::availabilities::{self, AvailabilityRecord};
 use termin_storage::users::UserRecord;
-use termin_storage::{calendars, lock_users, users, Connection};
+use termin_storage::{lock_users, users, Connection};
 
 use super::availability::engine_availability;
 use super::meeting_types::MeetingType;
@@ -233,7 +233,8 @@ async fn read_busy(
         let hosts_busy = hosts_busy.into_iter().map(|b| b.expect("kept")).collect();
         return Ok((Vec::new(), hosts_busy));
     }
-    let mut rows = appointments::busy_intervals(conn, &missing, from, to, req.ignore).await?;
+    // The hosts' own calendars come along (kept by the calendar sync; see `calendar_connections`).
+    let mut rows = appointments::busy_intervals(conn, &missing, from, to, req.ignore, true).await?;
     if groups {
         let mt = req.meeting_type.record.id;
         appointments::mark_open_groups(conn, &mut rows, &missing, from, to, req.ignore, mt).await?;
@@ -246,14 +247,6 @@ async fn read_busy(
             start: row.start_at,
             end: row.end_at,
             joinable,
-        });
-    }
-    // The hosts' own calendars (kept by the calendar sync; see `calendar_connections`).
-    for (host, start, end) in calendars::busy_of(conn, &missing, from, to).await? {
-        by_host.entry(host).or_default().push(Busy {
-            start,
-            end,
-            joinable: false,
         });
     }
     for (i, host) in req.hosts.iter().enumerate() {
@@ -540,11 +533,12 @@ pub async fn bookable_times_of(
 }
 
 /// Locks the hosts for the rest of the transaction (PostgreSQL; SQLite holds its write lock).
+/// Answers which of them have a calendar receiving bookings, where the lock tells
+/// (`termin_storage::lock_users`).
 pub async fn lock_hosts(
     tx: &mut termin_storage::Tx,
     svc: &Service,
     hosts: &[UserId],
-) -> ServiceResult<()> {
-    lock_users(tx, svc.db.backend(), hosts).await?;
-    Ok(())
+) -> ServiceResult<Option<Vec<UserId>>> {
+    Ok(lock_users(tx, svc.db.backend(), hosts).await?)
 }

@@ -205,6 +205,8 @@ pub struct BusyRow {
     /// Set when the appointment is a group appointment of the meeting type asked about, with
     /// seats not all taken: one more attendee may join it.
     pub open_group: Option<OpenGroup>,
+    /// Busy time from the host's own calendar, not an appointment.
+    pub from_calendar: bool,
 }
 
 /// A group appointment with free seats.
@@ -226,25 +228,28 @@ pub async fn busy_for_hosts(
     ignore: Option<AppointmentId>,
     groups_of: Option<MeetingTypeId>,
 ) -> Result<Vec<BusyRow>> {
-    let mut busy = busy_intervals(conn, hosts, from, to, ignore).await?;
+    let mut busy = busy_intervals(conn, hosts, from, to, ignore, false).await?;
     if let Some(meeting_type) = groups_of {
         mark_open_groups(conn, &mut busy, hosts, from, to, ignore, meeting_type).await?;
     }
     Ok(busy)
 }
 
-/// The hosts' busy intervals touching `[from, to)`, none marked as an open group.
+/// The hosts' busy intervals touching `[from, to)`, none marked as an open group. With
+/// `calendars`, the busy time read from the hosts' own calendars comes along in the same query
+/// (marked `from_calendar`, so never taken for a group appointment).
 ///
 /// One row per host comes back, its intervals folded by `string_agg` (spelled the same in
 /// SQLite 3.44+ and PostgreSQL): sqlx hands every row from SQLite's thread to the runtime
 /// separately, and a team's month is thousands of intervals. The intervals come from the
-/// `appointment_hosts_busy` index alone.
+/// `appointment_hosts_busy` and `calendar_busy_user` indexes alone.
 pub async fn busy_intervals(
     conn: &mut AnyConnection,
     hosts: &[UserId],
     from: Timestamp,
     to: Timestamp,
     ignore: Option<AppointmentId>,
+    calendars: bool,
 ) -> Result<Vec<BusyRow>> {
     if hosts.is_empty() {
         return Ok(Vec::new());
@@ -257,13 +262,24 @@ pub async fn busy_intervals(
     } else {
         ""
     };
+    let ids = crate::placeholders(6, hosts.len());
+    // Calendar pieces are at most a day long (`calendars::MAX_PIECE_MS`), which bounds their
+    // index range the same way; they are marked with a third field.
+    let calendar_rows = if calendars {
+        format!(
+            " UNION ALL SELECT user_id, start_at || ',' || end_at || ',c' \
+             FROM calendar_busy WHERE start_at < $1 AND end_at > $2 AND start_at > $5 \
+             AND user_id IN ({ids})"
+        )
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT user_id, string_agg(start_at || ',' || end_at, ';') AS busy \
-         FROM appointment_hosts \
+        "SELECT user_id, string_agg(item, ';') AS busy FROM (\
+         SELECT user_id, start_at || ',' || end_at AS item FROM appointment_hosts \
          WHERE active = 1 AND start_at < $1 AND end_at > $2 AND start_at > $4 \
-         AND appointment_id <> $3 AND user_id IN ({}){overlap} \
-         GROUP BY user_id",
-        crate::placeholders(5, hosts.len())
+         AND appointment_id <> $3 AND user_id IN ({ids}){overlap}{calendar_rows}\
+         ) busy GROUP BY user_id"
     );
     let ignore = ignore.map(|i| i.to_string()).unwrap_or_default();
     // No appointment is longer than this, so the index range on start_at can be bounded.
@@ -272,7 +288,8 @@ pub async fn busy_intervals(
         .bind(ms(to))
         .bind(ms(from))
         .bind(&ignore)
-        .bind(lower);
+        .bind(lower)
+        .bind(ms(from) - crate::calendars::MAX_PIECE_MS);
     for h in hosts {
         q = q.bind(h.to_string());
     }
@@ -282,12 +299,16 @@ pub async fn busy_intervals(
         let folded: String = row.try_get("busy")?;
         for item in folded.split(';') {
             let bad = || StorageError::Corrupt(format!("busy time {item:?}"));
-            let (start, end) = item.split_once(',').ok_or_else(bad)?;
+            let mut fields = item.split(',');
+            let (Some(start), Some(end)) = (fields.next(), fields.next()) else {
+                return Err(bad());
+            };
             busy.push(BusyRow {
                 host,
                 start_at: ts(start.parse().map_err(|_| bad())?),
                 end_at: ts(end.parse().map_err(|_| bad())?),
                 open_group: None,
+                from_calendar: fields.next() == Some("c"),
             });
         }
     }
@@ -338,7 +359,7 @@ pub async fn mark_open_groups(
         };
         if let Some(b) = busy
             .iter_mut()
-            .find(|b| b.host == host && b.start_at == start)
+            .find(|b| b.host == host && b.start_at == start && !b.from_calendar)
         {
             b.open_group = Some(group);
         }

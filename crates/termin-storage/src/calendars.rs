@@ -560,15 +560,20 @@ pub async fn busy_of(
 /// host with a calendar receiving bookings.
 ///
 /// `fresh`: the appointment was just made, so no write of it exists yet (one statement less in
-/// the booking's transaction).
+/// the booking's transaction). `writers`: the hosts known to have a calendar receiving bookings
+/// (from `lock_users`); a fresh appointment asks nothing for the others.
 pub fn enqueue_writes(
     batch: &mut Batch,
     appointment: AppointmentId,
     hosts: &[UserId],
     at: Timestamp,
     fresh: bool,
+    writers: Option<&[UserId]>,
 ) {
     for host in hosts {
+        if fresh && writers.is_some_and(|w| !w.contains(host)) {
+            continue;
+        }
         if !fresh {
             batch.push(
                 "UPDATE calendar_writes SET status = 'pending', version = version + 1, attempts = 0, \

@@ -374,25 +374,40 @@ pub(crate) fn parse_col<T: FromStr>(row: &sqlx::any::AnyRow, col: &str) -> Resul
 /// Locks the given users' rows until the transaction ends, so that concurrent bookings for one
 /// host queue behind each other on PostgreSQL. SQLite's `BEGIN IMMEDIATE` already serialises
 /// every writer, so there it does nothing.
+///
+/// On PostgreSQL the same statements also tell which of the users have a calendar receiving
+/// bookings (`Some`), so that a booking asks for calendar writes only for those (one statement
+/// less per host). SQLite answers `None`: there the write's own statement checks, in the same
+/// round trip as the rest of the booking (see `calendars::enqueue_writes`).
 pub async fn lock_users(
     tx: &mut sqlx::AnyConnection,
     backend: Backend,
     ids: &[termin_domain::UserId],
-) -> Result<()> {
-    if backend == Backend::Postgres {
-        let mut sorted: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-        // A fixed order, so two transactions locking the same hosts cannot deadlock.
-        sorted.sort();
-        for id in sorted {
-            // The lock, and on PostgreSQL the count of changes to the host's busy time (see
-            // migration 6): every caller goes on to write the hosts' appointments.
-            sqlx::query("UPDATE users SET busy_version = busy_version + 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+) -> Result<Option<Vec<termin_domain::UserId>>> {
+    if backend == Backend::Sqlite {
+        return Ok(None);
+    }
+    let mut sorted: Vec<termin_domain::UserId> = ids.to_vec();
+    // A fixed order, so two transactions locking the same hosts cannot deadlock.
+    sorted.sort_by_key(|id| id.to_string());
+    let mut writers = Vec::new();
+    for id in sorted {
+        // The lock, and on PostgreSQL the count of changes to the host's busy time (see
+        // migration 6): every caller goes on to write the hosts' appointments.
+        let writes: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET busy_version = busy_version + 1 WHERE id = $1 \
+             RETURNING CASE WHEN EXISTS (SELECT 1 FROM calendar_connections c \
+             JOIN connection_calendars cc ON cc.connection_id = c.id \
+             WHERE c.user_id = users.id AND cc.write_bookings = 1) THEN 1 ELSE 0 END",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if writes == Some(1) {
+            writers.push(id);
         }
     }
-    Ok(())
+    Ok(Some(writers))
 }
 
 /// Locks a company's row until the transaction ends (PostgreSQL; SQLite's write lock already

@@ -13,7 +13,7 @@ use termin_domain::tenancy::Plan;
 
 use crate::helpers::{test_config, Auth, TestApp};
 use crate::radicale::Radicale;
-use crate::scheduling::{default_meeting_type, starts};
+use crate::scheduling::{booking, default_meeting_type, starts};
 
 const USER: (&str, &str) = ("host", "s3cret-app-password");
 
@@ -904,8 +904,61 @@ async fn the_dashboard_connects_chooses_syncs_and_removes(app: TestApp) {
     );
 }
 
+/// A calendar event that starts and ends with an open group appointment is busy time of its
+/// own: the group's free seats are not offered then, and cannot be booked.
+async fn a_calendar_event_at_a_groups_time_closes_its_seats(app: TestApp) {
+    let app = on_lan(app);
+    app.clock.set(ts("2027-03-08T06:00:00Z"));
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let created = app
+        .call(
+            Method::POST,
+            "/v4/meeting-type",
+            &auth,
+            Some(json!({"meetingInfo": {"name": "Workshop", "duration": 60}, "spots": 3})),
+        )
+        .await;
+    created.assert_status(201);
+    let mt = created.json();
+    let start = ts("2027-03-09T09:00:00Z");
+    let book = |email: &'static str| {
+        app.call(
+            Method::POST,
+            "/v4/booking",
+            &auth,
+            Some(booking(&mt, start, email)),
+        )
+    };
+    book("first@example.com").await.assert_status(201);
+    assert!(
+        times(&app, &auth, &mt, "Europe/Berlin")
+            .await
+            .contains(&start),
+        "the group's free seats are offered"
+    );
+    let ics = cal("BEGIN:VEVENT\r\nUID:elsewhere\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270309T090000Z\r\nDTEND:20270309T100000Z\r\nEND:VEVENT\r\n");
+    let (url, _, _) = feed_server(ics).await;
+    app.call(
+        Method::POST,
+        "/v4/calendar-connections/connections",
+        &auth,
+        Some(json!({"provider": "ics", "url": url.replace("webcal://", "http://")})),
+    )
+    .await
+    .assert_status(201);
+    assert!(
+        !times(&app, &auth, &mt, "Europe/Berlin")
+            .await
+            .contains(&start),
+        "the host is busy elsewhere then"
+    );
+    book("second@example.com").await.assert_status(409);
+}
+
 crate::backend_tests!(
     the_dashboard_connects_chooses_syncs_and_removes,
+    a_calendar_event_at_a_groups_time_closes_its_seats,
     busy_events_remove_exactly_the_right_times,
     a_booking_is_written_moved_and_removed_in_the_chosen_calendar,
     wrong_passwords_and_unreachable_servers_are_named,
