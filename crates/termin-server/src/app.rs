@@ -29,7 +29,9 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = documented();
     let (health, _) = http::health::router().split_for_parts();
     let timeout = state.config.request_timeout;
+    let mcp = crate::mcp::router(&state, api.clone().with_state(state.clone()), &openapi);
     let limited = api
+        .merge(mcp)
         .merge(crate::pages::router())
         .merge(http::calendar_feed::feed_router())
         .fallback(http::not_found)

@@ -47,6 +47,17 @@ pub struct Config {
     /// Users' own calendars: how stale their busy time may get, and how long one request to a
     /// calendar server may take.
     pub calendars: CalendarConfig,
+    /// The MCP endpoint's `Host` and `Origin` checks.
+    pub mcp: McpConfig,
+}
+
+/// Which `Host` and `Origin` values `/mcp` accepts (against DNS rebinding and other sites'
+/// pages). Empty lists mean the defaults: the public URL's host and the loopback names; the
+/// public URL's origin (a request without `Origin`, as assistants send, always passes).
+#[derive(Debug, Clone, Default)]
+pub struct McpConfig {
+    pub allowed_hosts: Vec<String>,
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -248,6 +259,7 @@ impl Config {
                 &termin_service::secrets::generate_key(),
             )),
             calendars: CalendarConfig::default(),
+            mcp: McpConfig::default(),
         }
     }
 }

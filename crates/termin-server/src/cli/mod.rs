@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod demo;
+pub mod mcp;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -66,6 +67,9 @@ pub enum Command {
     Calendar(calendar::CalendarArgs),
     /// Manage the secrets key.
     Secrets(calendar::SecretsArgs),
+    /// Serve a termin server's MCP tools over stdio, for a local AI assistant (the token comes
+    /// from TERMIN_TOKEN; an API key's acting user from TERMIN_USER_ID).
+    Mcp(mcp::McpArgs),
     /// Copy the SQLite database to a new file, consistently, while the server runs.
     Backup {
         /// The file to write (it must not exist).
@@ -140,6 +144,14 @@ pub struct ServeArgs {
     /// failure, to at most an hour).
     #[arg(long, env = "TERMIN_CALENDAR_RETRY_SECONDS", default_value_t = 30)]
     pub calendar_retry_seconds: u64,
+    /// `Host` values /mcp accepts, comma separated (default: the public URL's host and the
+    /// loopback names). Entries without a port match any port.
+    #[arg(long, env = "TERMIN_MCP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub mcp_allowed_hosts: Vec<String>,
+    /// `Origin` values /mcp accepts from browsers, comma separated, with scheme and port
+    /// (default: the public URL's origin). Requests without `Origin` always pass.
+    #[arg(long, env = "TERMIN_MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub mcp_allowed_origins: Vec<String>,
     /// Multiplies the webhook retry schedule (1.0 = about a day); for tests and staging.
     #[arg(long, env = "TERMIN_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     pub webhook_retry_scale: f64,
@@ -302,6 +314,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         Command::Serve(args) => return serve(cli.database_url, args).await,
         Command::Calendar(args) => return calendar::calendar(&cli.database_url, args, &out).await,
+        Command::Mcp(args) => return mcp::run(args).await,
         Command::Secrets(args) => {
             return calendar::secrets_command(&cli.database_url, args, &out).await
         }
@@ -339,6 +352,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(_)
         | Command::Restore { .. }
         | Command::Calendar(_)
+        | Command::Mcp(_)
         | Command::Secrets(_) => unreachable!("handled above"),
         Command::Backup { path } => match svc.db.backup_into(&path).await {
             Ok(()) => {
@@ -468,6 +482,8 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--webhook-retry-scale must be above 0 and at most 100");
     }
     config.webhooks.retry_scale = args.webhook_retry_scale;
+    config.mcp.allowed_hosts = args.mcp_allowed_hosts;
+    config.mcp.allowed_origins = args.mcp_allowed_origins;
     config.webhooks.timeout =
         std::time::Duration::from_secs(args.webhook_timeout_secs.clamp(1, 300));
     if let Some(url) = args.public_url {

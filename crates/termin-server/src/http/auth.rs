@@ -55,11 +55,69 @@ pub fn presented<'a>(headers: &'a HeaderMap, method: &Method) -> Result<Presente
 #[derive(Clone, Debug)]
 pub struct ActingUserRecord(pub UserRecord);
 
+/// A caller another door already authenticated (the MCP door, which hands a tool's request to
+/// the route in-process): the route takes it instead of reading the credential again. Only code
+/// in this process can put it on a request.
+#[derive(Clone, Debug)]
+pub struct Preauthenticated {
+    pub principal: Principal,
+    /// The acting user's record (PATs and API keys).
+    pub user: Option<UserRecord>,
+    /// An API key without `x-meetergo-api-user-id`, acting as the company owner: only routes
+    /// that allow that (`CallerOrOwner`) take it.
+    pub as_owner: bool,
+}
+
+/// Authenticates a Bearer credential for another door (MCP) and charges its rate limit, as a
+/// route's extractor would; a session cookie is not enough (another site could send it). An API
+/// key without the acting-user header is taken as the owner here; `Caller` routes then refuse it
+/// exactly as they refuse it from a REST client.
+pub async fn preauthenticate(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Preauthenticated, ApiError> {
+    if !matches!(
+        presented(&parts.headers, &parts.method)?,
+        Presented::Bearer(_)
+    ) {
+        return Err(ApiError::unauthorized(
+            "Missing authorization header: send a personal access token, an API key or an OAuth access token as 'Bearer <token>'",
+        ));
+    }
+    let a = authenticated(parts, state, true).await?;
+    crate::http::rate_limit::charge(parts, state, &a.principal)?;
+    let as_owner = matches!(a.principal.credential, Credential::ApiKey { .. })
+        && !parts.headers.contains_key(ACTING_USER_HEADER);
+    Ok(Preauthenticated {
+        principal: a.principal,
+        user: a.user,
+        as_owner,
+    })
+}
+
+/// The caller a request already carries (see [`Preauthenticated`]), judged by the route's rule.
+fn carried(parts: &Parts, owner_fallback: bool) -> Option<Result<Preauthenticated, ApiError>> {
+    let pre = parts.extensions.get::<Preauthenticated>()?;
+    if pre.as_owner && !owner_fallback {
+        return Some(Err(
+            termin_domain::principal::ActingUserError::MissingHeader.into(),
+        ));
+    }
+    Some(Ok(pre.clone()))
+}
+
 async fn principal(
     parts: &mut Parts,
     state: &AppState,
     owner_fallback: bool,
 ) -> Result<Principal, ApiError> {
+    if let Some(pre) = carried(parts, owner_fallback) {
+        let pre = pre?;
+        if let Some(user) = pre.user {
+            parts.extensions.insert(ActingUserRecord(user));
+        }
+        return Ok(pre.principal);
+    }
     let a = authenticated(parts, state, owner_fallback).await?;
     crate::http::rate_limit::charge(parts, state, &a.principal)?;
     if let Some(user) = a.user {
@@ -120,6 +178,19 @@ impl FromRequestParts<AppState> for ConnectedCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(pre) = carried(parts, false) {
+            let pre = pre?;
+            return Ok(ConnectedCaller {
+                caller: pre.principal,
+                user: pre.user,
+                conn: state
+                    .service
+                    .db
+                    .conn()
+                    .await
+                    .map_err(|e| ApiError::from(termin_service::ServiceError::from(e)))?,
+            });
+        }
         let a = authenticated(parts, state, false).await?;
         crate::http::rate_limit::charge(parts, state, &a.principal)?;
         Ok(ConnectedCaller {

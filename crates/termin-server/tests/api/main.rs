@@ -23,6 +23,7 @@ mod dashboard_browser;
 mod errors;
 mod mail;
 mod matrix;
+mod mcp;
 mod openapi;
 mod outbox;
 mod pages;

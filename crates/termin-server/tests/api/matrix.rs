@@ -649,4 +649,140 @@ async fn authorization_matrix(app: TestApp) {
     );
 }
 
-crate::backend_tests!(authorization_matrix);
+/// The tool call standing for a REST request of the matrix: the path's id, the query and the
+/// body become the tool's parameters, where the tool table says each goes.
+fn tool_args(
+    spec: &termin_server::mcp::tools::ToolSpec,
+    path: &str,
+    body: Option<&Value>,
+) -> serde_json::Map<String, Value> {
+    use termin_server::mcp::tools::{At, Ty};
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut args = serde_json::Map::new();
+    let id = spec
+        .path
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(t, _)| t.starts_with('{'))
+        .map(|(_, v)| v.to_owned());
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    for p in spec.params {
+        let value = match p.at {
+            At::Path => id.clone().map(Value::from),
+            At::Query => {
+                let values: Vec<&String> = pairs
+                    .iter()
+                    .filter(|(k, _)| k == p.name)
+                    .map(|(_, v)| v)
+                    .collect();
+                match (p.ty, values.first()) {
+                    (_, None) => None,
+                    (Ty::Uuids | Ty::Texts, _) => Some(json!(values)),
+                    (Ty::Int(..), Some(v)) => Some(json!(v.parse::<i64>().unwrap())),
+                    (_, Some(v)) => Some(json!(v)),
+                }
+            }
+            At::Body => body.and_then(|b| b.get(p.name)).cloned(),
+            At::Attendee(rest) => body.and_then(|b| b["attendee"].get(rest)).cloned(),
+            At::MeetingInfo => body.and_then(|b| b["meetingInfo"].get(p.name)).cloned(),
+        };
+        if let Some(v) = value {
+            args.insert(p.name.to_owned(), v);
+        }
+    }
+    args
+}
+
+/// The status an MCP tool call ends with: the HTTP status when `/mcp` refuses the request, the
+/// REST status a tool error names, or 200 for a result.
+async fn mcp_status(
+    app: &TestApp,
+    tool: &str,
+    args: serde_json::Map<String, Value>,
+    auth: &Auth,
+) -> (u16, String) {
+    let mut request = crate::helpers::build(
+        Method::POST,
+        "/mcp",
+        auth,
+        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": tool, "arguments": args}})),
+    );
+    let h = request.headers_mut();
+    h.insert("host", "localhost".parse().unwrap());
+    h.insert(
+        "accept",
+        "application/json, text/event-stream".parse().unwrap(),
+    );
+    h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
+    let response = app.send(request).await;
+    if response.status != 200 {
+        return (response.status.as_u16(), response.text);
+    }
+    let body: Value = serde_json::from_str(&response.text).unwrap_or_else(|_| {
+        panic!("{tool}: not a JSON-RPC answer: {}", response.text);
+    });
+    let result = &body["result"];
+    if result["isError"] != true {
+        assert!(result["structuredContent"].is_object(), "{tool}: {body}");
+        return (200, response.text);
+    }
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    let status = text
+        .strip_prefix("termin API ")
+        .and_then(|t| t.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{tool}: a tool error names its status: {text}"));
+    (status, text.to_owned())
+}
+
+/// Every MCP tool as every caller: the same allow or deny, with the same status, as its REST
+/// route. A dashboard session is no credential for `/mcp` (another site could make a browser
+/// send its cookie), so it is refused there.
+async fn mcp_authorization_matrix(app: TestApp) {
+    let mut config = crate::helpers::test_config();
+    config.webhooks.allow_private_networks = true;
+    let app = app.with_config(config);
+    let w = world(&app).await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for spec in termin_server::mcp::tools::TOOLS {
+        let route = format!("{} {}", spec.method, spec.path);
+        let row = TABLE
+            .iter()
+            .find(|(r, _)| *r == route)
+            .unwrap_or_else(|| panic!("{}: no REST route {route}", spec.name))
+            .1;
+        for (caller, rest) in row.iter().enumerate() {
+            let (_, path, body, auth) = request(&app, &w, &route, caller).await;
+            let args = tool_args(spec, &path, body.as_ref());
+            let (got, text) = mcp_status(&app, spec.name, args, &auth).await;
+            cells += 1;
+            let expected = match caller {
+                22 | 23 => 401,
+                _ if (200..300).contains(rest) => 200,
+                _ => *rest,
+            };
+            if got != expected {
+                failures.push(format!(
+                    "{} ({route}) as {}: expected {expected}, got {got}: {text}",
+                    spec.name, CALLERS[caller]
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        cells,
+        termin_server::mcp::tools::TOOLS.len() * CALLERS.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+crate::backend_tests!(authorization_matrix, mcp_authorization_matrix);

@@ -1,0 +1,391 @@
+//! The MCP door, driven by rmcp's own client: a whole scheduling flow over streamable HTTP with
+//! a PAT and with an API key acting for another user, and over stdio through `termin mcp`; the
+//! tools' schemas and annotations; errors as tool errors; and the 401 challenge.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::ServiceExt;
+use serde_json::{json, Value};
+use termin_domain::tenancy::Plan;
+
+use crate::helpers::TestApp;
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// Serves the app on a loopback port; answers its base URL.
+pub async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+/// An MCP client of `base`'s `/mcp` with `token`, acting as `acting` (API keys).
+pub async fn connect(base: &str, token: &str, acting: Option<&str>) -> Client {
+    let mut headers = HashMap::new();
+    if let Some(user) = acting {
+        headers.insert(
+            reqwest::header::HeaderName::from_static("x-meetergo-api-user-id"),
+            user.parse().unwrap(),
+        );
+    }
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp"))
+        .auth_header(token)
+        .custom_headers(headers);
+    ().serve(StreamableHttpClientTransport::from_config(config))
+        .await
+        .expect("the MCP client connects")
+}
+
+pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+    let Value::Object(args) = args else {
+        panic!("arguments are an object")
+    };
+    client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(args))
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: {e}"))
+}
+
+/// The structured answer of a call that must succeed.
+#[track_caller]
+pub fn ok(result: &CallToolResult) -> Value {
+    assert_ne!(result.is_error, Some(true), "a tool error: {result:?}");
+    result
+        .structured_content
+        .clone()
+        .expect("structured content")
+}
+
+/// The text of a call that must fail.
+#[track_caller]
+pub fn failed(result: &CallToolResult) -> String {
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "expected a tool error: {result:?}"
+    );
+    result.content[0]
+        .as_text()
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+/// get_me → list_meeting_types → get_availability → book_appointment → list_appointments →
+/// reschedule_appointment → cancel_appointment, checking each answer; `me` is who the client
+/// acts as.
+pub async fn scheduling_flow(client: &Client, me: &termin_storage::users::UserRecord) {
+    let who = ok(&call(client, "get_me", json!({})).await);
+    assert_eq!(who["id"], me.id.to_string());
+    assert_eq!(who["email"], me.email);
+    let types = ok(&call(client, "list_meeting_types", json!({})).await);
+    let mt = &types["items"][0];
+    let mt_id = mt["id"].as_str().unwrap().to_owned();
+    let from = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    let until = from + jiff::SignedDuration::from_hours(24 * 14);
+    let times = ok(&call(
+        client,
+        "get_availability",
+        json!({"meetingTypeId": mt_id, "start": from.to_string(), "end": until.to_string()}),
+    )
+    .await);
+    assert_eq!(
+        times["timezone"], me.timezone,
+        "times are shown in the user's own zone"
+    );
+    let slots: Vec<String> = times["slotsStartUtc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    assert!(slots.len() >= 2, "two weeks offer slots: {times}");
+    assert!(
+        slots.iter().all(|s| s.ends_with('Z')),
+        "instants: {slots:?}"
+    );
+    let booked = ok(&call(
+        client,
+        "book_appointment",
+        json!({"meetingTypeId": mt_id, "start": slots[0], "email": "ada@example.com",
+               "firstName": "Ada", "lastName": "Lovelace", "guestEmails": ["bob@example.com"]}),
+    )
+    .await);
+    assert_eq!(booked["bookingState"], "confirmed");
+    assert_eq!(booked["startUtc"], slots[0]);
+    let id = booked["appointmentId"].as_str().unwrap().to_owned();
+    let listed = ok(&call(client, "list_appointments", json!({"status": "upcoming"})).await);
+    let found = listed["appointments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the booking is listed: {listed}"))
+        .clone();
+    assert_eq!(found["status"], "confirmed");
+    assert_eq!(found["start"], slots[0]);
+    assert_eq!(found["localTimezone"], me.timezone);
+    assert_eq!(
+        found["attendees"][0]["bringalongEmails"],
+        json!(["bob@example.com"])
+    );
+    let local: jiff::Timestamp = found["startLocal"].as_str().unwrap().parse().unwrap();
+    assert_eq!(local, slots[0].parse::<jiff::Timestamp>().unwrap());
+    assert!(!found["startLocal"].as_str().unwrap().ends_with('Z'));
+    let moved = ok(&call(
+        client,
+        "reschedule_appointment",
+        json!({"appointmentId": id, "start": slots[1]}),
+    )
+    .await);
+    assert_eq!(moved["bookingState"], "confirmed");
+    assert_eq!(moved["startUtc"], slots[1]);
+    assert_eq!(moved["appointment"]["rescheduled"], true);
+    let cancelled = ok(&call(
+        client,
+        "cancel_appointment",
+        json!({"appointmentId": id, "reason": "Plans changed"}),
+    )
+    .await);
+    assert_eq!(cancelled["bookingState"], "cancelled");
+    assert_eq!(cancelled["status"], "cancelled");
+    let again = ok(&call(client, "get_appointment", json!({"appointmentId": id})).await);
+    assert_eq!(again["isCancelled"], true);
+}
+
+async fn a_pat_runs_the_whole_flow(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let base = serve(&app).await;
+    let client = connect(&base, &c.member.pat, None).await;
+    scheduling_flow(&client, &c.member.user).await;
+    client.cancel().await.unwrap();
+}
+
+async fn an_api_key_acts_for_the_user_it_names(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (_, key) = app.api_key(c.id, &c.owner.user).await;
+    let base = serve(&app).await;
+    let member = c.member.user.id.to_string();
+    let client = connect(&base, &key, Some(&member)).await;
+    scheduling_flow(&client, &c.member.user).await;
+    client.cancel().await.unwrap();
+    // Without the header a key acts as the owner only where the REST route allows it.
+    let owner = connect(&base, &key, None).await;
+    let me = ok(&call(&owner, "get_me", json!({})).await);
+    assert_eq!(me["id"], c.owner.user.id.to_string());
+    let refused = failed(&call(&owner, "list_meeting_types", json!({})).await);
+    assert!(
+        refused.contains("400") && refused.contains("x-meetergo-api-user-id"),
+        "{refused}"
+    );
+    owner.cancel().await.unwrap();
+}
+
+async fn tools_describe_themselves(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let base = serve(&app).await;
+    let client = connect(&base, &c.member.pat, None).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    for expected in [
+        "get_me",
+        "list_meeting_types",
+        "get_meeting_type",
+        "create_meeting_type",
+        "update_meeting_type",
+        "delete_meeting_type",
+        "get_availability",
+        "book_appointment",
+        "reschedule_appointment",
+        "cancel_appointment",
+        "list_appointments",
+        "get_todays_appointments",
+        "get_appointment",
+        "add_guest",
+        "update_appointment_notes",
+        "update_meeting_transcription",
+        "create_one_time_booking_link",
+        "send_quick_email",
+        "search_contacts",
+        "get_contact",
+        "create_contact",
+        "update_contact",
+        "bulk_create_contacts",
+        "delete_contact",
+        "list_calendar_connections",
+        "get_personal_page",
+        "update_personal_page",
+        "list_webhooks",
+        "create_webhook",
+        "update_webhook",
+        "delete_webhook",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} is missing: {names:?}"
+        );
+    }
+    for t in &tools {
+        let a = t.annotations.as_ref().expect("annotations");
+        assert!(a.read_only_hint.is_some() && a.destructive_hint.is_some());
+        assert!(a.open_world_hint.is_some(), "{}", t.name);
+        assert!(t.description.as_ref().is_some_and(|d| d.len() > 40));
+        let out = t.output_schema.as_ref().expect("an output schema");
+        assert_eq!(out["type"], "object", "{}", t.name);
+        // Every reference resolves inside the schema.
+        let text = serde_json::to_string(out.as_ref()).unwrap();
+        for r in text.split("\"$ref\":\"#/$defs/").skip(1) {
+            let name = &r[..r.find('"').unwrap()];
+            assert!(out["$defs"].get(name).is_some(), "{}: {name}", t.name);
+        }
+        assert_eq!(t.input_schema["additionalProperties"], false);
+    }
+    let get = |n: &str| tools.iter().find(|t| t.name == n).unwrap();
+    let book = get("book_appointment");
+    assert_eq!(
+        book.annotations.as_ref().unwrap().read_only_hint,
+        Some(false)
+    );
+    assert_eq!(
+        book.annotations.as_ref().unwrap().open_world_hint,
+        Some(true)
+    );
+    let required: Vec<&str> = book.input_schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["meetingTypeId", "start", "email"]);
+    let listing = get("list_appointments");
+    assert_eq!(
+        listing.annotations.as_ref().unwrap().read_only_hint,
+        Some(true)
+    );
+    assert!(listing.output_schema.as_ref().unwrap()["properties"]["appointments"].is_object());
+    client.cancel().await.unwrap();
+}
+
+async fn errors_are_tool_errors_with_the_apis_message(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let base = serve(&app).await;
+    let client = connect(&base, &c.member.pat, None).await;
+    let missing = failed(
+        &call(
+            &client,
+            "get_appointment",
+            json!({"appointmentId": uuid::Uuid::now_v7().to_string()}),
+        )
+        .await,
+    );
+    assert_eq!(missing, "termin API 404: Appointment not found");
+    let types = ok(&call(&client, "list_meeting_types", json!({})).await);
+    let bad = failed(
+        &call(
+            &client,
+            "book_appointment",
+            json!({"meetingTypeId": types["items"][0]["id"], "start": "tomorrow", "email": "not-an-address"}),
+        )
+        .await,
+    );
+    assert!(
+        bad.starts_with("termin API 400: ")
+            && bad.contains("start")
+            && bad.contains("attendee.email"),
+        "{bad}"
+    );
+    let unknown = failed(&call(&client, "get_me", json!({"userId": "x"})).await);
+    assert!(unknown.contains("userId"), "{unknown}");
+    // A personal access token can never manage webhooks' owner-only routes it lacks.
+    client.cancel().await.unwrap();
+}
+
+async fn no_credential_is_challenged(app: TestApp) {
+    let base = serve(&app).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    // A dashboard session cookie is not a credential here.
+    let c = app.company(Plan::Platform).await;
+    let crate::helpers::Auth::Session { cookie, .. } = app.session(&c.member.user).await else {
+        unreachable!()
+    };
+    let r = http
+        .post(format!("{base}/mcp"))
+        .header("cookie", cookie)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Another site's page may not call it from a browser.
+    let r = http
+        .post(format!("{base}/mcp"))
+        .bearer_auth(&c.member.pat)
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+crate::backend_tests!(
+    a_pat_runs_the_whole_flow,
+    an_api_key_acts_for_the_user_it_names,
+    tools_describe_themselves,
+    errors_are_tool_errors_with_the_apis_message,
+    no_credential_is_challenged,
+);
+
+/// `termin mcp --url` relays stdio to the server: the same flow through the binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_runs_the_whole_flow() {
+    let app = TestApp::sqlite().await;
+    let c = app.company(Plan::Platform).await;
+    let base = serve(&app).await;
+    let mut child = tokio::process::Command::new(crate::process::binary())
+        .args(["mcp", "--url", &base])
+        .env("TERMIN_TOKEN", &c.member.pat)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("termin mcp starts");
+    let stdout = child.stdout.take().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let client: Client = ().serve((stdout, stdin)).await.expect("stdio session");
+    scheduling_flow(&client, &c.member.user).await;
+    client.cancel().await.unwrap();
+    let _ = child.kill().await;
+}
