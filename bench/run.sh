@@ -15,7 +15,9 @@
 #   - with Radicale installed: a host whose CalDAV calendar holds 5,000 events (50 of them weekly
 #     series), connected: the first full sync's time (target: under 5 s), and bookable times for
 #     14 days as a ratio of /health (target: at least 0.3).
-# ONLY=webhooks runs just the webhook part; ONLY=team just the team; ONLY=postgres just the
+#   - get_availability through MCP (POST /mcp, tools/call) against the same 14-day REST call, round
+#     by round on one server (target: MCP costs at most 1.5x REST).
+# ONLY=mcp runs just the MCP part; ONLY=webhooks runs just the webhook part; ONLY=team just the team; ONLY=postgres just the
 # PostgreSQL part; ONLY=pages just the booking page (speed and weight); ONLY=calendars just the
 # calendar part.
 # BASELINE=<git revision> also builds that revision and runs the SQLite, team and PostgreSQL
@@ -205,7 +207,34 @@ LABELS=(new)
 [ -n "$BASE_BIN" ] && LABELS+=("$BASE_LABEL")
 bin_of() { if [ "$1" = new ]; then echo "$NEW_BIN"; else echo "$BASE_BIN"; fi; }
 
-if [ "${ONLY:-}" != webhooks ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ]; then
+if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = mcp ]; then
+# --- MCP ----------------------------------------------------------------------------------------
+# get_availability through /mcp and the same REST call, alternating round by round on one
+# server; the cost of each is its server CPU time per request (and its requests/s).
+server_up mcp "sqlite://$WORK/bench-mcp.db" availability
+use_server mcp
+read -r rest_path <<<"${S_READS[mcp]}"
+day=$(date -u -d '+3 days' +%F); day14=$(date -u -d '+16 days' +%F)
+tz=$(api "$BASE/v4/user/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["timezone"])')
+export MCP_TOKEN=$TOKEN
+MCP_BODY=$(python3 -c "import json; print(json.dumps({'jsonrpc':'2.0','id':1,'method':'tools/call','params':{'name':'get_availability','arguments':{'meetingTypeId':'$MT_DEFAULT','start':'$day','end':'$day14','timezone':'$tz'}}}))")
+export MCP_BODY
+# The MCP answer carries the same times as the REST one.
+curl -sf "$BASE/mcp" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25' -d "$MCP_BODY" |
+  python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; assert not r.get("isError"), r; assert r["structuredContent"]["slotsStartUtc"], r'
+mr=() ru=() mu=() rr=() costs=()
+for _ in $(seq 1 "$ROUNDS"); do
+  rps "$BASE$rest_path&timezone=$tz" -H "Authorization: Bearer $TOKEN"; rr+=("$RPS"); ru+=("$US"); rest_us=$US
+  rps "$BASE/mcp" -s bench/mcp.lua; mr+=("$RPS"); mu+=("$US")
+  costs+=("$(ratio "$US" "$rest_us")")
+done
+add_row "GET booking-availability 14d, REST (sqlite)" "$(median "${rr[@]}")" "" "" "$(median "${ru[@]}")"
+add_row "MCP get_availability 14d (cost x REST: $(median "${costs[@]}"))" "$(median "${mr[@]}")" "" "$(p99)" "$(median "${mu[@]}")"
+stop_server
+fi
+
+if [ "${ONLY:-}" != webhooks ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ] && [ "${ONLY:-}" != mcp ]; then
 if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ]; then
 # --- SQLite -------------------------------------------------------------------------------------
 # Every build on a fresh SQLite file of its own, all running at once: reads interleaved, then
@@ -290,7 +319,7 @@ BIN=$NEW_BIN
 
 fi
 
-if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ]; then
+if [ "${ONLY:-}" != team ] && [ "${ONLY:-}" != postgres ] && [ "${ONLY:-}" != pages ] && [ "${ONLY:-}" != calendars ] && [ "${ONLY:-}" != mcp ]; then
 # --- Webhooks (SQLite) ---------------------------------------------------------------------------
 # Booking latency with no webhook and with 6 subscribed, then events delivered per second for
 # 10,000 bookings to the example receiver.

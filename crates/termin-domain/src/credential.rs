@@ -76,6 +76,27 @@ fn verify_random_part(signed_prefix: &str, body: &str) -> Result<(), FormatError
     Ok(())
 }
 
+/// Whether a PKCE `code_verifier` matches the `code_challenge` made from it with S256
+/// (RFC 7636): `BASE64URL(SHA-256(verifier))`, without padding. A verifier is 43 to 128
+/// unreserved characters.
+pub fn pkce_s256_matches(verifier: &str, challenge: &str) -> bool {
+    use base64::Engine;
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    if !well_formed {
+        return false;
+    }
+    let made = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier));
+    made.len() == challenge.len()
+        && made
+            .bytes()
+            .zip(challenge.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 /// The SHA-256 of a high-entropy secret: what the database stores and looks up by.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SecretHash([u8; 32]);
@@ -319,6 +340,19 @@ impl Scopes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pkce_s256_matches_the_rfc_7636_example() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_s256_matches(verifier, challenge));
+        assert!(!pkce_s256_matches(
+            verifier,
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cN"
+        ));
+        assert!(!pkce_s256_matches("short", challenge));
+        assert!(!pkce_s256_matches(&format!("{verifier}!"), challenge));
+    }
 
     #[test]
     fn generated_pats_parse_and_keep_their_shape() {

@@ -134,3 +134,11 @@ id_type!(
     /// A message in the mail outbox.
     MailId
 );
+id_type!(
+    /// A registered OAuth client (an AI assistant's app); its `client_id`.
+    OAuthClientId
+);
+id_type!(
+    /// A user's consent to one OAuth client: the family of its tokens.
+    GrantId
+);

@@ -16,5 +16,6 @@ pub mod webhook;
 
 pub use ids::{
     ApiKeyId, AppointmentId, AttendeeId, AvailabilityId, CompanyId, ConnectionId, ContactId,
-    DeliveryId, EventId, MailId, MeetingTypeId, SessionId, TokenId, UserId, WebhookId,
+    DeliveryId, EventId, GrantId, MailId, MeetingTypeId, OAuthClientId, SessionId, TokenId, UserId,
+    WebhookId,
 };

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     let mcp = crate::mcp::router(&state, api.clone().with_state(state.clone()), &openapi);
     let limited = api
         .merge(mcp)
+        .merge(http::oauth::router())
         .merge(crate::pages::router())
         .merge(http::calendar_feed::feed_router())
         .fallback(http::not_found)

@@ -22,6 +22,7 @@ pub mod gdpr;
 pub mod guard;
 pub mod mail;
 pub mod meeting_types;
+pub mod oauth;
 pub mod one_time_links;
 pub mod passwords;
 pub mod personal_pages;

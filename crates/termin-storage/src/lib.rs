@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod login_throttle;
 pub mod mail;
 pub mod meeting_types;
+pub mod oauth;
 pub mod one_time_links;
 pub mod personal_pages;
 pub mod server_settings;

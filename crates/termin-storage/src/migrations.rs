@@ -83,6 +83,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "calendar connections",
         include_str!("../migrations/sqlite/0015_calendar_connections.sql"),
     ),
+    (
+        16,
+        "oauth",
+        include_str!("../migrations/sqlite/0016_oauth.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -160,6 +165,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         15,
         "calendar connections",
         include_str!("../migrations/postgres/0015_calendar_connections.sql"),
+    ),
+    (
+        16,
+        "oauth",
+        include_str!("../migrations/postgres/0016_oauth.sql"),
     ),
 ];
 

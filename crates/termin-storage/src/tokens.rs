@@ -41,12 +41,32 @@ fn from_row(row: &AnyRow) -> Result<TokenRecord> {
 }
 
 pub async fn insert(tx: &mut Tx, token: &TokenRecord, hash: SecretHash) -> Result<()> {
+    insert_for(tx, token, hash, None).await
+}
+
+/// Inserts a token an OAuth grant handed out (its access token; see `oauth`). Such tokens are
+/// not the user's own: their list and count leave them out.
+pub async fn insert_for_grant(
+    tx: &mut Tx,
+    token: &TokenRecord,
+    hash: SecretHash,
+    grant: termin_domain::GrantId,
+) -> Result<()> {
+    insert_for(tx, token, hash, Some(grant)).await
+}
+
+async fn insert_for(
+    tx: &mut Tx,
+    token: &TokenRecord,
+    hash: SecretHash,
+    grant: Option<termin_domain::GrantId>,
+) -> Result<()> {
     // Only a write transaction may write (see `Db::begin_write`).
     let conn: &mut AnyConnection = tx;
     sqlx::query(
         "INSERT INTO personal_access_tokens (id, user_id, name, token_hash, hint, scopes, \
-         created_at, expires_at, last_used_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         created_at, expires_at, last_used_at, revoked_at, oauth_grant_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(token.id.to_string())
     .bind(token.user_id.to_string())
@@ -58,6 +78,7 @@ pub async fn insert(tx: &mut Tx, token: &TokenRecord, hash: SecretHash) -> Resul
     .bind(ms_opt(token.expires_at))
     .bind(ms_opt(token.last_used_at))
     .bind(ms_opt(token.revoked_at))
+    .bind(grant.map(|g| g.to_string()))
     .execute(conn)
     .await?;
     Ok(())
@@ -123,7 +144,7 @@ pub async fn touch(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// A user's tokens: those that work at `now` first, then the others; newest first within each;
+/// A user's own tokens (not those of OAuth grants): those that work at `now` first, then the others; newest first within each;
 /// at most `LIST_LIMIT` (no one holds more that work, see `count_live_for_user`).
 pub async fn list_for_user(
     conn: &mut AnyConnection,
@@ -131,7 +152,8 @@ pub async fn list_for_user(
     now: Timestamp,
 ) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM personal_access_tokens t WHERE t.user_id = $1 \
+        "SELECT {COLUMNS} FROM personal_access_tokens t \
+         WHERE t.user_id = $1 AND t.oauth_grant_id IS NULL \
          ORDER BY CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
          THEN 0 ELSE 1 END, t.created_at DESC, t.id LIMIT {LIST_LIMIT}"
     )))
@@ -169,7 +191,7 @@ pub async fn revoke(tx: &mut Tx, id: TokenId, now: Timestamp) -> Result<bool> {
 /// How many credentials a list shows at most; no one may hold more live ones than this.
 pub const LIST_LIMIT: i64 = 100;
 
-/// How many of a user's tokens are neither revoked nor expired at `now`.
+/// How many of a user's own tokens are neither revoked nor expired at `now`.
 pub async fn count_live_for_user(
     conn: &mut AnyConnection,
     user: UserId,
@@ -177,7 +199,7 @@ pub async fn count_live_for_user(
 ) -> Result<i64> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1 AND revoked_at IS NULL \
-         AND (expires_at IS NULL OR expires_at > $2)",
+         AND oauth_grant_id IS NULL AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(user.to_string())
     .bind(ms(now))

@@ -22,6 +22,7 @@ pub mod health;
 pub mod json;
 pub mod mail;
 pub mod meeting_types;
+pub mod oauth;
 pub mod one_time_links;
 pub mod personal_page;
 mod query;

@@ -135,10 +135,10 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
             let challenge = e.status == StatusCode::UNAUTHORIZED;
             let mut response = e.into_response();
             if challenge {
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"termin\""),
-                );
+                // Where an assistant discovers how to log in (OAuth; see `http::oauth`).
+                if let Ok(v) = HeaderValue::from_str(&crate::http::oauth::challenge(&state)) {
+                    response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
             }
             response
         }

@@ -13,7 +13,7 @@ mod form;
 mod manage;
 mod personal;
 pub mod reference;
-mod view;
+pub(crate) mod view;
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -24,6 +24,7 @@ mod errors;
 mod mail;
 mod matrix;
 mod mcp;
+mod oauth;
 mod openapi;
 mod outbox;
 mod pages;

@@ -78,6 +78,10 @@ struct TokensView {
     /// A feed whose address works but cannot be shown (sealed under an earlier key).
     feed_unreadable: bool,
     tokens: Vec<TokenRow>,
+    /// The AI assistants and other apps connected by OAuth.
+    apps: Vec<super::oauth::AppRow>,
+    /// The MCP endpoint an assistant is given.
+    mcp_url: String,
     created: Option<Shown>,
     name: String,
     expiry: String,
@@ -132,6 +136,10 @@ async fn render_tokens(
             Ok(FeedState::None) => (None, false),
             Err(e) => return failure(e),
         };
+    let apps = match super::oauth::apps(state, v).await {
+        Ok(a) => a,
+        Err(e) => return failure(e),
+    };
     let (name, expiry, checked) = form;
     Page::with_status(
         status,
@@ -141,6 +149,8 @@ async fn render_tokens(
             feed,
             feed_unreadable,
             tokens: tokens.into_iter().map(|t| token_row(v, t)).collect(),
+            apps,
+            mcp_url: format!("{}{}", state.service.public_url, crate::mcp::PATH),
             created,
             name,
             expiry,

@@ -17,6 +17,7 @@ mod credentials;
 mod export;
 mod meeting_types;
 mod members;
+mod oauth;
 mod webhooks;
 
 use askama::Template;
@@ -68,6 +69,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/api/tokens/{id}/revoke",
             get(credentials::revoke_token_page).post(credentials::revoke_token),
+        )
+        .route(
+            "/dashboard/api/apps/{id}/revoke",
+            get(oauth::revoke_app_page).post(oauth::revoke_app),
+        )
+        .route(
+            crate::http::oauth::CONSENT,
+            get(oauth::consent_page).post(oauth::consent),
         )
         .route(
             "/dashboard/calendars",

@@ -1,0 +1,457 @@
+//! OAuth 2.1 for remote AI assistants: discovery, registration, the authorization code flow
+//! with PKCE through the dashboard's consent page, tokens that are exactly PATs of the approved
+//! scope groups, refresh rotation with reuse detection, and revocation. The whole dance runs
+//! once in headless Chromium against a `termin serve` process, with an MCP client at the end.
+
+use axum::http::Method;
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use termin_domain::tenancy::Plan;
+
+use crate::dashboard::{cookie_of, form, page};
+use crate::helpers::{Auth, TestApp};
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+/// A PKCE pair: the verifier and its S256 challenge.
+fn pkce() -> (String, String) {
+    let verifier = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let challenge =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&verifier));
+    (verifier, challenge)
+}
+
+fn query_of(location: &str) -> Vec<(String, String)> {
+    let q = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+}
+
+fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+async fn json_post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = app.call(Method::POST, path, &Auth::None, Some(body)).await;
+    (
+        r.status.as_u16(),
+        serde_json::from_str(&r.text).unwrap_or(Value::Null),
+    )
+}
+
+async fn token_post(app: &TestApp, fields: &[(&str, &str)]) -> (u16, Value) {
+    let r = form(app, "/oauth/token", None, fields).await;
+    (
+        r.status.as_u16(),
+        serde_json::from_str(&r.text).unwrap_or(Value::Null),
+    )
+}
+
+async fn register(app: &TestApp) -> String {
+    let (status, body) = json_post(
+        app,
+        "/oauth/register",
+        json!({"client_name": "Test Assistant", "redirect_uris": [REDIRECT]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["token_endpoint_auth_method"], "none");
+    body["client_id"].as_str().unwrap().to_owned()
+}
+
+fn query(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn authorize_path(client: &str, challenge: &str, scope: &str) -> String {
+    format!(
+        "/oauth/authorize?{}",
+        query(&[
+            ("response_type", "code"),
+            ("client_id", client),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+            ("state", "st4te"),
+            ("scope", scope),
+            ("resource", "http://termin.test/mcp"),
+        ])
+    )
+}
+
+/// Consents as `session` through the dashboard's page; answers the code.
+async fn consent(
+    app: &TestApp,
+    session: &Auth,
+    client: &str,
+    challenge: &str,
+    scope: &str,
+) -> String {
+    let (cookie, csrf) = cookie_of(session);
+    let r = page(app, &authorize_path(client, challenge, scope), None).await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    let consent = r.headers["location"].to_str().unwrap().to_owned();
+    assert!(consent.starts_with("/dashboard/oauth/authorize?request="));
+    // Without a session the consent page leads to the login, and back.
+    let anonymous = page(app, &consent, None).await;
+    assert_eq!(anonymous.status.as_u16(), 303);
+    assert!(anonymous.headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next="));
+    let shown = page(app, &consent, Some(&cookie)).await;
+    assert_eq!(shown.status.as_u16(), 200, "{}", shown.text);
+    assert!(shown.text.contains("Test Assistant"), "{}", shown.text);
+    let request = param(&query_of(&consent), "request").unwrap();
+    let r = form(
+        app,
+        "/dashboard/oauth/authorize",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("request", &request),
+            ("decision", "allow"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    let back = r.headers["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with(REDIRECT), "{back}");
+    let q = query_of(&back);
+    assert_eq!(param(&q, "state").as_deref(), Some("st4te"));
+    assert_eq!(param(&q, "iss").as_deref(), Some("http://termin.test"));
+    param(&q, "code").expect("a code")
+}
+
+async fn exchange(app: &TestApp, client: &str, code: &str, verifier: &str) -> (u16, Value) {
+    token_post(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+            ("resource", "http://termin.test/mcp"),
+        ],
+    )
+    .await
+}
+
+async fn refresh(app: &TestApp, client: &str, refresh_token: &str) -> (u16, Value) {
+    token_post(
+        app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", client),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+}
+
+async fn status_with(app: &TestApp, path: &str, token: &str) -> u16 {
+    app.get(path, &Auth::bearer(token)).await.status.as_u16()
+}
+
+async fn discovery_documents_point_at_each_other(app: TestApp) {
+    let r = app
+        .call(Method::POST, "/mcp", &Auth::None, Some(json!({})))
+        .await;
+    assert_eq!(r.status.as_u16(), 401);
+    let challenge = r.headers["www-authenticate"].to_str().unwrap().to_owned();
+    assert_eq!(
+        challenge,
+        "Bearer realm=\"termin\", resource_metadata=\"http://termin.test/.well-known/oauth-protected-resource/mcp\""
+    );
+    let resource = app
+        .get("/.well-known/oauth-protected-resource/mcp", &Auth::None)
+        .await
+        .json();
+    assert_eq!(resource["resource"], "http://termin.test/mcp");
+    assert_eq!(
+        resource["authorization_servers"],
+        json!(["http://termin.test"])
+    );
+    let server = app
+        .get("/.well-known/oauth-authorization-server", &Auth::None)
+        .await
+        .json();
+    assert_eq!(server["issuer"], "http://termin.test");
+    assert_eq!(server["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(server["token_endpoint"], "http://termin.test/oauth/token");
+    assert_eq!(
+        server["registration_endpoint"],
+        "http://termin.test/oauth/register"
+    );
+}
+
+async fn registration_and_authorization_refuse_what_they_must(app: TestApp) {
+    for (body, error) in [
+        (
+            json!({"redirect_uris": ["http://evil.example/cb"]}),
+            "invalid_redirect_uri",
+        ),
+        (json!({"redirect_uris": []}), "invalid_redirect_uri"),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"}),
+            "invalid_client_metadata",
+        ),
+        (json!("not an object"), "invalid_client_metadata"),
+    ] {
+        let (status, answer) = json_post(&app, "/oauth/register", body.clone()).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (400, Some(error)),
+            "{body}: {answer}"
+        );
+    }
+    let client = register(&app).await;
+    let (_, challenge) = pkce();
+    // An unknown client or an unregistered redirect URI: shown, never sent anywhere.
+    let unknown = authorize_path(&uuid::Uuid::now_v7().to_string(), &challenge, "");
+    let r = page(&app, &unknown, None).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.headers.get("location").is_none());
+    let elsewhere =
+        authorize_path(&client, &challenge, "").replace("127.0.0.1%3A9", "127.0.0.1%3A10");
+    let r = page(&app, &elsewhere, None).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.headers.get("location").is_none());
+    // Without PKCE, or with the plain method, or an unknown scope: back to the app with an error.
+    for (from, to, error) in [
+        (
+            "code_challenge_method=S256",
+            "code_challenge_method=plain",
+            "invalid_request",
+        ),
+        ("&code_challenge=", "&x=", "invalid_request"),
+        ("scope=", "scope=admin&y=", "invalid_scope"),
+        (
+            "resource=http",
+            "resource=https%3A%2F%2Fother.example%2Fmcp&z=http",
+            "invalid_target",
+        ),
+    ] {
+        let path = authorize_path(&client, &challenge, "").replacen(from, to, 1);
+        let r = page(&app, &path, None).await;
+        assert_eq!(r.status.as_u16(), 303, "{path}");
+        let q = query_of(r.headers["location"].to_str().unwrap());
+        assert_eq!(param(&q, "error").as_deref(), Some(error), "{path}");
+        assert_eq!(param(&q, "state").as_deref(), Some("st4te"));
+    }
+    let (status, answer) = token_post(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client),
+            ("code", "nope"),
+            ("code_verifier", &"v".repeat(43)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, answer) =
+        token_post(&app, &[("grant_type", "password"), ("client_id", &client)]).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+}
+
+/// The code flow through the consent page, then what the tokens may do, rotation and reuse.
+async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let session = app.session(&c.member.user).await;
+    let client = register(&app).await;
+    let (verifier, challenge) = pkce();
+    let code = consent(&app, &session, &client, &challenge, "scheduling").await;
+    // A wrong verifier is refused (and does not use the code up).
+    let (status, answer) = exchange(&app, &client, &code, &"x".repeat(64)).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, tokens) = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["scope"], "scheduling");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    // The token acts as the member, within the approved group only, with a PAT's limits.
+    let me = app.get("/v4/user/me", &Auth::bearer(&access)).await;
+    assert_eq!(
+        me.status.as_u16(),
+        403,
+        "/v4/user/me is the account group: {}",
+        me.text
+    );
+    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 200);
+    assert_eq!(status_with(&app, "/crm", &access).await, 403);
+    assert_eq!(
+        app.get("/v4/meeting-type", &Auth::acting(&access, c.admin.user.id))
+            .await
+            .status
+            .as_u16(),
+        403,
+        "no impersonation"
+    );
+    // It is not one of the member's own tokens.
+    let (cookie, _) = cookie_of(&session);
+    let listed = page(&app, "/dashboard/api", Some(&cookie)).await;
+    assert!(listed.text.contains("Connected apps") && listed.text.contains("Test Assistant"));
+    assert!(
+        !listed.text.contains("App: Test Assistant"),
+        "its tokens are not listed as the user's"
+    );
+    // The code works once; a second exchange revokes what the first gave.
+    let (status, answer) = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 401);
+
+    // A second consent: refresh rotates, and a used refresh token revokes the family.
+    let (verifier, challenge) = pkce();
+    let code = consent(
+        &app,
+        &session,
+        &client,
+        &challenge,
+        "scheduling contacts account",
+    )
+    .await;
+    let (_, first) = exchange(&app, &client, &code, &verifier).await;
+    assert!(
+        first.get("scope").is_none(),
+        "all groups: everything the user may do"
+    );
+    let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let (status, second) = refresh(&app, &client, &old_refresh).await;
+    assert_eq!(status, 200, "{second}");
+    let access = second["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(access, first["access_token"].as_str().unwrap());
+    assert_eq!(status_with(&app, "/v4/user/me", &access).await, 200);
+    let (status, other) = refresh(
+        &app,
+        &uuid::Uuid::now_v7().to_string(),
+        second["refresh_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, other["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "another client's"
+    );
+    let (status, replay) = refresh(&app, &client, &old_refresh).await;
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        status_with(&app, "/v4/user/me", &access).await,
+        401,
+        "the family is revoked"
+    );
+    let (status, _) = refresh(&app, &client, second["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 400, "the newest refresh token went with it");
+
+    // Access tokens expire after an hour; the refresh token gets a new one.
+    let (verifier, challenge) = pkce();
+    let code = consent(&app, &session, &client, &challenge, "scheduling").await;
+    let (_, t) = exchange(&app, &client, &code, &verifier).await;
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    app.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 401);
+    let (status, t) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        status_with(
+            &app,
+            "/v4/meeting-type",
+            t["access_token"].as_str().unwrap()
+        )
+        .await,
+        200
+    );
+
+    // Denying sends the app away with access_denied (a fresh session: the clock moved on).
+    let session = app.session(&c.member.user).await;
+    let (_, challenge) = pkce();
+    let r = page(&app, &authorize_path(&client, &challenge, ""), None).await;
+    let consent_path = r.headers["location"].to_str().unwrap().to_owned();
+    let request = param(&query_of(&consent_path), "request").unwrap();
+    let (cookie, csrf) = cookie_of(&session);
+    let r = form(
+        &app,
+        "/dashboard/oauth/authorize",
+        Some(&cookie),
+        &[("csrf", &csrf), ("request", &request), ("decision", "deny")],
+    )
+    .await;
+    let q = query_of(r.headers["location"].to_str().unwrap());
+    assert_eq!(param(&q, "error").as_deref(), Some("access_denied"));
+    // Without the CSRF field nothing is granted.
+    let r = form(
+        &app,
+        "/dashboard/oauth/authorize",
+        Some(&cookie),
+        &[("request", &request), ("decision", "allow")],
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 403);
+}
+
+/// A workspace whose plan has no personal access tokens cannot connect apps: the consent page
+/// says so instead of handing out tokens that would not work.
+async fn a_plan_without_tokens_cannot_consent(app: TestApp) {
+    let c = app.company(Plan::Free).await;
+    let session = app.session(&c.member.user).await;
+    let (cookie, csrf) = cookie_of(&session);
+    let client = register(&app).await;
+    let (_, challenge) = pkce();
+    let r = page(&app, &authorize_path(&client, &challenge, ""), None).await;
+    let consent_path = r.headers["location"].to_str().unwrap().to_owned();
+    let shown = page(&app, &consent_path, Some(&cookie)).await;
+    assert!(shown.text.contains("Essentials plan"), "{}", shown.text);
+    assert!(!shown.text.contains("id=\"allow\""));
+    let request = param(&query_of(&consent_path), "request").unwrap();
+    let r = form(
+        &app,
+        "/dashboard/oauth/authorize",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("request", &request),
+            ("decision", "allow"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 403);
+}
+
+crate::backend_tests!(
+    discovery_documents_point_at_each_other,
+    registration_and_authorization_refuse_what_they_must,
+    tokens_are_pats_of_the_consent_and_rotate,
+    a_plan_without_tokens_cannot_consent,
+);
