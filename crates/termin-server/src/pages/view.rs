@@ -118,6 +118,9 @@ fn luminance(c: [u8; 3]) -> f64 {
 pub struct Page {
     pub status: StatusCode,
     pub html: String,
+    /// Another place a form of the page may lead to (the OAuth consent's redirect back to the
+    /// app), as a CSP source; `form-action` is `'self'` otherwise.
+    pub form_action: Option<String>,
 }
 
 impl Page {
@@ -127,13 +130,18 @@ impl Page {
 
     pub fn with_status(status: StatusCode, template: &impl Template) -> Self {
         match template.render() {
-            Ok(html) => Self { status, html },
+            Ok(html) => Self {
+                status,
+                html,
+                form_action: None,
+            },
             Err(e) => {
                 tracing::error!(error = %e, "a page failed to render");
                 Self {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     html: "<!doctype html><title>Error</title><p>This page could not be shown.</p>"
                         .into(),
+                    form_action: None,
                 }
             }
         }
@@ -164,9 +172,18 @@ fn inline_style_hashes(html: &str) -> String {
 
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
+        let also = self
+            .form_action
+            .as_deref()
+            .filter(|s| {
+                s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:/[]-+_".contains(&b))
+            })
+            .map(|s| format!(" {s}"))
+            .unwrap_or_default();
         let policy = format!(
             "default-src 'none'; style-src 'self'{}; script-src 'self'; img-src 'self' https: data:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+             connect-src 'self'; form-action 'self'{also}; frame-ancestors 'none'; base-uri 'none'",
             inline_style_hashes(&self.html)
         );
         let mut response = (self.status, self.html).into_response();

@@ -351,6 +351,24 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     let access = second["access_token"].as_str().unwrap().to_owned();
     assert_ne!(access, first["access_token"].as_str().unwrap());
     assert_eq!(status_with(&app, "/v4/user/me", &access).await, 200);
+    // Even with every group, a PAT's limits: no user management, no credentials, no GDPR.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/v4/user",
+            json!({"email": "x@example.com", "givenName": "X", "familyName": "Y", "timezone": "Europe/Berlin"}),
+        ),
+        (
+            Method::POST,
+            "/v4/gdpr/export",
+            json!({"userId": c.member.user.id}),
+        ),
+        (Method::GET, "/auth/tokens", json!(null)),
+    ] {
+        let body = (!body.is_null()).then_some(body);
+        let r = app.call(method, path, &Auth::bearer(&access), body).await;
+        assert_eq!(r.status.as_u16(), 403, "{path}: {}", r.text);
+    }
     let (status, other) = refresh(
         &app,
         &uuid::Uuid::now_v7().to_string(),
@@ -455,3 +473,259 @@ crate::backend_tests!(
     tokens_are_pats_of_the_consent_and_rotate,
     a_plan_without_tokens_cannot_consent,
 );
+
+/// A one-route server standing in for an assistant's OAuth callback: it keeps each query it
+/// gets.
+async fn callback_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let app = axum::Router::new().route(
+        "/callback",
+        axum::routing::get(move |axum::extract::RawQuery(q): axum::extract::RawQuery| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push(q.unwrap_or_default());
+                axum::response::Html(
+                    "<!doctype html><title>Done</title><p>You can close this window.",
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/callback"), seen)
+}
+
+/// The code the callback got for `state`, once the browser arrived there.
+async fn code_at_callback(seen: &std::sync::Mutex<Vec<String>>, state: &str) -> String {
+    for _ in 0..200 {
+        let found = seen.lock().unwrap().iter().find_map(|q| {
+            let pairs: Vec<(String, String)> =
+                form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+            (param(&pairs, "state").as_deref() == Some(state))
+                .then(|| param(&pairs, "code").expect("a code, not an error"))
+        });
+        if let Some(code) = found {
+            return code;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached the callback with state {state}");
+}
+
+/// The whole dance as an assistant and a person do it: discovery from a 401, registration,
+/// login and consent in headless Chromium, tokens, MCP calls, refresh, a replayed refresh token
+/// revoking the family, and a revoke in the dashboard that stops the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assistant_connects_by_url_in_a_browser() {
+    use crate::browser::{axe_source, fill, look_at, navigate, text_of, wait_for, Driver};
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let axe = axe_source();
+    let axe = axe.as_deref();
+    let (url, _dir) = crate::helpers::sqlite_url();
+    let app = TestApp::with_url(url.clone(), None, crate::helpers::test_config()).await;
+    let c = app.company(Plan::Platform).await;
+    let server = crate::process::Server::start(&url, &[("TERMIN_INSECURE_COOKIES", "true")]);
+    let http = reqwest::Client::new();
+    let (redirect, seen) = callback_server().await;
+
+    // Discovery, from the 401 of /mcp.
+    let r = http
+        .post(server.url("/mcp"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    let metadata_url = challenge
+        .split("resource_metadata=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the challenge names the resource metadata")
+        .to_owned();
+    let resource: Value = http
+        .get(&metadata_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resource["resource"], server.url("/mcp"));
+    let issuer = resource["authorization_servers"][0].as_str().unwrap();
+    let meta: Value = http
+        .get(format!("{issuer}/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let registered: Value = http
+        .post(meta["registration_endpoint"].as_str().unwrap())
+        .json(&json!({"client_name": "Claude (test)", "redirect_uris": [redirect]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = registered["client_id"].as_str().unwrap().to_owned();
+    let token_endpoint = meta["token_endpoint"].as_str().unwrap().to_owned();
+    let authorize = |challenge: &str, state: &str| {
+        format!(
+            "{}?{}",
+            meta["authorization_endpoint"].as_str().unwrap(),
+            query(&[
+                ("response_type", "code"),
+                ("client_id", &client),
+                ("redirect_uri", &redirect),
+                ("code_challenge", challenge),
+                ("code_challenge_method", "S256"),
+                ("state", state),
+                ("scope", "scheduling account"),
+                ("resource", resource["resource"].as_str().unwrap()),
+            ])
+        )
+    };
+    let tokens = |fields: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let endpoint = token_endpoint.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = http
+                .post(endpoint)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(query(&pairs))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+
+    // The person logs in and consents in the browser.
+    let browser = driver.browser(true).await;
+    let (verifier, challenge) = pkce();
+    browser.goto(&authorize(&challenge, "first")).await.unwrap();
+    wait_for(&browser, "#email").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    fill(&browser, "#email", &c.member.user.email).await;
+    fill(&browser, "#password", "correct horse battery").await;
+    navigate(&browser, "form[action='/login'] button[type=submit]").await;
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/dashboard/oauth/authorize"
+    );
+    assert_eq!(
+        text_of(&browser, "h1").await,
+        "Connect “Claude (test)” to termin?"
+    );
+    look_at(&browser, axe, "dashboard-oauth-consent").await;
+    // The answer leads to the app's callback (no page of termin's).
+    wait_for(&browser, "#allow").await.click().await.unwrap();
+    let code = code_at_callback(&seen, "first").await;
+    let (status, first) = tokens(vec![
+        ("grant_type", "authorization_code".into()),
+        ("client_id", client.clone()),
+        ("code", code),
+        ("redirect_uri", redirect.clone()),
+        ("code_verifier", verifier),
+        ("resource", server.url("/mcp")),
+    ])
+    .await;
+    assert_eq!(status, 200, "{first}");
+
+    // The assistant uses /mcp with the access token.
+    let access = first["access_token"].as_str().unwrap().to_owned();
+    let mcp = crate::mcp::connect(&server.url(""), &access, None).await;
+    let me = crate::mcp::ok(&crate::mcp::call(&mcp, "get_me", json!({})).await);
+    assert_eq!(me["id"], c.member.user.id.to_string());
+    let types = crate::mcp::ok(&crate::mcp::call(&mcp, "list_meeting_types", json!({})).await);
+    assert!(!types["items"].as_array().unwrap().is_empty());
+    let contacts = crate::mcp::failed(&crate::mcp::call(&mcp, "search_contacts", json!({})).await);
+    assert!(
+        contacts.starts_with("termin API 403"),
+        "not granted: {contacts}"
+    );
+    mcp.cancel().await.unwrap();
+
+    // Refresh rotates; replaying the old refresh token revokes the family.
+    let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let (status, second) = tokens(vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", client.clone()),
+        ("refresh_token", old_refresh.clone()),
+    ])
+    .await;
+    assert_eq!(status, 200, "{second}");
+    let access = second["access_token"].as_str().unwrap().to_owned();
+    let mcp_status = |token: String| {
+        let http = http.clone();
+        let url = server.url("/mcp");
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-11-25")
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                              "params": {"name": "get_me", "arguments": {}}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(mcp_status(access.clone()).await, 200);
+    let (status, replay) = tokens(vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", client.clone()),
+        ("refresh_token", old_refresh),
+    ])
+    .await;
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(mcp_status(access).await, 401, "the family is revoked");
+
+    // Connected again (the session is still there: straight to the consent), then revoked in
+    // the dashboard: the next call is 401.
+    let (verifier, challenge) = pkce();
+    browser
+        .goto(&authorize(&challenge, "second"))
+        .await
+        .unwrap();
+    wait_for(&browser, "#allow").await.click().await.unwrap();
+    let code = code_at_callback(&seen, "second").await;
+    let (_, third) = tokens(vec![
+        ("grant_type", "authorization_code".into()),
+        ("client_id", client.clone()),
+        ("code", code),
+        ("redirect_uri", redirect.clone()),
+        ("code_verifier", verifier),
+    ])
+    .await;
+    let access = third["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(mcp_status(access.clone()).await, 200);
+    browser.goto(&server.url("/dashboard/api")).await.unwrap();
+    wait_for(&browser, "#apps table").await;
+    assert!(text_of(&browser, "#apps").await.contains("Claude (test)"));
+    look_at(&browser, axe, "dashboard-connected-apps").await;
+    navigate(&browser, "#apps a[href$='/revoke']").await;
+    navigate(&browser, "form button.danger").await;
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/dashboard/api"
+    );
+    assert!(text_of(&browser, "#apps")
+        .await
+        .contains("No app is connected"));
+    assert_eq!(mcp_status(access).await, 401, "revoked in the dashboard");
+    browser.close().await.unwrap();
+}

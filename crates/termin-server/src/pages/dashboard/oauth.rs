@@ -93,14 +93,20 @@ pub async fn consent_page(
         Ok(r) => r.err(),
         Err(e) => return failure(e),
     };
-    let destination = reqwest::Url::parse(&req.redirect_uri)
-        .ok()
+    let parsed = reqwest::Url::parse(&req.redirect_uri).ok();
+    let destination = parsed
+        .as_ref()
         .map(|u| match u.host_str() {
             Some(h) => format!("{}://{h}", u.scheme()),
             None => format!("{}:", u.scheme()),
         })
         .unwrap_or_else(|| req.redirect_uri.clone());
-    Page::with_status(
+    // The answer to the consent form is a redirect to the app, which the page's CSP must allow.
+    let source = parsed.as_ref().map(|u| match u.host_str() {
+        Some(_) => u.origin().ascii_serialization(),
+        None => format!("{}:", u.scheme()),
+    });
+    let mut page = Page::with_status(
         StatusCode::OK,
         &ConsentView {
             layout: Layout::new("Connect an app · termin").dashboard(),
@@ -112,8 +118,9 @@ pub async fn consent_page(
             refusal,
             action: CONSENT,
         },
-    )
-    .into_response()
+    );
+    page.form_action = source;
+    page.into_response()
 }
 
 pub async fn consent(
