@@ -197,7 +197,10 @@ impl ServerHandler for Termin {
         let result = match self.run(spec, &args, parts, pre).await {
             Ok(value) => {
                 let value = present::answer(spec, &args, pre, value);
-                CallToolResult::structured(value)
+                let text = present::text(spec, &value).unwrap_or_else(|| value.to_string());
+                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+                result.structured_content = Some(value);
+                result
             }
             Err(e) => {
                 let body = e.body();

@@ -103,3 +103,43 @@ fn appointment(a: &mut Value, zone: Option<(&str, &TimeZone)>) {
         a["localTimezone"] = json!(name);
     }
 }
+
+/// The text content of an answer, when it is not the structured content's JSON: the offered
+/// starts of `get_availability`, one line a day in the zone asked for, each an instant that
+/// `book_appointment` takes. A month of times as JSON text (next to the same JSON as structured
+/// content) tripled the answer and its cost, and a model reads this list more easily.
+pub fn text(spec: &ToolSpec, v: &Value) -> Option<String> {
+    use std::fmt::Write;
+    if spec.present != Present::Availability {
+        return None;
+    }
+    let zone = v["timezone"].as_str().unwrap_or("UTC");
+    let days = v["dates"].as_array()?;
+    let mut out = String::with_capacity(96 + days.len() * 300);
+    if days.is_empty() {
+        let _ = write!(out, "No bookable starts in this window (times in {zone}).");
+        return Some(out);
+    }
+    let _ = writeln!(
+        out,
+        "Bookable starts, shown in {zone}; each is an instant book_appointment takes as `start` \
+         (slotsStartUtc has the same in UTC):"
+    );
+    for day in days {
+        let _ = write!(out, "{}:", day["date"].as_str().unwrap_or_default());
+        for (i, spot) in day["spots"].as_array().into_iter().flatten().enumerate() {
+            out.push_str(if i == 0 { " " } else { ", " });
+            out.push_str(spot["startTime"].as_str().unwrap_or_default());
+            let group = &spot["appointment"];
+            if !group.is_null() {
+                let _ = write!(
+                    out,
+                    " (joins a group meeting, {} of {} seats taken)",
+                    group["takenSpots"], group["totalSpots"]
+                );
+            }
+        }
+        out.push('\n');
+    }
+    Some(out)
+}

@@ -96,12 +96,20 @@ pub async fn scheduling_flow(client: &Client, me: &termin_storage::users::UserRe
     let mt_id = mt["id"].as_str().unwrap().to_owned();
     let from = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
     let until = from + jiff::SignedDuration::from_hours(24 * 14);
-    let times = ok(&call(
+    let answer = call(
         client,
         "get_availability",
         json!({"meetingTypeId": mt_id, "start": from.to_string(), "end": until.to_string()}),
     )
-    .await);
+    .await;
+    let times = ok(&answer);
+    // The text lists the same starts, in the user's zone, as instants.
+    let text = &answer.content[0].as_text().unwrap().text;
+    let first_local = times["dates"][0]["spots"][0]["startTime"].as_str().unwrap();
+    assert!(
+        text.contains(first_local) && text.contains(&me.timezone),
+        "{text}"
+    );
     assert_eq!(
         times["timezone"], me.timezone,
         "times are shown in the user's own zone"
