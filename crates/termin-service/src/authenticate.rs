@@ -27,6 +27,9 @@ pub struct Authenticated {
     /// The connection authentication read with; a read-only route may go on with it instead of
     /// borrowing a second one (each borrow ends in a round trip to the database).
     pub conn: PooledConnection,
+    /// An OAuth access token, whose resource is `/mcp` (RFC 8707): the MCP door takes it, the
+    /// REST API refuses it.
+    pub mcp_only: bool,
 }
 
 /// The credential material of a request.
@@ -153,6 +156,7 @@ async fn bearer(
             };
             Ok(Authenticated {
                 principal,
+                mcp_only: found.for_mcp,
                 user: Some(found.user),
                 conn,
             })
@@ -198,6 +202,7 @@ async fn bearer(
                 },
                 user: Some(acting),
                 conn,
+                mcp_only: false,
             })
         }
     }
@@ -311,5 +316,6 @@ async fn session(
         },
         user: None,
         conn,
+        mcp_only: false,
     })
 }

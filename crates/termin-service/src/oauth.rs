@@ -31,6 +31,8 @@ pub const ACCESS_TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
 pub const REFRESH_TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
 /// How long an authorization code may wait for its exchange.
 pub const CODE_LIFETIME: SignedDuration = SignedDuration::from_mins(10);
+/// How long a registered client no user consented to is kept.
+pub const UNUSED_CLIENT_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
 const MAX_REDIRECT_URIS: usize = 10;
 const MAX_URI_LEN: usize = 2000;
 
@@ -136,6 +138,7 @@ pub async fn register(svc: &Service, r: &Registration) -> Result<ClientRecord, O
         created_at: svc.now(),
     };
     let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
+    oauth::prune_clients(&mut tx, record.created_at - UNUSED_CLIENT_LIFETIME).await?;
     oauth::insert_client(&mut tx, &record).await?;
     tx.commit().await.map_err(ServiceError::from)?;
     Ok(record)
@@ -146,9 +149,13 @@ pub async fn register(svc: &Service, r: &Registration) -> Result<ClientRecord, O
 /// scheme a browser would run or read from (javascript, data, file).
 fn check_redirect_uri(uri: &str) -> Result<(), OAuthError> {
     let bad = |d: &'static str| OAuthError::new("invalid_redirect_uri", d);
-    if uri.len() > MAX_URI_LEN || uri.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if uri.len() > MAX_URI_LEN
+        || uri
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
         return Err(bad(
-            "a redirect URI must be at most 2000 characters, without spaces",
+            "a redirect URI must be at most 2000 characters, without spaces or backslashes",
         ));
     }
     let Some((scheme, rest)) = uri.split_once(':') else {
@@ -171,23 +178,26 @@ fn check_redirect_uri(uri: &str) -> Result<(), OAuthError> {
     match scheme.as_str() {
         "https" => Ok(()),
         "http" => {
-            let host = rest
-                .trim_start_matches("//")
-                .split(['/', '?'])
-                .next()
-                .unwrap_or_default();
-            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-            let name = if host.starts_with('[') {
-                host.split(']').next().map(|h| format!("{h}]"))
-            } else {
-                host.split(':').next().map(str::to_owned)
-            };
-            match name.as_deref() {
-                Some("localhost" | "127.0.0.1" | "[::1]") => Ok(()),
-                _ => Err(bad(
+            // Read as browsers read it: the host is what the URL parser says, and user
+            // information (`http://evil@localhost`) is refused outright.
+            let parsed =
+                url::Url::parse(uri).map_err(|_| bad("a redirect URI must be an absolute URI"))?;
+            let loopback = matches!(
+                parsed.host(),
+                Some(url::Host::Domain("localhost"))
+                    | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+                    | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+            );
+            if !loopback
+                || !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || rest.contains('@')
+            {
+                return Err(bad(
                     "an http redirect URI must point to this machine (localhost, 127.0.0.1 or [::1]); use https",
-                )),
+                ));
             }
+            Ok(())
         }
         "javascript" | "data" | "file" | "vbscript" | "about" | "blob" | "ftp" | "ws" | "wss" => {
             Err(bad("this scheme cannot be a redirect URI"))
@@ -207,6 +217,8 @@ pub struct AuthorizeQuery {
     pub scope: Option<String>,
     pub state: Option<String>,
     pub resource: Option<String>,
+    /// A parameter was sent more than once (RFC 6749 3.1: refused).
+    pub repeated: bool,
 }
 
 /// An authorization request that may be shown to the user.
@@ -279,6 +291,11 @@ pub async fn check_authorize(
     if state.as_ref().is_some_and(|s| s.len() > 500) {
         return Err(AuthorizeError::Shown("The app's request is too long."));
     }
+    if q.repeated {
+        return Err(AuthorizeError::Shown(
+            "The app's request repeats a parameter.",
+        ));
+    }
     let fail = |error: &'static str, d: &'static str| AuthorizeError::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
@@ -318,10 +335,11 @@ pub async fn check_authorize(
             }
         }
     }
-    let scopes = if groups.len() == ScopeGroup::ALL.len() {
+    let asked = Scopes::new(groups);
+    let scopes = if asked.groups().len() == ScopeGroup::ALL.len() {
         Scopes::unlimited()
     } else {
-        Scopes::new(groups)
+        asked
     };
     let resource = resource(svc);
     if q.resource
@@ -385,6 +403,7 @@ pub async fn approve(
         grant_id: None,
     };
     let mut tx = svc.db.begin_write().await?;
+    oauth::prune_codes(&mut tx, svc.now() - SignedDuration::from_hours(24)).await?;
     oauth::insert_code(&mut tx, SecretHash::of(&code), &record).await?;
     tx.commit().await?;
     Ok(code)
@@ -460,7 +479,10 @@ pub async fn exchange_code(
         revoked_at: None,
     };
     oauth::insert_grant(&mut tx, &grant).await?;
-    oauth::use_code(&mut tx, hash, grant.id).await?;
+    if !oauth::use_code(&mut tx, hash, grant.id).await? {
+        // A parallel exchange of the same code won; this one's grant is rolled back.
+        return Err(OAuthError::grant("The authorization code was already used"));
+    }
     let tokens = issue(&mut tx, &grant, &client.name, now).await?;
     tx.commit().await.map_err(ServiceError::from)?;
     Ok(tokens)
@@ -480,7 +502,7 @@ pub async fn refresh(
     let r = oauth::find_refresh(&mut tx, hash)
         .await?
         .ok_or(OAuthError::grant("The refresh token is not valid"))?;
-    let grant = oauth::find_grant(&mut tx, r.grant_id)
+    let grant = oauth::lock_grant(&mut tx, r.grant_id)
         .await?
         .ok_or(OAuthError::grant("The refresh token is not valid"))?;
     if grant.client_id.to_string() != client_id {
@@ -507,10 +529,24 @@ pub async fn refresh(
             "resource must be this server's /mcp URL",
         ));
     }
+    // The account must still be able to hold tokens: a removed or deactivated user, or a plan
+    // without personal access tokens, ends the app's access (a later reactivation does not
+    // bring it back silently).
+    let user = users::find_any(&mut tx, grant.user_id).await?;
+    let plan = users::plan_of(&mut tx, grant.user_id).await?;
+    let usable = user.is_some_and(|u| u.deactivated_at.is_none() && u.removed_at.is_none())
+        && plan.is_some_and(|p| p.allows_personal_access_tokens());
+    if !usable {
+        oauth::revoke_grant(&mut tx, grant.id, now).await?;
+        tx.commit().await.map_err(ServiceError::from)?;
+        return Err(OAuthError::grant(
+            "This account can no longer connect apps; the app's access is revoked",
+        ));
+    }
     let client = oauth::find_client(&mut tx, grant.client_id)
         .await?
         .ok_or(OAuthError::grant("The client is gone"))?;
-    oauth::prune_access_tokens(&mut tx, grant.id, now).await?;
+    oauth::prune_grant(&mut tx, grant.id, now).await?;
     let tokens = issue(&mut tx, &grant, &client.name, now).await?;
     tx.commit().await.map_err(ServiceError::from)?;
     Ok(tokens)
@@ -597,6 +633,8 @@ mod tests {
             "http://example.com/cb",
             "http://localhost.evil.com/cb",
             "http://127.0.0.1@evil.com/cb",
+            "http://evil.example\\@localhost/cb",
+            "http://evil@localhost/cb",
             "https://app.example/cb#frag",
             "javascript:alert(1)",
             "data:text/html,x",

@@ -3,7 +3,7 @@
 //! refresh tokens) are stored as their SHA-256 only.
 
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use termin_domain::credential::{Scopes, SecretHash};
 use termin_domain::{GrantId, OAuthClientId, UserId};
 
@@ -115,14 +115,41 @@ pub async fn find_code(tx: &mut Tx, hash: SecretHash) -> Result<Option<CodeRecor
     .transpose()
 }
 
-/// Marks the code exchanged, for `grant`.
-pub async fn use_code(tx: &mut Tx, hash: SecretHash, grant: GrantId) -> Result<()> {
+/// Marks the code exchanged, for `grant`. Answers false when it already was: of two parallel
+/// exchanges (PostgreSQL), the row count lets exactly one through.
+pub async fn use_code(tx: &mut Tx, hash: SecretHash, grant: GrantId) -> Result<bool> {
     let conn: &mut AnyConnection = tx;
-    sqlx::query("UPDATE oauth_codes SET grant_id = $1 WHERE code_hash = $2")
-        .bind(grant.to_string())
-        .bind(hash.to_hex())
+    let done = sqlx::query(
+        "UPDATE oauth_codes SET grant_id = $1 WHERE code_hash = $2 AND grant_id IS NULL",
+    )
+    .bind(grant.to_string())
+    .bind(hash.to_hex())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes codes that expired before `before` (used or not: a used one's grant stands alone).
+pub async fn prune_codes(tx: &mut Tx, before: Timestamp) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query("DELETE FROM oauth_codes WHERE expires_at < $1")
+        .bind(ms(before))
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Removes clients registered before `before` that no user ever consented to (registration is
+/// open, so the table would otherwise only grow).
+pub async fn prune_clients(tx: &mut Tx, before: Timestamp) -> Result<()> {
+    let conn: &mut AnyConnection = tx;
+    sqlx::query(
+        "DELETE FROM oauth_clients WHERE created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.id)",
+    )
+    .bind(ms(before))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -171,6 +198,26 @@ pub async fn find_grant(conn: &mut AnyConnection, id: GrantId) -> Result<Option<
         "SELECT id, client_id, user_id, scopes, resource, created_at, revoked_at \
          FROM oauth_grants WHERE id = $1",
     )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(grant_from_row).transpose()
+}
+
+/// The grant, its row locked until the transaction ends (PostgreSQL; SQLite's write lock
+/// already serialises writers): a refresh and a revocation of one grant happen one after the
+/// other, so no token a refresh makes can escape the revocation.
+pub async fn lock_grant(tx: &mut Tx, id: GrantId) -> Result<Option<GrantRecord>> {
+    let conn: &mut AnyConnection = tx;
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT id, client_id, user_id, scopes, resource, created_at, revoked_at \
+         FROM oauth_grants WHERE id = $1{lock}"
+    )))
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;
@@ -297,10 +344,16 @@ pub async fn use_refresh(tx: &mut Tx, hash: SecretHash, now: Timestamp) -> Resul
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes the grant's access tokens that expired before `now` (each refresh makes one).
-pub async fn prune_access_tokens(tx: &mut Tx, grant: GrantId, now: Timestamp) -> Result<()> {
+/// Removes what of the grant expired before `now`: access tokens (each refresh makes one) and
+/// refresh tokens (a used one is kept while it could still be presented, for reuse detection).
+pub async fn prune_grant(tx: &mut Tx, grant: GrantId, now: Timestamp) -> Result<()> {
     let conn: &mut AnyConnection = tx;
     sqlx::query("DELETE FROM personal_access_tokens WHERE oauth_grant_id = $1 AND expires_at < $2")
+        .bind(grant.to_string())
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM oauth_refresh_tokens WHERE grant_id = $1 AND expires_at < $2")
         .bind(grant.to_string())
         .bind(ms(now))
         .execute(conn)

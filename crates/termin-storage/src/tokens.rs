@@ -96,6 +96,8 @@ pub struct TokenForAuth {
     pub plan: Plan,
     pub user_deactivated: bool,
     pub user_removed: bool,
+    /// An OAuth grant's access token (see `oauth`): for `/mcp` only.
+    pub for_mcp: bool,
 }
 
 pub async fn find_for_auth(
@@ -103,7 +105,8 @@ pub async fn find_for_auth(
     hash: SecretHash,
 ) -> Result<Option<TokenForAuth>> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, {}, c.plan \
+        "SELECT {COLUMNS}, {}, c.plan, \
+         CASE WHEN t.oauth_grant_id IS NULL THEN 0 ELSE 1 END AS for_mcp \
          FROM personal_access_tokens t \
          JOIN users u ON u.id = t.user_id \
          JOIN companies c ON c.id = u.company_id \
@@ -122,6 +125,7 @@ pub async fn find_for_auth(
             plan: parse_col(&row, "plan")?,
             user_deactivated: user.deactivated_at.is_some(),
             user_removed: user.removed_at.is_some(),
+            for_mcp: row.try_get::<i64, _>("for_mcp")? == 1,
             user,
         })
     })

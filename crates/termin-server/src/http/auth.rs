@@ -84,7 +84,7 @@ pub async fn preauthenticate(
             "Missing authorization header: send a personal access token, an API key or an OAuth access token as 'Bearer <token>'",
         ));
     }
-    let a = authenticated(parts, state, true).await?;
+    let a = any_door(parts, state, true).await?;
     crate::http::rate_limit::charge(parts, state, &a.principal)?;
     let as_owner = matches!(a.principal.credential, Credential::ApiKey { .. })
         && !parts.headers.contains_key(ACTING_USER_HEADER);
@@ -127,7 +127,22 @@ async fn principal(
     Ok(a.principal)
 }
 
+/// Authenticates for a REST route: an OAuth access token is for `/mcp` only.
 async fn authenticated(
+    parts: &mut Parts,
+    state: &AppState,
+    owner_fallback: bool,
+) -> Result<Authenticated, ApiError> {
+    let a = any_door(parts, state, owner_fallback).await?;
+    if a.mcp_only {
+        return Err(ApiError::unauthorized(
+            "This access token was issued to an app for /mcp; the REST API takes a personal access token or an API key",
+        ));
+    }
+    Ok(a)
+}
+
+async fn any_door(
     parts: &mut Parts,
     state: &AppState,
     owner_fallback: bool,

@@ -196,12 +196,11 @@ pub fn authorize_query(raw: &str) -> AuthorizeQuery {
             "resource" => &mut q.resource,
             _ => continue,
         };
-        // A parameter sent twice is refused by keeping neither (RFC 6749 3.1).
-        *slot = if slot.is_some() {
-            Some(String::new())
-        } else {
-            Some(v.into_owned())
-        };
+        // A parameter sent twice is refused (RFC 6749 3.1).
+        if slot.is_some() {
+            q.repeated = true;
+        }
+        *slot = Some(v.into_owned());
     }
     q
 }
@@ -224,29 +223,26 @@ pub fn back_to_client(
     Redirect::to(&format!("{redirect_uri}{sep}{}", view::query(&pairs))).into_response()
 }
 
-/// What an authorization error shows or sends.
-pub fn authorize_error(state: &AppState, e: AuthorizeError) -> Response {
-    match e {
-        AuthorizeError::Shown(text) => view::message(
-            StatusCode::BAD_REQUEST,
-            "This app cannot connect",
-            text,
-            None,
-        ),
-        AuthorizeError::Redirect {
-            redirect_uri,
-            state: client_state,
-            error,
-        } => back_to_client(
-            state,
-            &redirect_uri,
-            vec![
-                ("error", error.error),
-                ("error_description", &error.description),
-            ],
-            client_state.as_deref(),
-        ),
-    }
+/// What an authorization error shows. Even an error the RFC would send back to the app is shown
+/// here instead: registration is open, so a redirect URI is vouched for by nobody until a user
+/// consents, and sending a browser there without the user's click would make termin an open
+/// redirector (RFC 9700 4.11.2). Only the user's own Allow or Deny leads back to the app.
+pub fn authorize_error(e: AuthorizeError) -> Response {
+    let text = match &e {
+        AuthorizeError::Shown(text) => (*text).to_owned(),
+        AuthorizeError::Redirect { error, .. } => {
+            format!(
+                "The app's request was refused ({}): {}.",
+                error.error, error.description
+            )
+        }
+    };
+    view::message(
+        StatusCode::BAD_REQUEST,
+        "This app cannot connect",
+        &text,
+        None,
+    )
 }
 
 /// The authorization endpoint: checks the request, then hands it to the consent page (whose
@@ -254,7 +250,7 @@ pub fn authorize_error(state: &AppState, e: AuthorizeError) -> Response {
 async fn authorize(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let raw = raw.unwrap_or_default();
     if let Err(e) = oauth::check_authorize(&state.service, &authorize_query(&raw)).await {
-        return authorize_error(&state, e);
+        return authorize_error(e);
     }
     let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_bytes());
     Redirect::to(&format!("{CONSENT}?request={packed}")).into_response()

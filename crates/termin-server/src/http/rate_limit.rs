@@ -96,7 +96,7 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
 
 /// Whether `path` is the API's (where a credential is read), not a public page's.
 fn api_path(path: &str) -> bool {
-    ["/v4/", "/crm", "/webhooks", "/auth/"]
+    ["/v4/", "/crm", "/webhooks", "/auth/", "/mcp"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }

@@ -279,10 +279,13 @@ fn rest_request(
         };
         match p.at {
             At::Path => {
-                let segment = value
+                // Every path parameter is an id: anything else could name another route
+                // (`today`, `paginated`).
+                let id = value
                     .as_str()
-                    .ok_or_else(|| ApiError::field(p.name, "must be a string"))?;
-                let encoded: String = form_urlencoded::byte_serialize(segment.as_bytes()).collect();
+                    .and_then(|s| uuid::Uuid::parse_str(s).ok())
+                    .ok_or_else(|| ApiError::field(p.name, "must be a UUID"))?;
+                let encoded = id.to_string();
                 let open = path.find('{').expect("a path parameter has its segment");
                 let close = open + path[open..].find('}').expect("closed");
                 path.replace_range(open..=close, &encoded);
@@ -338,6 +341,11 @@ fn rest_request(
     } else {
         format!("{path}?{query}")
     };
+    // The same refusal a REST request gets before routing (`rate_limit::enforce`).
+    let uri: axum::http::Uri = uri.parse().map_err(ApiError::internal)?;
+    if let Some(refused) = crate::http::extract::nul_in_uri(&uri) {
+        return Err(refused);
+    }
     let mut builder = Request::builder().method(spec.method.clone()).uri(uri);
     for name in [header::AUTHORIZATION.as_str(), ACTING_USER_HEADER] {
         if let Some(v) = parts.headers.get(name) {

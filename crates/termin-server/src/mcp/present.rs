@@ -64,12 +64,15 @@ pub fn answer(
         }
         Present::Cancelled => {
             appointment(&mut v, zone);
-            match args.get("attendeeId") {
-                Some(id) => {
-                    v["bookingState"] = json!("attendee_removed");
+            // What happened is the answer's to say: a group meeting stays on when one attendee
+            // leaves it.
+            if v["isCancelled"] == true {
+                v["bookingState"] = json!("cancelled");
+            } else {
+                v["bookingState"] = json!("attendee_removed");
+                if let Some(id) = args.get("attendeeId").filter(|id| id.is_string()) {
                     v["removedAttendeeId"] = id.clone();
                 }
-                None => v["bookingState"] = json!("cancelled"),
             }
         }
     }

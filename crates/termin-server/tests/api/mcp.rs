@@ -317,7 +317,22 @@ async fn errors_are_tool_errors_with_the_apis_message(app: TestApp) {
     );
     let unknown = failed(&call(&client, "get_me", json!({"userId": "x"})).await);
     assert!(unknown.contains("userId"), "{unknown}");
-    // A personal access token can never manage webhooks' owner-only routes it lacks.
+    // A path parameter is an id, never another route's name.
+    let not_an_id = failed(
+        &call(
+            &client,
+            "get_appointment",
+            json!({"appointmentId": "today"}),
+        )
+        .await,
+    );
+    assert!(
+        not_an_id.starts_with("termin API 400") && not_an_id.contains("UUID"),
+        "{not_an_id}"
+    );
+    // U+0000 is refused as the REST API refuses it, on both backends alike.
+    let nul = failed(&call(&client, "search_contacts", json!({"searchTerm": "a\u{0}b"})).await);
+    assert!(nul.starts_with("termin API 400"), "{nul}");
     client.cancel().await.unwrap();
 }
 
@@ -366,7 +381,57 @@ async fn no_credential_is_challenged(app: TestApp) {
     assert_eq!(r.status(), 403);
 }
 
+/// `/mcp` draws on the credential's own bucket, once per request, and says so.
+async fn mcp_requests_are_charged_to_the_credential(app: TestApp) {
+    let mut config = crate::helpers::test_config();
+    config.rate_limit = termin_server::config::RateLimitConfig {
+        per_minute: 1,
+        burst: 100,
+    };
+    let app = app.with_config(config);
+    let c = app.company(Plan::Platform).await;
+    let remaining = |r: &crate::helpers::TestResponse| -> i64 {
+        r.headers["ratelimit-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let call_me = || {
+        let mut request = crate::helpers::build(
+            axum::http::Method::POST,
+            "/mcp",
+            &c.member.auth(),
+            Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                        "params": {"name": "get_me", "arguments": {}}})),
+        );
+        let h = request.headers_mut();
+        h.insert("host", "localhost".parse().unwrap());
+        h.insert(
+            "accept",
+            "application/json, text/event-stream".parse().unwrap(),
+        );
+        h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
+        app.send(request)
+    };
+    let first = call_me().await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let second = call_me().await;
+    assert_eq!(
+        remaining(&first) - remaining(&second),
+        1,
+        "one token a request"
+    );
+    let rest = app.get("/v4/user/me", &c.member.auth()).await;
+    assert_eq!(
+        remaining(&second) - remaining(&rest),
+        1,
+        "the same bucket as the REST API"
+    );
+}
+
 crate::backend_tests!(
+    mcp_requests_are_charged_to_the_credential,
     a_pat_runs_the_whole_flow,
     an_api_key_acts_for_the_user_it_names,
     tools_describe_themselves,

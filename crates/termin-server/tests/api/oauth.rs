@@ -161,8 +161,41 @@ async fn refresh(app: &TestApp, client: &str, refresh_token: &str) -> (u16, Valu
     .await
 }
 
-async fn status_with(app: &TestApp, path: &str, token: &str) -> u16 {
-    app.get(path, &Auth::bearer(token)).await.status.as_u16()
+/// How a tool call through `/mcp` with `auth` ends: the HTTP status when `/mcp` refuses the
+/// request, the REST status a tool error names, or 200.
+async fn tool_status(app: &TestApp, auth: &Auth, tool: &str) -> u16 {
+    let mut request = crate::helpers::build(
+        Method::POST,
+        "/mcp",
+        auth,
+        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": tool, "arguments": {}}})),
+    );
+    let h = request.headers_mut();
+    h.insert("host", "localhost".parse().unwrap());
+    h.insert(
+        "accept",
+        "application/json, text/event-stream".parse().unwrap(),
+    );
+    h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
+    let r = app.send(request).await;
+    if r.status != 200 {
+        return r.status.as_u16();
+    }
+    let result = &r.json()["result"];
+    if result["isError"] != true {
+        return 200;
+    }
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    text.strip_prefix("termin API ")
+        .and_then(|t| t.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{tool}: {text}"))
+}
+
+/// `tool_status` with a bearer token.
+async fn status_with(app: &TestApp, tool: &str, token: &str) -> u16 {
+    tool_status(app, &Auth::bearer(token), tool).await
 }
 
 async fn discovery_documents_point_at_each_other(app: TestApp) {
@@ -233,7 +266,8 @@ async fn registration_and_authorization_refuse_what_they_must(app: TestApp) {
     let r = page(&app, &elsewhere, None).await;
     assert_eq!(r.status.as_u16(), 400);
     assert!(r.headers.get("location").is_none());
-    // Without PKCE, or with the plain method, or an unknown scope: back to the app with an error.
+    // Without PKCE, or with the plain method, an unknown scope or resource, or a parameter sent
+    // twice: the error is shown, and the browser is not sent to the (unvouched) redirect URI.
     for (from, to, error) in [
         (
             "code_challenge_method=S256",
@@ -247,14 +281,33 @@ async fn registration_and_authorization_refuse_what_they_must(app: TestApp) {
             "resource=https%3A%2F%2Fother.example%2Fmcp&z=http",
             "invalid_target",
         ),
+        ("scope=", "scope=scheduling&scope=", "repeats a parameter"),
     ] {
         let path = authorize_path(&client, &challenge, "").replacen(from, to, 1);
         let r = page(&app, &path, None).await;
-        assert_eq!(r.status.as_u16(), 303, "{path}");
-        let q = query_of(r.headers["location"].to_str().unwrap());
-        assert_eq!(param(&q, "error").as_deref(), Some(error), "{path}");
-        assert_eq!(param(&q, "state").as_deref(), Some("st4te"));
+        assert_eq!(r.status.as_u16(), 400, "{path}");
+        assert!(r.headers.get("location").is_none(), "{path}");
+        assert!(r.text.contains(error), "{path}: {}", r.text);
     }
+    // A scope named three times is one group, not everything.
+    let session = {
+        let c = app.company(Plan::Platform).await;
+        app.session(&c.member.user).await
+    };
+    let (cookie, _) = cookie_of(&session);
+    let r = page(
+        &app,
+        &authorize_path(&client, &challenge, "scheduling scheduling scheduling"),
+        None,
+    )
+    .await;
+    let consent = page(&app, r.headers["location"].to_str().unwrap(), Some(&cookie)).await;
+    assert!(consent.text.contains("Scheduling:"), "{}", consent.text);
+    assert!(
+        !consent.text.contains("Everything you may do"),
+        "{}",
+        consent.text
+    );
     let (status, answer) = token_post(
         &app,
         &[
@@ -296,21 +349,25 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     assert_eq!(tokens["expires_in"], 3600);
     assert_eq!(tokens["scope"], "scheduling");
     let access = tokens["access_token"].as_str().unwrap().to_owned();
-    // The token acts as the member, within the approved group only, with a PAT's limits.
-    let me = app.get("/v4/user/me", &Auth::bearer(&access)).await;
+    // The token acts as the member through /mcp, within the approved group only, with a
+    // PAT's limits; the REST API does not take it (its resource is /mcp).
     assert_eq!(
-        me.status.as_u16(),
+        status_with(&app, "get_me", &access).await,
         403,
-        "/v4/user/me is the account group: {}",
-        me.text
+        "get_me is the account group"
     );
-    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 200);
-    assert_eq!(status_with(&app, "/crm", &access).await, 403);
+    let rest = app.get("/v4/meeting-type", &Auth::bearer(&access)).await;
+    assert_eq!(rest.status.as_u16(), 401, "{}", rest.text);
+    assert!(rest.text.contains("/mcp"), "{}", rest.text);
+    assert_eq!(status_with(&app, "list_meeting_types", &access).await, 200);
+    assert_eq!(status_with(&app, "search_contacts", &access).await, 403);
     assert_eq!(
-        app.get("/v4/meeting-type", &Auth::acting(&access, c.admin.user.id))
-            .await
-            .status
-            .as_u16(),
+        tool_status(
+            &app,
+            &Auth::acting(&access, c.admin.user.id),
+            "list_meeting_types"
+        )
+        .await,
         403,
         "no impersonation"
     );
@@ -328,7 +385,7 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
         (status, answer["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 401);
+    assert_eq!(status_with(&app, "list_meeting_types", &access).await, 401);
 
     // A second consent: refresh rotates, and a used refresh token revokes the family.
     let (verifier, challenge) = pkce();
@@ -350,8 +407,9 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     assert_eq!(status, 200, "{second}");
     let access = second["access_token"].as_str().unwrap().to_owned();
     assert_ne!(access, first["access_token"].as_str().unwrap());
-    assert_eq!(status_with(&app, "/v4/user/me", &access).await, 200);
-    // Even with every group, a PAT's limits: no user management, no credentials, no GDPR.
+    assert_eq!(status_with(&app, "get_me", &access).await, 200);
+    // Even with every group, a PAT's limits: no user management, no credentials, no GDPR. No
+    // tool does those, and the REST routes that do refuse the token outright.
     for (method, path, body) in [
         (
             Method::POST,
@@ -363,11 +421,11 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
             "/v4/gdpr/export",
             json!({"userId": c.member.user.id}),
         ),
-        (Method::GET, "/auth/tokens", json!(null)),
     ] {
-        let body = (!body.is_null()).then_some(body);
-        let r = app.call(method, path, &Auth::bearer(&access), body).await;
-        assert_eq!(r.status.as_u16(), 403, "{path}: {}", r.text);
+        let r = app
+            .call(method, path, &Auth::bearer(&access), Some(body))
+            .await;
+        assert_eq!(r.status.as_u16(), 401, "{path}: {}", r.text);
     }
     let (status, other) = refresh(
         &app,
@@ -386,7 +444,7 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
         (400, Some("invalid_grant"))
     );
     assert_eq!(
-        status_with(&app, "/v4/user/me", &access).await,
+        status_with(&app, "get_me", &access).await,
         401,
         "the family is revoked"
     );
@@ -399,7 +457,7 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     let (_, t) = exchange(&app, &client, &code, &verifier).await;
     let access = t["access_token"].as_str().unwrap().to_owned();
     app.clock.advance(jiff::SignedDuration::from_mins(61));
-    assert_eq!(status_with(&app, "/v4/meeting-type", &access).await, 401);
+    assert_eq!(status_with(&app, "list_meeting_types", &access).await, 401);
     let (status, t) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -467,7 +525,37 @@ async fn a_plan_without_tokens_cannot_consent(app: TestApp) {
     assert_eq!(r.status.as_u16(), 403);
 }
 
+/// An app with its own scheme (`cursor://…`) can be sent back to: the consent page's CSP names
+/// the scheme, since such a URI has no origin.
+async fn an_apps_own_scheme_is_allowed_by_the_consent_pages_policy(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let (cookie, _) = cookie_of(&app.session(&c.member.user).await);
+    let (status, body) = json_post(
+        &app,
+        "/oauth/register",
+        json!({"client_name": "Editor", "redirect_uris": ["cursor://anysphere.cursor-retrieval/oauth/callback"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let client = body["client_id"].as_str().unwrap();
+    let (_, challenge) = pkce();
+    let path = authorize_path(client, &challenge, "").replace(
+        &query(&[("redirect_uri", REDIRECT)]),
+        &query(&[(
+            "redirect_uri",
+            "cursor://anysphere.cursor-retrieval/oauth/callback",
+        )]),
+    );
+    let r = page(&app, &path, None).await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    let shown = page(&app, r.headers["location"].to_str().unwrap(), Some(&cookie)).await;
+    assert_eq!(shown.status.as_u16(), 200, "{}", shown.text);
+    let csp = shown.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("form-action 'self' cursor:;"), "{csp}");
+}
+
 crate::backend_tests!(
+    an_apps_own_scheme_is_allowed_by_the_consent_pages_policy,
     discovery_documents_point_at_each_other,
     registration_and_authorization_refuse_what_they_must,
     tokens_are_pats_of_the_consent_and_rotate,

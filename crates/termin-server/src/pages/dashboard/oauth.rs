@@ -87,7 +87,7 @@ pub async fn consent_page(
     };
     let req = match oauth::check_authorize(&state.service, &authorize_query(&query)).await {
         Ok(r) => r,
-        Err(e) => return authorize_error(&state, e),
+        Err(e) => return authorize_error(e),
     };
     let refusal = match oauth::may_consent(&state.service, &v.caller).await {
         Ok(r) => r.err(),
@@ -102,9 +102,10 @@ pub async fn consent_page(
         })
         .unwrap_or_else(|| req.redirect_uri.clone());
     // The answer to the consent form is a redirect to the app, which the page's CSP must allow.
-    let source = parsed.as_ref().map(|u| match u.host_str() {
-        Some(_) => u.origin().ascii_serialization(),
-        None => format!("{}:", u.scheme()),
+    let source = parsed.as_ref().map(|u| match u.scheme() {
+        "http" | "https" => u.origin().ascii_serialization(),
+        // An app's own scheme (`cursor://…`) has no origin a CSP can name: its scheme is.
+        other => format!("{other}:"),
     });
     let mut page = Page::with_status(
         StatusCode::OK,
@@ -133,7 +134,7 @@ pub async fn consent(
     };
     let req = match oauth::check_authorize(&state.service, &authorize_query(&query)).await {
         Ok(r) => r,
-        Err(e) => return authorize_error(&state, e),
+        Err(e) => return authorize_error(e),
     };
     if field(&fields, "decision") != Some("allow") {
         return back_to_client(
