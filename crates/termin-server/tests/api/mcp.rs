@@ -379,6 +379,31 @@ async fn no_credential_is_challenged(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // Nor may a name that is not this server's reach it (DNS rebinding).
+    let r = http
+        .post(format!("{base}/mcp"))
+        .bearer_auth(&c.member.pat)
+        .header("host", "rebound.example")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The server's own public name is one (`termin.test` in these tests).
+    let r = http
+        .post(format!("{base}/mcp"))
+        .bearer_auth(&c.member.pat)
+        .header("host", "termin.test")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 /// `/mcp` draws on the credential's own bucket, once per request, and says so.
