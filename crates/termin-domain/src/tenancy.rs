@@ -11,6 +11,8 @@ macro_rules! wire_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire spellings of `ALL`, in its order.
+            pub const WIRE: &'static [&'static str] = &[$($wire),+];
 
             pub fn as_str(self) -> &'static str {
                 match self {

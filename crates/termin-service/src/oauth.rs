@@ -137,10 +137,10 @@ pub async fn register(svc: &Service, r: &Registration) -> Result<ClientRecord, O
         redirect_uris: r.redirect_uris.clone(),
         created_at: svc.now(),
     };
-    let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
+    let mut tx = svc.db.begin_write().await?;
     oauth::prune_clients(&mut tx, record.created_at - UNUSED_CLIENT_LIFETIME).await?;
     oauth::insert_client(&mut tx, &record).await?;
-    tx.commit().await.map_err(ServiceError::from)?;
+    tx.commit().await?;
     Ok(record)
 }
 
@@ -236,15 +236,12 @@ pub struct AuthorizeRequest {
 /// Why an authorization request cannot go on.
 #[derive(Debug, Clone)]
 pub enum AuthorizeError {
-    /// The client or its redirect URI is not known: the user is told, and nothing is sent to a
-    /// URI nobody vouched for.
+    /// The client, its redirect URI or the request's form is not acceptable.
     Shown(&'static str),
-    /// Sent back to the client's redirect URI (RFC 6749 4.1.2.1).
-    Redirect {
-        redirect_uri: String,
-        state: Option<String>,
-        error: OAuthError,
-    },
+    /// The request of a known client with a registered redirect URI is refused, with the code
+    /// RFC 6749 4.1.2.1 names. It is shown as well: nobody vouches for a redirect URI until a
+    /// user consents, so the browser is not sent there without the user's click.
+    Refused(OAuthError),
 }
 
 impl From<ServiceError> for AuthorizeError {
@@ -296,11 +293,8 @@ pub async fn check_authorize(
             "The app's request repeats a parameter.",
         ));
     }
-    let fail = |error: &'static str, d: &'static str| AuthorizeError::Redirect {
-        redirect_uri: redirect_uri.clone(),
-        state: state.clone(),
-        error: OAuthError::new(error, d),
-    };
+    let fail =
+        |error: &'static str, d: &'static str| AuthorizeError::Refused(OAuthError::new(error, d));
     if q.response_type.as_deref() != Some("code") {
         return Err(fail(
             "unsupported_response_type",
@@ -431,13 +425,13 @@ pub async fn exchange_code(
 ) -> Result<Tokens, OAuthError> {
     let now = svc.now();
     let hash = SecretHash::of(code);
-    let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
+    let mut tx = svc.db.begin_write().await?;
     let c = oauth::find_code(&mut tx, hash)
         .await?
         .ok_or(OAuthError::grant("The authorization code is not valid"))?;
     if let Some(grant) = c.grant_id {
         oauth::revoke_grant(&mut tx, grant, now).await?;
-        tx.commit().await.map_err(ServiceError::from)?;
+        tx.commit().await?;
         return Err(OAuthError::grant(
             "The authorization code was already used; the access it gave is revoked",
         ));
@@ -484,7 +478,7 @@ pub async fn exchange_code(
         return Err(OAuthError::grant("The authorization code was already used"));
     }
     let tokens = issue(&mut tx, &grant, &client.name, now).await?;
-    tx.commit().await.map_err(ServiceError::from)?;
+    tx.commit().await?;
     Ok(tokens)
 }
 
@@ -498,7 +492,7 @@ pub async fn refresh(
 ) -> Result<Tokens, OAuthError> {
     let now = svc.now();
     let hash = SecretHash::of(refresh_token);
-    let mut tx = svc.db.begin_write().await.map_err(ServiceError::from)?;
+    let mut tx = svc.db.begin_write().await?;
     let r = oauth::find_refresh(&mut tx, hash)
         .await?
         .ok_or(OAuthError::grant("The refresh token is not valid"))?;
@@ -515,7 +509,7 @@ pub async fn refresh(
     }
     if r.used_at.is_some() || !oauth::use_refresh(&mut tx, hash, now).await? {
         oauth::revoke_grant(&mut tx, grant.id, now).await?;
-        tx.commit().await.map_err(ServiceError::from)?;
+        tx.commit().await?;
         return Err(OAuthError::grant(
             "The refresh token was already used; this app's access is revoked",
         ));
@@ -538,7 +532,7 @@ pub async fn refresh(
         && plan.is_some_and(|p| p.allows_personal_access_tokens());
     if !usable {
         oauth::revoke_grant(&mut tx, grant.id, now).await?;
-        tx.commit().await.map_err(ServiceError::from)?;
+        tx.commit().await?;
         return Err(OAuthError::grant(
             "This account can no longer connect apps; the app's access is revoked",
         ));
@@ -548,7 +542,7 @@ pub async fn refresh(
         .ok_or(OAuthError::grant("The client is gone"))?;
     oauth::prune_grant(&mut tx, grant.id, now).await?;
     let tokens = issue(&mut tx, &grant, &client.name, now).await?;
-    tx.commit().await.map_err(ServiceError::from)?;
+    tx.commit().await?;
     Ok(tokens)
 }
 
@@ -603,7 +597,7 @@ pub async fn connected_apps(svc: &Service, caller: &Principal) -> ServiceResult<
 /// Revokes one of the caller's connected apps: its tokens stop working on the next request.
 pub async fn revoke(svc: &Service, caller: &Principal, grant: GrantId) -> ServiceResult<()> {
     let mut tx = svc.db.begin_write().await?;
-    let found = oauth::find_grant(&mut tx, grant).await?;
+    let found = oauth::lock_grant(&mut tx, grant).await?;
     match found {
         Some(g) if g.user_id == caller.user_id => {
             oauth::revoke_grant(&mut tx, grant, svc.now()).await?;

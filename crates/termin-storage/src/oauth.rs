@@ -193,17 +193,6 @@ fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<GrantRecord> {
     })
 }
 
-pub async fn find_grant(conn: &mut AnyConnection, id: GrantId) -> Result<Option<GrantRecord>> {
-    let row = sqlx::query(
-        "SELECT id, client_id, user_id, scopes, resource, created_at, revoked_at \
-         FROM oauth_grants WHERE id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(grant_from_row).transpose()
-}
-
 /// The grant, its row locked until the transaction ends (PostgreSQL; SQLite's write lock
 /// already serialises writers): a refresh and a revocation of one grant happen one after the
 /// other, so no token a refresh makes can escape the revocation.

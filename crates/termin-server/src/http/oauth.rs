@@ -230,7 +230,7 @@ pub fn back_to_client(
 pub fn authorize_error(e: AuthorizeError) -> Response {
     let text = match &e {
         AuthorizeError::Shown(text) => (*text).to_owned(),
-        AuthorizeError::Redirect { error, .. } => {
+        AuthorizeError::Refused(error) => {
             format!(
                 "The app's request was refused ({}): {}.",
                 error.error, error.description

@@ -127,17 +127,7 @@ const NOTIFY: Effect = Effect::Write {
 };
 
 const CHANNELS: &[&str] = termin_service::meeting_types::CHANNELS;
-const EVENTS: &[&str] = &[
-    "booking_created",
-    "booking_cancelled",
-    "booking_rescheduled",
-    "new_employee",
-    "form_submission",
-    "credential_error",
-    "review_submitted",
-    "review_published",
-    "signature_completed",
-];
+const EVENTS: &[&str] = termin_domain::webhook::EventType::WIRE;
 
 const APPOINTMENT_ID: Param = p(
     "appointmentId",
@@ -233,73 +223,87 @@ macro_rules! params {
     ($($param:expr),* $(,)?) => { &[$($param),*] };
 }
 
-const CREATE_MEETING_TYPE: &[Param] = &{
-    let mut all = [p(
-        "name",
-        Ty::Text,
-        At::MeetingInfo,
-        true,
-        "Shown on the booking page",
-    ); 13];
-    all[1] = p(
-        "duration",
-        Ty::Int(5, 480),
-        At::MeetingInfo,
-        true,
-        "Minutes, 5 to 480",
-    );
+/// `a`, then `b`, then `c`, as one list (`N` is their total length, checked when compiled).
+const fn join<const A: usize, const B: usize, const C: usize, const N: usize>(
+    a: [Param; A],
+    b: [Param; B],
+    c: [Param; C],
+) -> [Param; N] {
+    assert!(A > 0 && A + B + C == N);
+    let mut all = [a[0]; N];
     let mut i = 0;
-    while i < MEETING_INFO.len() {
-        all[2 + i] = MEETING_INFO[i];
+    while i < N {
+        all[i] = if i < A {
+            a[i]
+        } else if i < A + B {
+            b[i - A]
+        } else {
+            c[i - A - B]
+        };
         i += 1;
     }
-    all[12] = p(
-        "spots",
-        Ty::Int(1, 100),
-        At::Body,
-        false,
-        "Attendees per slot; more than 1 makes it a group meeting",
-    );
     all
-};
+}
 
-const UPDATE_MEETING_TYPE: &[Param] = &{
-    let mut all = [MEETING_TYPE_ID; 15];
-    all[1] = p(
-        "name",
-        Ty::Text,
-        At::MeetingInfo,
-        false,
-        "Shown on the booking page",
-    );
-    all[2] = p(
-        "duration",
-        Ty::Int(5, 480),
-        At::MeetingInfo,
-        false,
-        "Minutes, 5 to 480",
-    );
-    let mut i = 0;
-    while i < MEETING_INFO.len() {
-        all[3 + i] = MEETING_INFO[i];
-        i += 1;
-    }
-    all[13] = p(
-        "slug",
-        Ty::Text,
-        At::Body,
-        false,
-        "URL segment of the booking page",
-    );
-    all[14] = p(
-        "spots",
-        Ty::Int(1, 100),
-        At::Body,
-        false,
-        "Attendees per slot; more than 1 makes it a group meeting",
-    );
-    all
-};
+const SPOTS: Param = p(
+    "spots",
+    Ty::Int(1, 100),
+    At::Body,
+    false,
+    "Attendees per slot; more than 1 makes it a group meeting",
+);
+
+const CREATE_MEETING_TYPE: [Param; 13] = join(
+    [
+        p(
+            "name",
+            Ty::Text,
+            At::MeetingInfo,
+            true,
+            "Shown on the booking page",
+        ),
+        p(
+            "duration",
+            Ty::Int(5, 480),
+            At::MeetingInfo,
+            true,
+            "Minutes, 5 to 480",
+        ),
+    ],
+    MEETING_INFO,
+    [SPOTS],
+);
+
+const UPDATE_MEETING_TYPE: [Param; 15] = join(
+    [
+        MEETING_TYPE_ID,
+        p(
+            "name",
+            Ty::Text,
+            At::MeetingInfo,
+            false,
+            "Shown on the booking page",
+        ),
+        p(
+            "duration",
+            Ty::Int(5, 480),
+            At::MeetingInfo,
+            false,
+            "Minutes, 5 to 480",
+        ),
+    ],
+    MEETING_INFO,
+    [
+        p(
+            "slug",
+            Ty::Text,
+            At::Body,
+            false,
+            "URL segment of the booking page",
+        ),
+        SPOTS,
+    ],
+);
 
 const CONTACT_FIELDS: [Param; 8] = [
     p("firstName", Ty::NullableText, At::Body, false, "First name"),
@@ -348,15 +352,7 @@ const CONTACT_FIELDS: [Param; 8] = [
     ),
 ];
 
-const UPDATE_CONTACT: &[Param] = &{
-    let mut all = [CONTACT_ID; 9];
-    let mut i = 0;
-    while i < CONTACT_FIELDS.len() {
-        all[1 + i] = CONTACT_FIELDS[i];
-        i += 1;
-    }
-    all
-};
+const UPDATE_CONTACT: [Param; 9] = join([CONTACT_ID], CONTACT_FIELDS, []);
 
 const PERSONAL_PAGE: &[Param] = params![
     p("useCustomColors", Ty::Bool, At::Body, false, "Must be true for primaryColor and secondaryColor to show"),
@@ -590,7 +586,7 @@ pub const TOOLS: &[ToolSpec] = &[
         description: "Change a contact: only the fields given change, null clears one. Tags replace the whole list.",
         method: Method::PATCH,
         path: "/crm/{id}",
-        params: UPDATE_CONTACT,
+        params: &UPDATE_CONTACT,
         effect: CHANGE,
         present: Present::Plain,
     },
@@ -668,7 +664,7 @@ pub const TOOLS: &[ToolSpec] = &[
         description: "Create a meeting type for the user. It is bookable on its public page at once; the slug comes from the name.",
         method: Method::POST,
         path: "/v4/meeting-type",
-        params: CREATE_MEETING_TYPE,
+        params: &CREATE_MEETING_TYPE,
         effect: Effect::Write {
             destructive: false,
             idempotent: false,
@@ -682,7 +678,7 @@ pub const TOOLS: &[ToolSpec] = &[
         description: "Change a meeting type: only the fields given change.",
         method: Method::PATCH,
         path: "/v4/meeting-type/{id}",
-        params: UPDATE_MEETING_TYPE,
+        params: &UPDATE_MEETING_TYPE,
         effect: CHANGE_PUBLIC,
         present: Present::Plain,
     },
