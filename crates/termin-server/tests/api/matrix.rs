@@ -695,49 +695,6 @@ fn tool_args(
     args
 }
 
-/// The status an MCP tool call ends with: the HTTP status when `/mcp` refuses the request, the
-/// REST status a tool error names, or 200 for a result.
-async fn mcp_status(
-    app: &TestApp,
-    tool: &str,
-    args: serde_json::Map<String, Value>,
-    auth: &Auth,
-) -> (u16, String) {
-    let mut request = crate::helpers::build(
-        Method::POST,
-        "/mcp",
-        auth,
-        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                    "params": {"name": tool, "arguments": args}})),
-    );
-    let h = request.headers_mut();
-    h.insert("host", "localhost".parse().unwrap());
-    h.insert(
-        "accept",
-        "application/json, text/event-stream".parse().unwrap(),
-    );
-    h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
-    let response = app.send(request).await;
-    if response.status != 200 {
-        return (response.status.as_u16(), response.text);
-    }
-    let body: Value = serde_json::from_str(&response.text).unwrap_or_else(|_| {
-        panic!("{tool}: not a JSON-RPC answer: {}", response.text);
-    });
-    let result = &body["result"];
-    if result["isError"] != true {
-        assert!(result["structuredContent"].is_object(), "{tool}: {body}");
-        return (200, response.text);
-    }
-    let text = result["content"][0]["text"].as_str().unwrap_or_default();
-    let status = text
-        .strip_prefix("termin API ")
-        .and_then(|t| t.get(..3))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{tool}: a tool error names its status: {text}"));
-    (status, text.to_owned())
-}
-
 /// Every MCP tool as every caller: the same allow or deny, with the same status, as its REST
 /// route. A dashboard session is no credential for `/mcp` (another site could make a browser
 /// send its cookie), so it is refused there.
@@ -758,7 +715,7 @@ async fn mcp_authorization_matrix(app: TestApp) {
         for (caller, rest) in row.iter().enumerate() {
             let (_, path, body, auth) = request(&app, &w, &route, caller).await;
             let args = tool_args(spec, &path, body.as_ref());
-            let (got, text) = mcp_status(&app, spec.name, args, &auth).await;
+            let (got, text) = crate::mcp::tool_status(&app, &auth, spec.name, args).await;
             cells += 1;
             let expected = match caller {
                 22 | 23 => 401,

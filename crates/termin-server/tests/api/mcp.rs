@@ -84,6 +84,59 @@ pub fn failed(result: &CallToolResult) -> String {
         .unwrap_or_default()
 }
 
+/// A `tools/call` posted to the app's `/mcp` in-process, as an assistant sends it.
+pub async fn post_tool_call(
+    app: &TestApp,
+    auth: &crate::helpers::Auth,
+    tool: &str,
+    args: serde_json::Map<String, Value>,
+) -> crate::helpers::TestResponse {
+    let mut request = crate::helpers::build(
+        axum::http::Method::POST,
+        "/mcp",
+        auth,
+        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": tool, "arguments": args}})),
+    );
+    let h = request.headers_mut();
+    h.insert("host", "localhost".parse().unwrap());
+    h.insert(
+        "accept",
+        "application/json, text/event-stream".parse().unwrap(),
+    );
+    h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
+    app.send(request).await
+}
+
+/// The status a tool call ends with: the HTTP status when `/mcp` refuses the request, the REST
+/// status a tool error names, or 200 for a result (which has structured content); and the text.
+pub async fn tool_status(
+    app: &TestApp,
+    auth: &crate::helpers::Auth,
+    tool: &str,
+    args: serde_json::Map<String, Value>,
+) -> (u16, String) {
+    let response = post_tool_call(app, auth, tool, args).await;
+    if response.status != 200 {
+        return (response.status.as_u16(), response.text);
+    }
+    let body: Value = serde_json::from_str(&response.text).unwrap_or_else(|_| {
+        panic!("{tool}: not a JSON-RPC answer: {}", response.text);
+    });
+    let result = &body["result"];
+    if result["isError"] != true {
+        assert!(result["structuredContent"].is_object(), "{tool}: {body}");
+        return (200, response.text);
+    }
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    let status = text
+        .strip_prefix("termin API ")
+        .and_then(|t| t.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{tool}: a tool error names its status: {text}"));
+    (status, text.to_owned())
+}
+
 /// get_me → list_meeting_types → get_availability → book_appointment → list_appointments →
 /// reschedule_appointment → cancel_appointment, checking each answer; `me` is who the client
 /// acts as.
@@ -339,14 +392,19 @@ async fn errors_are_tool_errors_with_the_apis_message(app: TestApp) {
 async fn no_credential_is_challenged(app: TestApp) {
     let base = serve(&app).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/mcp"))
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-        .send()
-        .await
-        .unwrap();
+    // `tools/list` over the socket, with the given extra headers.
+    let list = |headers: &[(&str, &str)]| {
+        let mut request = http
+            .post(format!("{base}/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let r = list(&[]).await.unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers()["www-authenticate"]
         .to_str()
@@ -357,53 +415,24 @@ async fn no_credential_is_challenged(app: TestApp) {
     let crate::helpers::Auth::Session { cookie, .. } = app.session(&c.member.user).await else {
         unreachable!()
     };
-    let r = http
-        .post(format!("{base}/mcp"))
-        .header("cookie", cookie)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(list(&[("cookie", &cookie)]).await.unwrap().status(), 401);
+    let bearer = format!("Bearer {}", c.member.pat);
     // Another site's page may not call it from a browser.
-    let r = http
-        .post(format!("{base}/mcp"))
-        .bearer_auth(&c.member.pat)
-        .header("origin", "https://evil.example")
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let r = list(&[
+        ("authorization", &bearer),
+        ("origin", "https://evil.example"),
+    ]);
+    assert_eq!(r.await.unwrap().status(), 403);
     // Nor may a name that is not this server's reach it (DNS rebinding).
-    let r = http
-        .post(format!("{base}/mcp"))
-        .bearer_auth(&c.member.pat)
-        .header("host", "rebound.example")
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let r = list(&[("authorization", &bearer), ("host", "rebound.example")]);
+    assert_eq!(r.await.unwrap().status(), 403);
     // The server's own public name is one (`termin.test` in these tests).
-    let r = http
-        .post(format!("{base}/mcp"))
-        .bearer_auth(&c.member.pat)
-        .header("host", "termin.test")
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let r = list(&[
+        ("authorization", &bearer),
+        ("host", "termin.test"),
+        ("mcp-protocol-version", "2025-11-25"),
+    ]);
+    assert_eq!(r.await.unwrap().status(), 200);
 }
 
 /// `/mcp` draws on the credential's own bucket, once per request, and says so.
@@ -422,23 +451,8 @@ async fn mcp_requests_are_charged_to_the_credential(app: TestApp) {
             .parse()
             .unwrap()
     };
-    let call_me = || {
-        let mut request = crate::helpers::build(
-            axum::http::Method::POST,
-            "/mcp",
-            &c.member.auth(),
-            Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                        "params": {"name": "get_me", "arguments": {}}})),
-        );
-        let h = request.headers_mut();
-        h.insert("host", "localhost".parse().unwrap());
-        h.insert(
-            "accept",
-            "application/json, text/event-stream".parse().unwrap(),
-        );
-        h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
-        app.send(request)
-    };
+    let auth = c.member.auth();
+    let call_me = || post_tool_call(&app, &auth, "get_me", Default::default());
     let first = call_me().await;
     assert_eq!(first.status, 200, "{}", first.text);
     let second = call_me().await;

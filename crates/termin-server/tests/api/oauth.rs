@@ -90,6 +90,42 @@ fn authorize_path(client: &str, challenge: &str, scope: &str) -> String {
     )
 }
 
+/// Where the authorization endpoint hands a fresh request of `client` (the consent page's
+/// path), and the request as that page carries it.
+async fn consent_request(
+    app: &TestApp,
+    client: &str,
+    challenge: &str,
+    scope: &str,
+) -> (String, String) {
+    let r = page(app, &authorize_path(client, challenge, scope), None).await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    let consent = r.headers["location"].to_str().unwrap().to_owned();
+    let request = param(&query_of(&consent), "request").unwrap();
+    (consent, request)
+}
+
+/// Posts the consent form as `session` with `decision` (`allow` or `deny`).
+async fn decide(
+    app: &TestApp,
+    session: &Auth,
+    request: &str,
+    decision: &str,
+) -> crate::helpers::TestResponse {
+    let (cookie, csrf) = cookie_of(session);
+    form(
+        app,
+        "/dashboard/oauth/authorize",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("request", request),
+            ("decision", decision),
+        ],
+    )
+    .await
+}
+
 /// Consents as `session` through the dashboard's page; answers the code.
 async fn consent(
     app: &TestApp,
@@ -98,10 +134,8 @@ async fn consent(
     challenge: &str,
     scope: &str,
 ) -> String {
-    let (cookie, csrf) = cookie_of(session);
-    let r = page(app, &authorize_path(client, challenge, scope), None).await;
-    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
-    let consent = r.headers["location"].to_str().unwrap().to_owned();
+    let (cookie, _) = cookie_of(session);
+    let (consent, request) = consent_request(app, client, challenge, scope).await;
     assert!(consent.starts_with("/dashboard/oauth/authorize?request="));
     // Without a session the consent page leads to the login, and back.
     let anonymous = page(app, &consent, None).await;
@@ -113,18 +147,7 @@ async fn consent(
     let shown = page(app, &consent, Some(&cookie)).await;
     assert_eq!(shown.status.as_u16(), 200, "{}", shown.text);
     assert!(shown.text.contains("Test Assistant"), "{}", shown.text);
-    let request = param(&query_of(&consent), "request").unwrap();
-    let r = form(
-        app,
-        "/dashboard/oauth/authorize",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("request", &request),
-            ("decision", "allow"),
-        ],
-    )
-    .await;
+    let r = decide(app, session, &request, "allow").await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.text);
     let back = r.headers["location"].to_str().unwrap().to_owned();
     assert!(back.starts_with(REDIRECT), "{back}");
@@ -161,41 +184,15 @@ async fn refresh(app: &TestApp, client: &str, refresh_token: &str) -> (u16, Valu
     .await
 }
 
-/// How a tool call through `/mcp` with `auth` ends: the HTTP status when `/mcp` refuses the
-/// request, the REST status a tool error names, or 200.
-async fn tool_status(app: &TestApp, auth: &Auth, tool: &str) -> u16 {
-    let mut request = crate::helpers::build(
-        Method::POST,
-        "/mcp",
-        auth,
-        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                    "params": {"name": tool, "arguments": {}}})),
-    );
-    let h = request.headers_mut();
-    h.insert("host", "localhost".parse().unwrap());
-    h.insert(
-        "accept",
-        "application/json, text/event-stream".parse().unwrap(),
-    );
-    h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
-    let r = app.send(request).await;
-    if r.status != 200 {
-        return r.status.as_u16();
-    }
-    let result = &r.json()["result"];
-    if result["isError"] != true {
-        return 200;
-    }
-    let text = result["content"][0]["text"].as_str().unwrap_or_default();
-    text.strip_prefix("termin API ")
-        .and_then(|t| t.get(..3))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{tool}: {text}"))
-}
-
 /// `tool_status` with a bearer token.
 async fn status_with(app: &TestApp, tool: &str, token: &str) -> u16 {
     tool_status(app, &Auth::bearer(token), tool).await
+}
+
+async fn tool_status(app: &TestApp, auth: &Auth, tool: &str) -> u16 {
+    crate::mcp::tool_status(app, auth, tool, Default::default())
+        .await
+        .0
 }
 
 async fn discovery_documents_point_at_each_other(app: TestApp) {
@@ -463,7 +460,7 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     assert_eq!(
         status_with(
             &app,
-            "/v4/meeting-type",
+            "list_meeting_types",
             t["access_token"].as_str().unwrap()
         )
         .await,
@@ -473,17 +470,9 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
     // Denying sends the app away with access_denied (a fresh session: the clock moved on).
     let session = app.session(&c.member.user).await;
     let (_, challenge) = pkce();
-    let r = page(&app, &authorize_path(&client, &challenge, ""), None).await;
-    let consent_path = r.headers["location"].to_str().unwrap().to_owned();
-    let request = param(&query_of(&consent_path), "request").unwrap();
-    let (cookie, csrf) = cookie_of(&session);
-    let r = form(
-        &app,
-        "/dashboard/oauth/authorize",
-        Some(&cookie),
-        &[("csrf", &csrf), ("request", &request), ("decision", "deny")],
-    )
-    .await;
+    let (_, request) = consent_request(&app, &client, &challenge, "").await;
+    let (cookie, _) = cookie_of(&session);
+    let r = decide(&app, &session, &request, "deny").await;
     let q = query_of(r.headers["location"].to_str().unwrap());
     assert_eq!(param(&q, "error").as_deref(), Some("access_denied"));
     // Without the CSRF field nothing is granted.
@@ -502,26 +491,14 @@ async fn tokens_are_pats_of_the_consent_and_rotate(app: TestApp) {
 async fn a_plan_without_tokens_cannot_consent(app: TestApp) {
     let c = app.company(Plan::Free).await;
     let session = app.session(&c.member.user).await;
-    let (cookie, csrf) = cookie_of(&session);
+    let (cookie, _) = cookie_of(&session);
     let client = register(&app).await;
     let (_, challenge) = pkce();
-    let r = page(&app, &authorize_path(&client, &challenge, ""), None).await;
-    let consent_path = r.headers["location"].to_str().unwrap().to_owned();
+    let (consent_path, request) = consent_request(&app, &client, &challenge, "").await;
     let shown = page(&app, &consent_path, Some(&cookie)).await;
     assert!(shown.text.contains("Essentials plan"), "{}", shown.text);
     assert!(!shown.text.contains("id=\"allow\""));
-    let request = param(&query_of(&consent_path), "request").unwrap();
-    let r = form(
-        &app,
-        "/dashboard/oauth/authorize",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("request", &request),
-            ("decision", "allow"),
-        ],
-    )
-    .await;
+    let r = decide(&app, &session, &request, "allow").await;
     assert_eq!(r.status.as_u16(), 403);
 }
 
