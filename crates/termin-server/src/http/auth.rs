@@ -6,6 +6,8 @@
 //!   (the contract lists these routes: `/v4/user...`, GDPR, `/webhooks`).
 //! - [`DashboardSession`]: a dashboard session cookie only; a bearer credential gets 403.
 
+use std::sync::{Arc, Mutex};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
@@ -71,11 +73,12 @@ pub struct Preauthenticated {
 /// Authenticates a Bearer credential for another door (MCP) and charges its rate limit, as a
 /// route's extractor would; a session cookie is not enough (another site could send it). An API
 /// key without the acting-user header is taken as the owner here; `Caller` routes then refuse it
-/// exactly as they refuse it from a REST client.
+/// exactly as they refuse it from a REST client. Also answers the connection authentication
+/// read with, which the door may lend to the route (see [`LentConnection`]).
 pub async fn preauthenticate(
     parts: &mut Parts,
     state: &AppState,
-) -> Result<Preauthenticated, ApiError> {
+) -> Result<(Preauthenticated, PooledConnection), ApiError> {
     if !matches!(
         presented(&parts.headers, &parts.method)?,
         Presented::Bearer(_)
@@ -88,22 +91,49 @@ pub async fn preauthenticate(
     crate::http::rate_limit::charge(parts, state, &a.principal)?;
     let as_owner = matches!(a.principal.credential, Credential::ApiKey { .. })
         && !parts.headers.contains_key(ACTING_USER_HEADER);
-    Ok(Preauthenticated {
+    let pre = Preauthenticated {
         principal: a.principal,
         user: a.user,
         as_owner,
-    })
+    };
+    Ok((pre, a.conn))
 }
 
-/// The caller a request already carries (see [`Preauthenticated`]), judged by the route's rule.
-fn carried(parts: &Parts, owner_fallback: bool) -> Option<Result<Preauthenticated, ApiError>> {
+/// The connection a door's authentication read with, lent to the route it hands the request to
+/// in-process: [`ConnectedCaller`] goes on with it instead of borrowing another (returning each
+/// one to the pool costs a round trip to the database). Every other caller extractor gives it
+/// back first, so a request never holds two. Like [`Preauthenticated`], only code in this
+/// process can put it on a request.
+#[derive(Clone)]
+pub struct LentConnection(Arc<Mutex<Option<PooledConnection>>>);
+
+impl LentConnection {
+    pub fn new(conn: PooledConnection) -> Self {
+        Self(Arc::new(Mutex::new(Some(conn))))
+    }
+
+    fn take(self) -> Option<PooledConnection> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+/// The caller a request already carries (see [`Preauthenticated`]), judged by the route's rule,
+/// with the connection lent along with it (taken off the request).
+fn carried(
+    parts: &mut Parts,
+    owner_fallback: bool,
+) -> Option<Result<(Preauthenticated, Option<PooledConnection>), ApiError>> {
+    let lent = parts
+        .extensions
+        .remove::<LentConnection>()
+        .and_then(LentConnection::take);
     let pre = parts.extensions.get::<Preauthenticated>()?;
     if pre.as_owner && !owner_fallback {
         return Some(Err(
             termin_domain::principal::ActingUserError::MissingHeader.into(),
         ));
     }
-    Some(Ok(pre.clone()))
+    Some(Ok((pre.clone(), lent)))
 }
 
 async fn principal(
@@ -112,7 +142,8 @@ async fn principal(
     owner_fallback: bool,
 ) -> Result<Principal, ApiError> {
     if let Some(pre) = carried(parts, owner_fallback) {
-        let pre = pre?;
+        // A lent connection goes back to the pool here, as below.
+        let (pre, _lent) = pre?;
         if let Some(user) = pre.user {
             parts.extensions.insert(ActingUserRecord(user));
         }
@@ -194,16 +225,20 @@ impl FromRequestParts<AppState> for ConnectedCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(pre) = carried(parts, false) {
-            let pre = pre?;
-            return Ok(ConnectedCaller {
-                caller: pre.principal,
-                user: pre.user,
-                conn: state
+            let (pre, lent) = pre?;
+            let conn = match lent {
+                Some(conn) => conn,
+                None => state
                     .service
                     .db
                     .conn()
                     .await
                     .map_err(|e| ApiError::from(termin_service::ServiceError::from(e)))?,
+            };
+            return Ok(ConnectedCaller {
+                caller: pre.principal,
+                user: pre.user,
+                conn,
             });
         }
         let a = authenticated(parts, state, false).await?;

@@ -1,6 +1,7 @@
 //! `GET /v4/booking-availability` and `POST /v4/booking`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
@@ -83,7 +84,7 @@ struct BookingAvailability {
 /// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
 /// a 14-day answer renders hundreds of these, and building a `ZonedDateTime` and running a strftime
 /// format (or `format!`) for each was a visible share of the request.
-fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
+pub(crate) fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
     fn two(out: &mut [u8], at: usize, n: u32) {
         out[at] = b'0' + (n / 10 % 10) as u8;
         out[at + 1] = b'0' + (n % 10) as u8;
@@ -285,7 +286,7 @@ async fn booking_availability(
     };
     let times =
         booking::bookable_times(&state.service, &mut conn, &caller, me.as_ref(), &query).await?;
-    let spots = times.times.into_iter().map(|(at, joins)| {
+    let spots = times.times.iter().map(|&(at, joins)| {
         let appointment = joins.map(|j| SpotAppointment {
             id: j.id,
             total_spots: j.total_spots,
@@ -294,7 +295,11 @@ async fn booking_availability(
         (at, appointment)
     });
     let body = write_answer(times.timezone.as_str(), &times.tz, times.window, spots)?;
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    let mut response = ([(CONTENT_TYPE, "application/json")], body).into_response();
+    // The typed answer rides along for in-process callers: the MCP door presents these times
+    // without reading them back from the JSON (see `mcp::present`).
+    response.extensions_mut().insert(Arc::new(times));
+    Ok(response)
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -10,6 +10,7 @@
 //! doors, and no rule is written twice. The answer is the REST body as structured content, with
 //! meetergo's presentation added (`present`).
 
+mod plain;
 mod present;
 pub mod schema;
 pub mod tools;
@@ -17,9 +18,8 @@ pub mod tools;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use rmcp::model::{
@@ -32,9 +32,10 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, ServerHandler};
 use serde_json::{Map, Value};
+use termin_service::PooledConnection;
 use tower::ServiceExt;
 
-use crate::http::auth::{Preauthenticated, ACTING_USER_HEADER};
+use crate::http::auth::{LentConnection, Preauthenticated, ACTING_USER_HEADER};
 use crate::http::error::ApiError;
 use crate::http::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -59,17 +60,25 @@ pub fn router(
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(None)
-        .with_allowed_hosts(hosts)
+        .with_allowed_hosts(hosts.clone())
         .with_allowed_origins(origins)
         .with_max_request_body_bytes(MAX_BODY_BYTES);
-    let service = StreamableHttpService::new(
+    let termin = handler.clone();
+    let rmcp = StreamableHttpService::new(
         move || Ok(handler.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    Router::new()
-        .route_service(PATH, service)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+    let door = Arc::new(plain::Door {
+        state: state.clone(),
+        rmcp,
+        termin,
+        hosts,
+    });
+    Router::new().route(
+        PATH,
+        axum::routing::any(move |request: Request| door.clone().serve(request)),
+    )
 }
 
 /// The `Host` and `Origin` values `/mcp` accepts (see `McpConfig`).
@@ -122,25 +131,28 @@ fn tool(openapi: &Value, spec: &ToolSpec) -> Tool {
 
 /// Authenticates an MCP request as the REST API would (a Bearer credential; an API key names
 /// the acting user in `x-meetergo-api-user-id`, or acts as the company owner where the REST
-/// route allows that), and charges the credential's rate limit once. A request without a
-/// usable credential gets 401 with a `WWW-Authenticate` challenge.
-async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    match crate::http::auth::preauthenticate(&mut parts, &state).await {
-        Ok(pre) => {
+/// route allows that), and charges the credential's rate limit once. The caller goes on the
+/// request; the answer is the connection authentication read with. A request without a usable
+/// credential gets 401 with a `WWW-Authenticate` challenge.
+async fn authenticate(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<PooledConnection, Response> {
+    match crate::http::auth::preauthenticate(parts, state).await {
+        Ok((pre, conn)) => {
             parts.extensions.insert(pre);
-            next.run(Request::from_parts(parts, body)).await
+            Ok(conn)
         }
         Err(e) => {
             let challenge = e.status == StatusCode::UNAUTHORIZED;
             let mut response = e.into_response();
             if challenge {
                 // Where an assistant discovers how to log in (OAuth; see `http::oauth`).
-                if let Ok(v) = HeaderValue::from_str(&crate::http::oauth::challenge(&state)) {
+                if let Ok(v) = HeaderValue::from_str(&crate::http::oauth::challenge(state)) {
                     response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
                 }
             }
-            response
+            Err(response)
         }
     }
 }
@@ -179,69 +191,99 @@ impl ServerHandler for Termin {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let parts = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .ok_or_else(|| ErrorData::internal_error("the HTTP request is missing", None))?;
+        Ok(self.call(request, parts, None).await?.into_result()?.into())
+    }
+}
+
+/// What a tool call comes to: an answer, or a tool error that carries the API's message.
+enum Outcome {
+    Answer(present::Answer),
+    Failed(String),
+}
+
+impl Outcome {
+    fn into_result(self) -> Result<CallToolResult, ErrorData> {
+        Ok(match self {
+            Outcome::Answer(answer) => {
+                let structured = serde_json::from_str(&answer.structured)
+                    .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+                let mut result = CallToolResult::success(vec![ContentBlock::text(answer.text)]);
+                result.structured_content = Some(structured);
+                result
+            }
+            Outcome::Failed(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+        })
+    }
+}
+
+impl Termin {
+    /// Runs a tool call for the caller `parts` carries (see `authenticate`), for rmcp's service
+    /// and for the plain `tools/call` door (`plain`) alike; `lent` is the connection
+    /// authentication used, which the route may go on with.
+    async fn call(
+        &self,
+        request: CallToolRequestParams,
+        parts: &axum::http::request::Parts,
+        lent: Option<PooledConnection>,
+    ) -> Result<Outcome, ErrorData> {
         let Some(spec) = tools::find(&request.name) else {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {}", request.name),
                 None,
             ));
         };
-        let parts = context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .ok_or_else(|| ErrorData::internal_error("the HTTP request is missing", None))?;
         let pre = parts
             .extensions
             .get::<Preauthenticated>()
             .ok_or_else(|| ErrorData::internal_error("the caller is missing", None))?;
         let args = request.arguments.unwrap_or_default();
-        let result = match self.run(spec, &args, parts, pre).await {
-            Ok(value) => {
-                let value = present::answer(spec, &args, pre, value);
-                let text = present::text(spec, &value).unwrap_or_else(|| value.to_string());
-                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                result.structured_content = Some(value);
-                result
-            }
+        match self.run(spec, &args, parts, pre, lent).await {
+            Ok((extensions, body)) => present::answer(spec, &args, pre, &extensions, &body)
+                .map(Outcome::Answer)
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None)),
             Err(e) => {
                 let body = e.body();
-                CallToolResult::error(vec![ContentBlock::text(format!(
+                Ok(Outcome::Failed(format!(
                     "termin API {}: {}",
                     body.status_code, body.message
-                ))])
+                )))
             }
-        };
-        Ok(result.into())
+        }
     }
-}
 
-impl Termin {
-    /// Runs the tool's REST operation for the caller; answers its JSON body.
+    /// Runs the tool's REST operation for the caller; answers its JSON body, and the extensions
+    /// of its response (where a route leaves its typed answer for in-process callers).
     async fn run(
         &self,
         spec: &ToolSpec,
         args: &Map<String, Value>,
         parts: &axum::http::request::Parts,
         pre: &Preauthenticated,
-    ) -> Result<Value, ApiError> {
-        let request = rest_request(spec, args, parts, pre)?;
+        lent: Option<PooledConnection>,
+    ) -> Result<(axum::http::Extensions, axum::body::Bytes), ApiError> {
+        let mut request = rest_request(spec, args, parts, pre)?;
+        if let Some(conn) = lent {
+            request.extensions_mut().insert(LentConnection::new(conn));
+        }
         let response = self
             .api
             .clone()
             .oneshot(request)
             .await
             .map_err(ApiError::internal)?;
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        let (answer, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .map_err(ApiError::internal)?;
-        let body: Value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(ApiError::internal)?
-        };
+        let status = answer.status;
         if status.is_success() {
-            return Ok(body);
+            return Ok((answer.extensions, bytes));
         }
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
         let message = body["message"]
             .as_str()
             .map(str::to_owned)

@@ -2,16 +2,59 @@
 //! `{items}`, an empty answer as `{ok: true}`, each appointment's `status`, the offered starts
 //! as instants, and a booking's state. Appointments also carry their times in the acting user's
 //! zone: assistants talk to people in local time and give instants back.
+//!
+//! The answer is JSON text, not a `Value`: `get_availability`, the call assistants make most and
+//! the largest answer, keeps the REST body's bytes as they are and adds its list of starts,
+//! taken from the route's typed answer. Building a `Value` of a 14-day answer and writing it out
+//! again cost a quarter of the whole call.
 
+use std::sync::Arc;
+
+use axum::http::Extensions;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 
 use super::tools::{Present, ToolSpec};
 use crate::http::auth::Preauthenticated;
+use crate::http::booking::render;
+use termin_service::booking::BookableTimes;
 use termin_service::wire_time;
 
+/// A tool's answer: its text content, and its structured content as JSON text (an object).
+pub struct Answer {
+    pub text: String,
+    pub structured: String,
+}
+
+/// The answer to a tool call whose REST operation answered `body` (success).
 pub fn answer(
+    spec: &ToolSpec,
+    args: &Map<String, Value>,
+    pre: &Preauthenticated,
+    extensions: &Extensions,
+    body: &[u8],
+) -> Result<Answer, serde_json::Error> {
+    if spec.present == Present::Availability {
+        let offered = extensions
+            .get::<Arc<BookableTimes>>()
+            .ok_or_else(|| serde::de::Error::custom("the bookable times are missing"))?;
+        return availability(offered, body);
+    }
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(body)?
+    };
+    let v = presented(spec, args, pre, body);
+    let structured = v.to_string();
+    Ok(Answer {
+        text: structured.clone(),
+        structured,
+    })
+}
+
+fn presented(
     spec: &ToolSpec,
     args: &Map<String, Value>,
     pre: &Preauthenticated,
@@ -29,21 +72,7 @@ pub fn answer(
         other => other,
     };
     match spec.present {
-        Present::Plain => {}
-        Present::Availability => {
-            let mut starts: Vec<String> = v["dates"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|d| d["spots"].as_array().into_iter().flatten())
-                .filter_map(|s| s["startTime"].as_str())
-                .filter_map(|s| wire_time::parse(s).ok())
-                .map(wire_time::format)
-                .collect();
-            starts.sort();
-            starts.dedup();
-            v["slotsStartUtc"] = json!(starts);
-        }
+        Present::Plain | Present::Availability => {}
         Present::Appointment => appointment(&mut v, zone),
         Present::AppointmentPage => each(&mut v["appointments"], zone),
         Present::Appointments => each(&mut v["items"], zone),
@@ -107,42 +136,77 @@ fn appointment(a: &mut Value, zone: Option<(&str, &TimeZone)>) {
     }
 }
 
-/// The text content of an answer, when it is not the structured content's JSON: the offered
-/// starts of `get_availability`, one line a day in the zone asked for, each an instant that
-/// `book_appointment` takes. A month of times as JSON text (next to the same JSON as structured
-/// content) tripled the answer and its cost, and a model reads this list more easily.
-pub fn text(spec: &ToolSpec, v: &Value) -> Option<String> {
+/// `get_availability`'s answer: the REST body with `slotsStartUtc` (every offered start as a UTC
+/// instant, in order), and as text the starts one line a day in the zone asked for, each an
+/// instant that `book_appointment` takes. A month of times as JSON text (next to the same JSON as
+/// structured content) tripled the answer and its cost, and a model reads this list more easily.
+/// Both come from the route's typed answer, which rides on its response (`http::booking`).
+fn availability(offered: &BookableTimes, body: &[u8]) -> Result<Answer, serde_json::Error> {
     use std::fmt::Write;
-    if spec.present != Present::Availability {
-        return None;
-    }
-    let zone = v["timezone"].as_str().unwrap_or("UTC");
-    let days = v["dates"].as_array()?;
-    let mut out = String::with_capacity(96 + days.len() * 300);
-    if days.is_empty() {
-        let _ = write!(out, "No bookable starts in this window (times in {zone}).");
-        return Some(out);
-    }
-    let _ = writeln!(
-        out,
-        "Bookable starts, shown in {zone}; each is an instant book_appointment takes as `start` \
-         (slotsStartUtc has the same in UTC):"
-    );
-    for day in days {
-        let _ = write!(out, "{}:", day["date"].as_str().unwrap_or_default());
-        for (i, spot) in day["spots"].as_array().into_iter().flatten().enumerate() {
-            out.push_str(if i == 0 { " " } else { ", " });
-            out.push_str(spot["startTime"].as_str().unwrap_or_default());
-            let group = &spot["appointment"];
-            if !group.is_null() {
-                let _ = write!(
-                    out,
-                    " (joins a group meeting, {} of {} seats taken)",
-                    group["takenSpots"], group["totalSpots"]
-                );
-            }
+    let mut starts = String::with_capacity(2 + offered.times.len() * 28);
+    starts.push('[');
+    for (i, (at, _)) in offered.times.iter().enumerate() {
+        if i > 0 {
+            starts.push(',');
         }
-        out.push('\n');
+        // An instant is ASCII without quotes or backslashes: nothing to escape.
+        starts.push('"');
+        starts.push_str(&wire_time::format(*at));
+        starts.push('"');
     }
-    Some(out)
+    starts.push(']');
+    let structured = with_member(body, "slotsStartUtc", &starts)?;
+
+    let zone = offered.timezone.as_str();
+    let mut text = String::with_capacity(160 + offered.times.len() * 27);
+    if offered.times.is_empty() {
+        let _ = write!(text, "No bookable starts in this window (times in {zone}).");
+        return Ok(Answer { text, structured });
+    }
+    text.push_str("Bookable starts, shown in ");
+    text.push_str(zone);
+    text.push_str(
+        "; each is an instant book_appointment takes as `start` (slotsStartUtc has the same in \
+         UTC):",
+    );
+    let mut day = None;
+    for (at, joins) in &offered.times {
+        let (date, local) = render(*at, &offered.tz);
+        if day != Some(date) {
+            let _ = write!(text, "\n{date}: ");
+            day = Some(date);
+        } else {
+            text.push_str(", ");
+        }
+        text.push_str(&local);
+        if let Some(group) = joins {
+            let _ = write!(
+                text,
+                " (joins a group meeting, {} of {} seats taken)",
+                group.taken_spots, group.total_spots
+            );
+        }
+    }
+    text.push('\n');
+    Ok(Answer { text, structured })
+}
+
+/// The JSON object `object` with one more member, `name` (a plain key) with the JSON `value`,
+/// written after the others.
+fn with_member(object: &[u8], name: &str, value: &str) -> Result<String, serde_json::Error> {
+    let text = std::str::from_utf8(object).map_err(serde::de::Error::custom)?;
+    let Some(open) = text.trim_end().strip_suffix('}') else {
+        return Err(serde::de::Error::custom("the answer is not a JSON object"));
+    };
+    let mut out = String::with_capacity(object.len() + name.len() + value.len() + 4);
+    out.push_str(open);
+    if !open.trim_end().ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    out.push_str(value);
+    out.push('}');
+    Ok(out)
 }

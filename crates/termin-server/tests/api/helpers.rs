@@ -383,10 +383,14 @@ pub fn build(method: Method, path: &str, auth: &Auth, body: Option<Value>) -> Re
         }
     }
     match body {
-        Some(body) => req
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
+        Some(body) => {
+            // With its length, as an HTTP client sends a body it has whole.
+            let body = body.to_string();
+            req.header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, body.len())
+                .body(Body::from(body))
+                .unwrap()
+        }
         None => req.body(Body::empty()).unwrap(),
     }
 }

@@ -91,13 +91,27 @@ pub async fn post_tool_call(
     tool: &str,
     args: serde_json::Map<String, Value>,
 ) -> crate::helpers::TestResponse {
-    let mut request = crate::helpers::build(
-        axum::http::Method::POST,
-        "/mcp",
-        auth,
-        Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                    "params": {"name": tool, "arguments": args}})),
-    );
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": tool, "arguments": args}});
+    post_message(app, auth, call, Door::Plain).await
+}
+
+/// Which door of `/mcp` a message is sent to: as assistants send a `tools/call` (termin's
+/// plain door, `mcp::plain`), or in a shape that only rmcp's service answers (a body without
+/// its length).
+#[derive(Clone, Copy, Debug)]
+enum Door {
+    Plain,
+    Rmcp,
+}
+
+async fn post_message(
+    app: &TestApp,
+    auth: &crate::helpers::Auth,
+    message: Value,
+    door: Door,
+) -> crate::helpers::TestResponse {
+    let mut request = crate::helpers::build(axum::http::Method::POST, "/mcp", auth, Some(message));
     let h = request.headers_mut();
     h.insert("host", "localhost".parse().unwrap());
     h.insert(
@@ -105,6 +119,9 @@ pub async fn post_tool_call(
         "application/json, text/event-stream".parse().unwrap(),
     );
     h.insert("mcp-protocol-version", "2025-11-25".parse().unwrap());
+    if let Door::Rmcp = door {
+        h.remove("content-length");
+    }
     app.send(request).await
 }
 
@@ -392,47 +409,165 @@ async fn errors_are_tool_errors_with_the_apis_message(app: TestApp) {
 async fn no_credential_is_challenged(app: TestApp) {
     let base = serve(&app).await;
     let http = reqwest::Client::new();
-    // `tools/list` over the socket, with the given extra headers.
-    let list = |headers: &[(&str, &str)]| {
-        let mut request = http
-            .post(format!("{base}/mcp"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send()
-    };
-    let r = list(&[]).await.unwrap();
-    assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .starts_with("Bearer"));
-    // A dashboard session cookie is not a credential here.
     let c = app.company(Plan::Platform).await;
     let crate::helpers::Auth::Session { cookie, .. } = app.session(&c.member.user).await else {
         unreachable!()
     };
-    assert_eq!(list(&[("cookie", &cookie)]).await.unwrap().status(), 401);
     let bearer = format!("Bearer {}", c.member.pat);
-    // Another site's page may not call it from a browser.
-    let r = list(&[
-        ("authorization", &bearer),
-        ("origin", "https://evil.example"),
-    ]);
-    assert_eq!(r.await.unwrap().status(), 403);
-    // Nor may a name that is not this server's reach it (DNS rebinding).
-    let r = list(&[("authorization", &bearer), ("host", "rebound.example")]);
-    assert_eq!(r.await.unwrap().status(), 403);
-    // The server's own public name is one (`termin.test` in these tests).
-    let r = list(&[
-        ("authorization", &bearer),
-        ("host", "termin.test"),
-        ("mcp-protocol-version", "2025-11-25"),
-    ]);
-    assert_eq!(r.await.unwrap().status(), 200);
+    // `tools/list` (rmcp's service answers it) and a plain `tools/call` (termin's own door, see
+    // `mcp::plain`), each refused alike.
+    for message in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+               "params": {"name": "get_me", "arguments": {}}}),
+    ] {
+        let post = |headers: &[(&str, &str)]| {
+            let mut request = http
+                .post(format!("{base}/mcp"))
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .json(&message);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.send()
+        };
+        let r = post(&[]).await.unwrap();
+        assert_eq!(r.status(), 401, "{message}");
+        assert!(r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
+        // A dashboard session cookie is not a credential here.
+        assert_eq!(post(&[("cookie", &cookie)]).await.unwrap().status(), 401);
+        // Another site's page may not call it from a browser.
+        let r = post(&[
+            ("authorization", &bearer),
+            ("origin", "https://evil.example"),
+        ]);
+        assert_eq!(r.await.unwrap().status(), 403, "{message}");
+        // Nor may a name that is not this server's reach it (DNS rebinding).
+        let r = post(&[("authorization", &bearer), ("host", "rebound.example")]);
+        assert_eq!(r.await.unwrap().status(), 403, "{message}");
+        let r = post(&[
+            ("authorization", &bearer),
+            ("host", "localhost.evil.example"),
+        ]);
+        assert_eq!(r.await.unwrap().status(), 403, "{message}");
+        // The server's own public name is one (`termin.test` in these tests).
+        let r = post(&[
+            ("authorization", &bearer),
+            ("host", "termin.test"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ]);
+        assert_eq!(r.await.unwrap().status(), 200, "{message}");
+    }
+}
+
+/// A plain `tools/call` is answered by termin's own door (`mcp::plain`), any other shape by
+/// rmcp's service, and the two answers are the same. They differ in one way this test uses to
+/// tell them apart: the plain door keeps the REST body's text as the structured content, while
+/// rmcp's service writes it out again from a `Value` (with its keys sorted).
+async fn the_plain_door_answers_as_rmcp_does(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let types = app.get("/v4/meeting-type", &auth).await;
+    let mt = types.json()[0]["id"].as_str().unwrap().to_owned();
+    let day = |days: i64| {
+        (app.clock.clock().now() + jiff::SignedDuration::from_hours(24 * days))
+            .strftime("%Y-%m-%d")
+            .to_string()
+    };
+    let (start, end) = (day(1), day(15));
+    let zone = "America/New_York";
+    let args = |v: Value| v.as_object().unwrap().clone();
+    let calls = [
+        (
+            "get_availability",
+            args(json!({"meetingTypeId": mt, "start": start, "end": end, "timezone": zone})),
+        ),
+        ("list_meeting_types", args(json!({}))),
+        ("get_me", args(json!({}))),
+        (
+            "get_appointment",
+            args(json!({"appointmentId": uuid::Uuid::now_v7().to_string()})),
+        ),
+        ("get_me", args(json!({"userId": "x"}))),
+    ];
+    for (tool, arguments) in calls {
+        let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                          "params": {"name": tool, "arguments": arguments}});
+        let plain = post_message(&app, &auth, call.clone(), Door::Plain).await;
+        let rmcp = post_message(&app, &auth, call.clone(), Door::Rmcp).await;
+        assert_eq!(
+            (plain.status.as_u16(), rmcp.status.as_u16()),
+            (200, 200),
+            "{tool}"
+        );
+        assert_eq!(plain.headers["content-type"], rmcp.headers["content-type"]);
+        assert_eq!(plain.json(), rmcp.json(), "{tool}");
+        // A request with `_meta` is rmcp's too, and answered the same.
+        let mut with_meta = call.clone();
+        with_meta["params"]["_meta"] = json!({"progressToken": "p1"});
+        let meta = post_message(&app, &auth, with_meta, Door::Plain).await;
+        assert_eq!(meta.json(), plain.json(), "{tool}");
+    }
+    let asked = format!(
+        "/v4/booking-availability?meetingTypeId={mt}&start={start}&end={end}&timezone={zone}"
+    );
+    let rest = app.get(&asked, &auth).await;
+    assert_eq!(rest.status, 200);
+    let members = rest.text.trim_end().strip_suffix('}').unwrap();
+    assert!(members.len() > 1000, "two weeks of times: {}", rest.text);
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": "get_availability",
+        "arguments": {"meetingTypeId": mt, "start": start, "end": end, "timezone": zone}}});
+    let plain = post_message(&app, &auth, call.clone(), Door::Plain).await;
+    let rmcp = post_message(&app, &auth, call, Door::Rmcp).await;
+    assert!(
+        plain.text.contains(&format!(
+            r#""structuredContent":{members},"slotsStartUtc":["#
+        )),
+        "the plain door keeps the REST body: {}",
+        &plain.text[..plain.text.len().min(400)]
+    );
+    assert!(!rmcp.text.contains(members), "rmcp's service answered it");
+}
+
+/// The connection the plain door's authentication used goes on to a route that reads with it,
+/// and back to the pool before a route that borrows its own: with all but one of the pool's
+/// connections taken, calls to both kinds of route are answered (holding two, one would wait
+/// for a connection that no one gives back).
+async fn a_call_never_holds_two_connections(app: TestApp) {
+    let c = app.company(Plan::Platform).await;
+    let auth = c.member.auth();
+    let types = app.get("/v4/meeting-type", &auth).await;
+    let mt = types.json()[0]["id"].as_str().unwrap().to_owned();
+    let pool = app.db.pool();
+    let mut taken = Vec::new();
+    for _ in 1..pool.options().get_max_connections() {
+        taken.push(pool.acquire().await.unwrap());
+    }
+    let calls = [
+        // `Caller`: borrows a connection of its own.
+        ("list_meeting_types", json!({})),
+        // `ConnectedCaller`: goes on with authentication's.
+        (
+            "get_availability",
+            json!({"meetingTypeId": mt, "start": "2030-03-04", "end": "2030-03-06"}),
+        ),
+    ];
+    for (tool, args) in calls {
+        let args = args.as_object().unwrap().clone();
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tool_status(&app, &auth, tool, args),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{tool} waits for a connection"));
+        assert_eq!(answer.0, 200, "{tool}: {}", answer.1);
+    }
+    drop(taken);
 }
 
 /// `/mcp` draws on the credential's own bucket, once per request, and says so.
@@ -470,6 +605,8 @@ async fn mcp_requests_are_charged_to_the_credential(app: TestApp) {
 }
 
 crate::backend_tests!(
+    the_plain_door_answers_as_rmcp_does,
+    a_call_never_holds_two_connections,
     mcp_requests_are_charged_to_the_credential,
     a_pat_runs_the_whole_flow,
     an_api_key_acts_for_the_user_it_names,
