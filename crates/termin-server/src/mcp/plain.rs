@@ -9,15 +9,17 @@
 //! (`Termin::call`), and answered with the same JSON-RPC message (the tests compare the two).
 //!
 //! "Plain" is deliberately narrow, and everything else goes to rmcp untouched, so that its rules
-//! and errors hold as they are: any method but `tools/call`; a request with `_meta` (such as the
-//! per-request protocol negotiation of 2026-07-28); a protocol version from 2026-07-28 on (which
-//! adds header rules); an `Origin` header; a `Host` rmcp's rule would not allow; an `Accept` or
-//! `Content-Type` other than the plain ones; a body without a length or over the limit; JSON that
-//! does not parse; an unknown tool.
+//! and errors hold as they are: any method but `tools/call`; a request with `_meta` other than a
+//! `progressToken` (such as the per-request protocol negotiation of 2026-07-28); a protocol
+//! version from 2026-07-28 on (which adds header rules); a request without a Bearer credential
+//! (refused before its body is read); an `Origin` header; a `Host` rmcp's rule would not allow;
+//! an `Accept` or `Content-Type` other than the plain ones; a body without a length or over the
+//! limit; JSON that does not parse; an unknown tool.
 //!
-//! A plain call is authenticated once its body has arrived, and the connection authentication
-//! read with goes on to the route (`http::auth::LentConnection`), so no connection is held while
-//! a client sends, and none is returned to the pool only to be borrowed again.
+//! A plain call is authenticated once its body has arrived, so that the connection
+//! authentication reads with is not held while a client sends. A route that reads with a
+//! connection goes on with that one (`http::auth::LentConnection`) instead of returning it to the
+//! pool and borrowing another.
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolResult, ClientJsonRpcMessage, ClientRequest, ContentBlock, JsonRpcError,
+    CallToolResult, ClientJsonRpcMessage, ClientRequest, ContentBlock, GetMeta, JsonRpcError,
     JsonRpcRequest, JsonRpcResponse, ProtocolVersion, RequestId, ServerJsonRpcMessage,
     ServerResult,
 };
@@ -79,14 +81,17 @@ impl Door {
             );
         };
         let call = match serde_json::from_slice::<ClientJsonRpcMessage>(&bytes) {
-            Ok(ClientJsonRpcMessage::Request(JsonRpcRequest {
-                id,
-                request: ClientRequest::CallToolRequest(call),
-                ..
-            })) if call.params.meta.is_none()
-                && super::tools::find(&call.params.name).is_some() =>
+            Ok(ClientJsonRpcMessage::Request(JsonRpcRequest { id, request, .. }))
+                if plain_meta(&request) =>
             {
-                Some((id, call.params))
+                match request {
+                    ClientRequest::CallToolRequest(call)
+                        if super::tools::find(&call.params.name).is_some() =>
+                    {
+                        Some((id, call.params))
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         };
@@ -94,15 +99,18 @@ impl Door {
             return Err(Request::from_parts(parts, Body::from(bytes)));
         };
         // After the body has arrived, so that the connection authentication reads with, which
-        // the route goes on with, is not held while a client sends.
+        // the route may go on with, is not held while a client sends.
         let mut parts = parts;
         let lent = match super::authenticate(&self.state, &mut parts).await {
             Ok(conn) => conn,
             Err(refused) => return Ok(refused),
         };
         let body = match self.termin.call(params, &parts, Some(lent)).await {
-            Ok(Outcome::Answer(answer)) => answered(&id, answer),
-            Ok(failed) => failed
+            // Structured content is an object before 2026-07-28 (anything else rmcp moves).
+            Ok(Outcome::Answer(answer)) if answer.structured.starts_with('{') => {
+                answered(&id, answer)
+            }
+            Ok(outcome) => outcome
                 .into_result()
                 .map(|result| response(id, result))
                 .and_then(|message| serde_json::to_vec(&message).map_err(internal)),
@@ -150,8 +158,15 @@ fn internal(e: serde_json::Error) -> ErrorData {
     ErrorData::internal_error(e.to_string(), None)
 }
 
-/// Whether the headers are plain: ones rmcp would accept, of a protocol before 2026-07-28, and
-/// without `Origin`.
+/// Whether a request's `_meta` is plain: nothing, or only a `progressToken` (rmcp's client sends
+/// one with every request; termin reports no progress, so it changes no answer). Anything else,
+/// such as the protocol version of per-request negotiation, is rmcp's to judge.
+fn plain_meta(request: &ClientRequest) -> bool {
+    request.get_meta().keys().all(|k| k == "progressToken")
+}
+
+/// Whether the headers are plain: ones rmcp would accept, of a protocol before 2026-07-28, with
+/// a Bearer credential and without `Origin`.
 fn plain_headers(headers: &HeaderMap, hosts: &[String]) -> bool {
     let accepts = |essence: &str| {
         headers.get_all(header::ACCEPT).iter().any(|v| {
@@ -186,7 +201,13 @@ fn plain_headers(headers: &HeaderMap, hosts: &[String]) -> bool {
                     .any(|k| k.as_str() == v)
         }),
     };
-    !odd_accept
+    // Without a Bearer credential the request is refused before its body is read, as rmcp's
+    // path does it; a plain call reads its body first (see `plain_call`).
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes().starts_with(b"Bearer "));
+    bearer
+        && !odd_accept
         && accepts(JSON)
         && accepts(EVENT_STREAM)
         && json_body

@@ -696,7 +696,7 @@ fn tool_args(
 }
 
 /// Every MCP tool as every caller: the same allow or deny, with the same status, as its REST
-/// route. A dashboard session is no credential for `/mcp` (another site could make a browser
+/// route, through either door of `/mcp`. A dashboard session is no credential for `/mcp` (another site could make a browser
 /// send its cookie), so it is refused there.
 async fn mcp_authorization_matrix(app: TestApp) {
     let mut config = crate::helpers::test_config();
@@ -705,7 +705,7 @@ async fn mcp_authorization_matrix(app: TestApp) {
     let w = world(&app).await;
     let mut failures = Vec::new();
     let mut cells = 0;
-    for spec in termin_server::mcp::tools::TOOLS {
+    for (t, spec) in termin_server::mcp::tools::TOOLS.iter().enumerate() {
         let route = format!("{} {}", spec.method, spec.path);
         let row = TABLE
             .iter()
@@ -715,7 +715,14 @@ async fn mcp_authorization_matrix(app: TestApp) {
         for (caller, rest) in row.iter().enumerate() {
             let (_, path, body, auth) = request(&app, &w, &route, caller).await;
             let args = tool_args(spec, &path, body.as_ref());
-            let (got, text) = crate::mcp::tool_status(&app, &auth, spec.name, args).await;
+            // Half the cells through termin's plain door, half through rmcp's service, so
+            // each caller and each tool meets both (see `mcp::plain`).
+            let door = if (t + caller) % 2 == 0 {
+                crate::mcp::Door::Plain
+            } else {
+                crate::mcp::Door::Rmcp
+            };
+            let (got, text) = crate::mcp::tool_status_at(&app, &auth, spec.name, args, door).await;
             cells += 1;
             let expected = match caller {
                 22 | 23 => 401,

@@ -91,16 +91,26 @@ pub async fn post_tool_call(
     tool: &str,
     args: serde_json::Map<String, Value>,
 ) -> crate::helpers::TestResponse {
+    post_tool_call_at(app, auth, tool, args, Door::Plain).await
+}
+
+async fn post_tool_call_at(
+    app: &TestApp,
+    auth: &crate::helpers::Auth,
+    tool: &str,
+    args: serde_json::Map<String, Value>,
+    door: Door,
+) -> crate::helpers::TestResponse {
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                       "params": {"name": tool, "arguments": args}});
-    post_message(app, auth, call, Door::Plain).await
+    post_message(app, auth, call, door).await
 }
 
 /// Which door of `/mcp` a message is sent to: as assistants send a `tools/call` (termin's
 /// plain door, `mcp::plain`), or in a shape that only rmcp's service answers (a body without
 /// its length).
 #[derive(Clone, Copy, Debug)]
-enum Door {
+pub enum Door {
     Plain,
     Rmcp,
 }
@@ -133,7 +143,18 @@ pub async fn tool_status(
     tool: &str,
     args: serde_json::Map<String, Value>,
 ) -> (u16, String) {
-    let response = post_tool_call(app, auth, tool, args).await;
+    tool_status_at(app, auth, tool, args, Door::Plain).await
+}
+
+/// [`tool_status`] through the given door of `/mcp`.
+pub async fn tool_status_at(
+    app: &TestApp,
+    auth: &crate::helpers::Auth,
+    tool: &str,
+    args: serde_json::Map<String, Value>,
+    door: Door,
+) -> (u16, String) {
+    let response = post_tool_call_at(app, auth, tool, args, door).await;
     if response.status != 200 {
         return (response.status.as_u16(), response.text);
     }
@@ -506,32 +527,97 @@ async fn the_plain_door_answers_as_rmcp_does(app: TestApp) {
         );
         assert_eq!(plain.headers["content-type"], rmcp.headers["content-type"]);
         assert_eq!(plain.json(), rmcp.json(), "{tool}");
-        // A request with `_meta` is rmcp's too, and answered the same.
-        let mut with_meta = call.clone();
-        with_meta["params"]["_meta"] = json!({"progressToken": "p1"});
-        let meta = post_message(&app, &auth, with_meta, Door::Plain).await;
-        assert_eq!(meta.json(), plain.json(), "{tool}");
     }
+
+    // Which door answered a 14-day `get_availability`: the plain door keeps the REST body's
+    // text (then `slotsStartUtc`), rmcp's service writes a `Value` out again, keys sorted.
     let asked = format!(
         "/v4/booking-availability?meetingTypeId={mt}&start={start}&end={end}&timezone={zone}"
     );
     let rest = app.get(&asked, &auth).await;
     assert_eq!(rest.status, 200);
-    let members = rest.text.trim_end().strip_suffix('}').unwrap();
+    let members = rest.text.trim_end().strip_suffix('}').unwrap().to_owned();
     assert!(members.len() > 1000, "two weeks of times: {}", rest.text);
-    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
-        "name": "get_availability",
-        "arguments": {"meetingTypeId": mt, "start": start, "end": end, "timezone": zone}}});
-    let plain = post_message(&app, &auth, call.clone(), Door::Plain).await;
-    let rmcp = post_message(&app, &auth, call, Door::Rmcp).await;
-    assert!(
-        plain.text.contains(&format!(
-            r#""structuredContent":{members},"slotsStartUtc":["#
+    let kept = format!(r#""structuredContent":{members},"slotsStartUtc":["#);
+    let answered_by = |r: &crate::helpers::TestResponse| {
+        assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(400)]);
+        match (r.text.contains(&kept), r.text.contains(&members)) {
+            (true, _) => Door::Plain,
+            (false, false) => Door::Rmcp,
+            (false, true) => panic!("a third shape"),
+        }
+    };
+    let call = |meta: Option<Value>| {
+        let mut call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "get_availability",
+            "arguments": {"meetingTypeId": mt, "start": start, "end": end, "timezone": zone}}});
+        if let Some(meta) = meta {
+            call["params"]["_meta"] = meta;
+        }
+        call
+    };
+    // With the given `MCP-Protocol-Version` (none: `None`), as the plain door takes it.
+    let post = |message: Value, version: Option<&'static str>| {
+        let mut request =
+            crate::helpers::build(axum::http::Method::POST, "/mcp", &auth, Some(message));
+        let h = request.headers_mut();
+        h.insert("host", "localhost".parse().unwrap());
+        h.insert(
+            "accept",
+            "application/json, text/event-stream".parse().unwrap(),
+        );
+        if let Some(v) = version {
+            h.insert("mcp-protocol-version", v.parse().unwrap());
+        }
+        app.send(request)
+    };
+    let plain = post_message(&app, &auth, call(None), Door::Plain).await;
+    let rmcp = post_message(&app, &auth, call(None), Door::Rmcp).await;
+    assert!(matches!(answered_by(&plain), Door::Plain));
+    assert!(matches!(answered_by(&rmcp), Door::Rmcp));
+    let same = plain.json();
+    // rmcp's client sends a progress token with every request: still plain.
+    let r = post(
+        call(Some(json!({"progressToken": "p1"}))),
+        Some("2025-11-25"),
+    )
+    .await;
+    assert!(matches!(answered_by(&r), Door::Plain));
+    assert_eq!(r.json(), same);
+    // Any other `_meta` is rmcp's to judge.
+    let r = post(
+        call(Some(json!({"com.example/trace": "t1"}))),
+        Some("2025-11-25"),
+    )
+    .await;
+    assert!(matches!(answered_by(&r), Door::Rmcp));
+    assert_eq!(r.json(), same);
+    // So is a protocol version in `_meta` (per-request negotiation), which must match the header.
+    let r = post(
+        call(Some(
+            json!({"io.modelcontextprotocol/protocolVersion": "2025-11-25"}),
         )),
-        "the plain door keeps the REST body: {}",
-        &plain.text[..plain.text.len().min(400)]
-    );
-    assert!(!rmcp.text.contains(members), "rmcp's service answered it");
+        Some("2025-06-18"),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let r = post(
+        call(Some(
+            json!({"io.modelcontextprotocol/protocolVersion": "2025-11-25"}),
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // And 2026-07-28, whose requests carry more rules than this door knows.
+    let r = post(call(None), Some("2026-07-28")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // Older versions, or none (which rmcp takes as 2025-03-26), are plain.
+    for version in [None, Some("2025-03-26"), Some("2025-06-18")] {
+        let r = post(call(None), version).await;
+        assert!(matches!(answered_by(&r), Door::Plain), "{version:?}");
+        assert_eq!(r.json(), same);
+    }
 }
 
 /// The connection the plain door's authentication used goes on to a route that reads with it,
