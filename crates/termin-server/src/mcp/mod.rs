@@ -3,7 +3,8 @@
 //! to a server's `/mcp`; see `cli::mcp`).
 //!
 //! A request is authenticated like the REST API's (a Bearer credential; never a session
-//! cookie), once, before rmcp reads it. Each tool is one REST operation (`tools::TOOLS`): the
+//! cookie), once, before any tool runs. `plain` answers a plain `tools/call` itself and hands
+//! every other request to rmcp's service. Each tool is one REST operation (`tools::TOOLS`): the
 //! call becomes that operation's request, which is handed in-process to the same route handler a
 //! REST client reaches, with the request's caller already known. The handler calls the service
 //! layer as always, so validation, permissions and error messages cannot differ between the two
