@@ -2,6 +2,8 @@
 //! digits (`2026-11-28T23:21:57.160Z`), as docs/decisions.md promises. jiff's own rendering drops
 //! trailing zeros, which clients comparing or parsing fixed widths trip over.
 
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serializer;
 
@@ -13,21 +15,55 @@ pub fn format(t: Timestamp) -> String {
     if !(0..=9999).contains(&d.year()) {
         return t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     }
-    fn put(out: &mut [u8], at: usize, width: usize, mut n: u32) {
-        for i in (at..at + width).rev() {
-            out[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    }
     let mut out = *b"0000-00-00T00:00:00.000Z";
-    put(&mut out, 0, 4, d.year() as u32);
-    put(&mut out, 5, 2, d.month() as u32);
-    put(&mut out, 8, 2, d.day() as u32);
-    put(&mut out, 11, 2, d.hour() as u32);
-    put(&mut out, 14, 2, d.minute() as u32);
-    put(&mut out, 17, 2, d.second() as u32);
+    put_date_time(&mut out, d);
     put(&mut out, 20, 3, (d.subsec_nanosecond() / 1_000_000) as u32);
     String::from_utf8(out.to_vec()).expect("ASCII digits")
+}
+
+/// The instant in `tz` as `2026-12-02T09:00:00+01:00` (how bookable times are shown), and its
+/// local date. Written out digit by digit like [`format`]: a 14-day answer renders hundreds, and
+/// a `ZonedDateTime` with a strftime format for each was a visible share of the request.
+pub fn local(t: Timestamp, tz: &TimeZone) -> (Date, String) {
+    let offset = tz.to_offset(t);
+    let d = offset.to_datetime(t);
+    if !(0..=9999).contains(&d.year()) {
+        // Outside four-digit years (never a bookable time); let jiff write it.
+        let text = t
+            .to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
+        return (d.date(), text);
+    }
+    let seconds = offset.seconds();
+    let minutes = seconds.unsigned_abs() / 60;
+    let mut out = *b"0000-00-00T00:00:00+00:00";
+    put_date_time(&mut out, d);
+    out[19] = if seconds < 0 { b'-' } else { b'+' };
+    put(&mut out, 20, 2, minutes / 60);
+    put(&mut out, 23, 2, minutes % 60);
+    (
+        d.date(),
+        String::from_utf8(out.to_vec()).expect("ASCII digits and signs"),
+    )
+}
+
+/// Writes `YYYY-MM-DDTHH:MM:SS` of `d` (a four-digit year) over the first 19 bytes of `out`.
+fn put_date_time(out: &mut [u8], d: DateTime) {
+    put(out, 0, 4, d.year() as u32);
+    put(out, 5, 2, d.month() as u32);
+    put(out, 8, 2, d.day() as u32);
+    put(out, 11, 2, d.hour() as u32);
+    put(out, 14, 2, d.minute() as u32);
+    put(out, 17, 2, d.second() as u32);
+}
+
+/// Writes the last `width` decimal digits of `n` at `out[at..]`.
+fn put(out: &mut [u8], at: usize, width: usize, mut n: u32) {
+    for i in (at..at + width).rev() {
+        out[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// For `#[serde(serialize_with = "wire_time::serialize")]`.

@@ -32,6 +32,7 @@ use crate::state::AppState;
 use termin_service::appointments::{self, BookingRequest, Idempotency, NewAttendee};
 use termin_service::booking::{self, TimePoint, TimesQuery};
 use termin_service::meeting_types;
+use termin_service::wire_time;
 use termin_service::Validator;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,43 +82,6 @@ struct BookingAvailability {
     earliest_available_date: Option<String>,
 }
 
-/// The instant in `tz` as `2026-12-02T09:00:00+01:00`, and its local date. Written out by hand:
-/// a 14-day answer renders hundreds of these, and building a `ZonedDateTime` and running a strftime
-/// format (or `format!`) for each was a visible share of the request.
-pub(crate) fn render(t: Timestamp, tz: &TimeZone) -> (Date, String) {
-    fn two(out: &mut [u8], at: usize, n: u32) {
-        out[at] = b'0' + (n / 10 % 10) as u8;
-        out[at + 1] = b'0' + (n % 10) as u8;
-    }
-    let offset = tz.to_offset(t);
-    let dt = offset.to_datetime(t);
-    let seconds = offset.seconds();
-    let minutes = seconds.unsigned_abs() / 60;
-    let year = dt.year();
-    if !(0..=9999).contains(&year) {
-        // Outside four-digit years (never a bookable time); let jiff write it.
-        let text = t
-            .to_zoned_datetime(tz.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string();
-        return (dt.date(), text);
-    }
-    let mut out = *b"0000-00-00T00:00:00+00:00";
-    let year = year as u32;
-    two(&mut out, 0, year / 100);
-    two(&mut out, 2, year % 100);
-    two(&mut out, 5, dt.month() as u32);
-    two(&mut out, 8, dt.day() as u32);
-    two(&mut out, 11, dt.hour() as u32);
-    two(&mut out, 14, dt.minute() as u32);
-    two(&mut out, 17, dt.second() as u32);
-    out[19] = if seconds < 0 { b'-' } else { b'+' };
-    two(&mut out, 20, minutes / 60);
-    two(&mut out, 23, minutes % 60);
-    let text = String::from_utf8(out.to_vec()).expect("ASCII digits and signs");
-    (dt.date(), text)
-}
-
 /// The JSON of a [`BookingAvailability`], written by hand: with the database round trips
 /// done, serialising hundreds of spots through serde was the largest share of the request.
 /// A unit test checks it byte for byte against serde's rendering of the same answer.
@@ -132,14 +96,14 @@ fn write_answer(
     out.extend_from_slice(b"{\"timezone\":");
     serde_json::to_writer(&mut out, tz_name).map_err(ApiError::internal)?;
     out.extend_from_slice(b",\"timeframes\":[{\"start\":\"");
-    out.extend_from_slice(render(start, tz).1.as_bytes());
+    out.extend_from_slice(wire_time::local(start, tz).1.as_bytes());
     out.extend_from_slice(b"\",\"end\":\"");
-    out.extend_from_slice(render(end, tz).1.as_bytes());
+    out.extend_from_slice(wire_time::local(end, tz).1.as_bytes());
     out.extend_from_slice(b"\"}],\"dates\":[");
     let mut first_date: Option<Date> = None;
     let mut last_date: Option<Date> = None;
     for (at, appointment) in spots {
-        let (date, text) = render(at, tz);
+        let (date, text) = wire_time::local(at, tz);
         if last_date != Some(date) {
             if last_date.is_some() {
                 out.extend_from_slice(b"]},");
@@ -522,7 +486,7 @@ mod tests {
     ) -> Vec<u8> {
         let mut dates: Vec<DateSpots> = Vec::new();
         for (at, appointment) in spots {
-            let (date, start_time) = render(*at, tz);
+            let (date, start_time) = wire_time::local(*at, tz);
             let spot = Spot {
                 start_time,
                 unavailability_events: Vec::new(),
@@ -540,8 +504,8 @@ mod tests {
             earliest_available_date: dates.first().map(|d| d.date.clone()),
             timezone: tz_name.to_owned(),
             timeframes: vec![Timeframe {
-                start: render(start, tz).1,
-                end: render(end, tz).1,
+                start: wire_time::local(start, tz).1,
+                end: wire_time::local(end, tz).1,
             }],
             dates,
         })
@@ -608,7 +572,7 @@ mod tests {
         ];
         for (zone, text, date) in cases {
             let tz = TimeZone::get(zone).unwrap();
-            let (d, s) = render(t, &tz);
+            let (d, s) = wire_time::local(t, &tz);
             assert_eq!(s, text, "{zone}");
             assert_eq!(d.to_string(), date, "{zone}");
             // The same text jiff's own formatter gives.

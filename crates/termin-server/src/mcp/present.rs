@@ -17,7 +17,6 @@ use serde_json::{json, Map, Value};
 
 use super::tools::{Present, ToolSpec};
 use crate::http::auth::Preauthenticated;
-use crate::http::booking::render;
 use termin_service::booking::BookableTimes;
 use termin_service::wire_time;
 
@@ -126,10 +125,7 @@ fn appointment(a: &mut Value, zone: Option<(&str, &TimeZone)>) {
     if let Some((name, tz)) = zone {
         for (field, local) in [("start", "startLocal"), ("end", "endLocal")] {
             if let Some(t) = a[field].as_str().and_then(|s| s.parse::<Timestamp>().ok()) {
-                a[local] = json!(t
-                    .to_zoned_datetime(tz.clone())
-                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                    .to_string());
+                a[local] = json!(wire_time::local(t, tz).1);
             }
         }
         a["localTimezone"] = json!(name);
@@ -171,7 +167,7 @@ fn availability(offered: &BookableTimes, body: &[u8]) -> Result<Answer, serde_js
     );
     let mut day = None;
     for (at, joins) in &offered.times {
-        let (date, local) = render(*at, &offered.tz);
+        let (date, local) = wire_time::local(*at, &offered.tz);
         if day != Some(date) {
             let _ = write!(text, "\n{date}: ");
             day = Some(date);

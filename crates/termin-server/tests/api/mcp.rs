@@ -109,7 +109,7 @@ async fn post_tool_call_at(
 /// Which door of `/mcp` a message is sent to: as assistants send a `tools/call` (termin's
 /// plain door, `mcp::plain`), or in a shape that only rmcp's service answers (a body without
 /// its length).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Door {
     Plain,
     Rmcp,
@@ -573,25 +573,19 @@ async fn the_plain_door_answers_as_rmcp_does(app: TestApp) {
     };
     let plain = post_message(&app, &auth, call(None), Door::Plain).await;
     let rmcp = post_message(&app, &auth, call(None), Door::Rmcp).await;
-    assert!(matches!(answered_by(&plain), Door::Plain));
-    assert!(matches!(answered_by(&rmcp), Door::Rmcp));
+    assert_eq!(answered_by(&plain), Door::Plain);
+    assert_eq!(answered_by(&rmcp), Door::Rmcp);
     let same = plain.json();
-    // rmcp's client sends a progress token with every request: still plain.
-    let r = post(
-        call(Some(json!({"progressToken": "p1"}))),
-        Some("2025-11-25"),
-    )
-    .await;
-    assert!(matches!(answered_by(&r), Door::Plain));
-    assert_eq!(r.json(), same);
-    // Any other `_meta` is rmcp's to judge.
-    let r = post(
-        call(Some(json!({"com.example/trace": "t1"}))),
-        Some("2025-11-25"),
-    )
-    .await;
-    assert!(matches!(answered_by(&r), Door::Rmcp));
-    assert_eq!(r.json(), same);
+    // rmcp's client sends a progress token with every request: still plain. Any other `_meta`
+    // is rmcp's to judge.
+    for (meta, door) in [
+        (json!({"progressToken": "p1"}), Door::Plain),
+        (json!({"com.example/trace": "t1"}), Door::Rmcp),
+    ] {
+        let r = post(call(Some(meta)), Some("2025-11-25")).await;
+        assert_eq!(answered_by(&r), door);
+        assert_eq!(r.json(), same);
+    }
     // So is a protocol version in `_meta` (per-request negotiation), which must match the header.
     let r = post(
         call(Some(
@@ -615,7 +609,7 @@ async fn the_plain_door_answers_as_rmcp_does(app: TestApp) {
     // Older versions, or none (which rmcp takes as 2025-03-26), are plain.
     for version in [None, Some("2025-03-26"), Some("2025-06-18")] {
         let r = post(call(None), version).await;
-        assert!(matches!(answered_by(&r), Door::Plain), "{version:?}");
+        assert_eq!(answered_by(&r), Door::Plain, "{version:?}");
         assert_eq!(r.json(), same);
     }
 }
